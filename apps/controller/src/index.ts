@@ -1,0 +1,2 @@
+// @bmlb/controller: bmlb controller: assigns Service external IPs from address pools.
+export {};

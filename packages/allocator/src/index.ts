@@ -1,0 +1,2 @@
+// @bmlb/allocator: Pure MetalLB-compatible IP address allocation from address pools.
+export {};

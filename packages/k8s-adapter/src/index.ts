@@ -1,0 +1,2 @@
+// @bmlb/k8s-adapter: Kubernetes watches, status, events and leases for bmlb.
+export {};

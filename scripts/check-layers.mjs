@@ -1,0 +1,115 @@
+// Enforces the layers of DESIGN.md on every workspace package, from its package.json and from every
+// import in its sources. Arrows point down only:
+//   core (pure: no node:*, no I/O) <- io (transports, adapters, test lab) <- app
+// A core depends on nothing of ours but what CORE_DEPS allows; no package depends on an app.
+import fs from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const LAYER = {
+  '@bmlb/bgp-core': 'core',
+  '@bmlb/bfd-core': 'core',
+  '@bmlb/metallb-api': 'core',
+  '@bmlb/allocator': 'core',
+  '@bmlb/transport-tcp': 'io',
+  '@bmlb/transport-udp-raw': 'io',
+  '@bmlb/k8s-adapter': 'io',
+  '@bmlb/netlab': 'io',
+  '@bmlb/speaker': 'app',
+  '@bmlb/controller': 'app',
+};
+// The one arrow between cores: the allocator takes IPAddressPool from the shared metallb.io types.
+const CORE_DEPS = { '@bmlb/allocator': ['@bmlb/metallb-api'] };
+const RANK = { core: 0, io: 1, app: 2 };
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+
+// The test lab (network namespaces, routing daemons) serves tests of io packages and apps only.
+const TEST_ONLY = new Set(['@bmlb/netlab']);
+
+function allowed(from, to, forTests) {
+  const a = LAYER[from];
+  const b = LAYER[to];
+  if (b === undefined) return `${to} has no layer in scripts/check-layers.mjs`;
+  if (TEST_ONLY.has(to)) {
+    if (a === 'core') return 'a core is tested in simulated time, without the network lab';
+    return forTests ? null : `${to} serves tests only (a devDependency, imported from tests)`;
+  }
+  if (b === 'app') return 'no package depends on an app';
+  if (a === 'core')
+    return (CORE_DEPS[from] ?? []).includes(to) ? null : 'a core depends on no other package of ours';
+  if (RANK[b] >= RANK[a] && !(a === 'app' && b !== 'app')) return `${a} may not depend on ${b}`;
+  return null;
+}
+
+const dirs = ['packages', 'apps'].flatMap((top) =>
+  fs.existsSync(path.join(root, top))
+    ? fs.readdirSync(path.join(root, top)).map((d) => path.join(root, top, d))
+    : [],
+);
+const problems = [];
+const importRe =
+  /(?:^|[^.\w$])(?:import|export)\s*(?:type\s+)?(?:[^'"`;]*?\sfrom\s*)?['"]([^'"]+)['"]|(?:^|[^.\w$])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[^.\w$])require\s*\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+function* sourceFiles(dir) {
+  for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (ent.name === 'node_modules' || ent.name === 'dist') continue;
+    const p = path.join(dir, ent.name);
+    if (ent.isDirectory()) yield* sourceFiles(p);
+    else if (/\.(?:[cm]?[jt]s|tsx)$/.test(ent.name) && !ent.name.endsWith('.d.ts')) yield p;
+  }
+}
+
+for (const dir of dirs) {
+  const pjPath = path.join(dir, 'package.json');
+  if (!fs.existsSync(pjPath)) continue;
+  const pj = JSON.parse(fs.readFileSync(pjPath, 'utf8'));
+  const name = pj.name;
+  const rel = path.relative(root, dir);
+  if (!(name in LAYER)) {
+    problems.push(`${rel}/package.json: ${name} has no layer in scripts/check-layers.mjs`);
+    continue;
+  }
+  for (const field of ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies']) {
+    for (const dep of Object.keys(pj[field] ?? {})) {
+      if (!dep.startsWith('@bmlb/')) continue;
+      const why = allowed(name, dep, field === 'devDependencies');
+      if (why) problems.push(`${rel}/package.json: ${field}.${dep}: ${why}`);
+      if (!String(pj[field][dep]).startsWith('workspace:'))
+        problems.push(
+          `${rel}/package.json: ${field}.${dep}: internal dependencies use the workspace: protocol`,
+        );
+    }
+  }
+  const srcDir = path.join(dir, 'src');
+  if (!fs.existsSync(srcDir)) continue;
+  for (const file of sourceFiles(srcDir)) {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(importRe)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      const line = text.slice(0, m.index).split('\n').length + (m[0].startsWith('\n') ? 1 : 0);
+      const where = `${path.relative(root, file)}:${line}`;
+      if (spec.startsWith('.')) {
+        const target = path.resolve(path.dirname(file), spec);
+        if (!target.startsWith(dir + path.sep))
+          problems.push(`${where}: '${spec}' reaches outside ${rel}; import the package by name`);
+        continue;
+      }
+      const isTest = /\.(test|bench)\.[cm]?[jt]s$|[/\\]test-support[/\\]/.test(file);
+      if (LAYER[name] === 'core' && builtins.has(spec) && !isTest)
+        problems.push(`${where}: '${spec}': a pure core imports no node:* module (inject what it needs)`);
+      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      if (pkg.startsWith('@bmlb/') && pkg !== name) {
+        const why = allowed(name, pkg, isTest);
+        if (why) problems.push(`${where}: '${spec}': ${why}`);
+      }
+    }
+  }
+}
+
+if (problems.length) {
+  console.error(`check-layers: ${problems.length} layering violation(s):`);
+  for (const p of problems) console.error(`  ${p}`);
+  process.exit(1);
+}
+console.log(`check-layers: ${dirs.length} packages respect the layers of DESIGN.md`);
