@@ -1,0 +1,236 @@
+// The announcement logic: which prefixes this node announces to which peer, with which attributes.
+// Pure: the same input gives the same output. Follows MetalLB's speaker (bgp_controller.go
+// ShouldAnnounce/SetBalancer, main.go SetBalancer/poolFor, nodes.go, epslices EndpointCanServe).
+import { formatCidr, type IpAddr, maskAddr, parseIp, parsePoolAddresses, rangeContains } from './ip.ts';
+import { anySelects } from './selector.ts';
+import type {
+  AdvertisementInfo,
+  AnnounceInput,
+  AnnounceResult,
+  EndpointConditions,
+  EndpointSlice,
+  LargeCommunity,
+  Node,
+  PeerInfo,
+  PeerRoutes,
+  PoolInfo,
+  RouteAttrs,
+  Service,
+  ServiceVerdict,
+} from './types.ts';
+
+export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+const POOL_ANNOTATIONS = ['metallb.io/ip-allocated-from-pool', 'metallb.universe.tf/ip-allocated-from-pool'];
+
+/** Why this node announces nothing at all, or '' (MetalLB: IsNodeAvailable, IsNodeExcludedFromBalancers). */
+export function nodeReason(node: Node | undefined): string {
+  if (node === undefined) return '';
+  const cond = node.status?.conditions?.find((c) => c.type === 'NetworkUnavailable');
+  if (cond?.status === 'True') return 'nodeNetworkUnavailable';
+  if (node.metadata.labels !== undefined && Object.hasOwn(node.metadata.labels, EXCLUDE_LB_LABEL))
+    return 'nodeLabeledExcludeBalancers';
+  return '';
+}
+
+/** MetalLB's EndpointCanServe: ready (or unset), or else serving (terminating or not). */
+export function endpointCanServe(c: EndpointConditions | undefined): boolean {
+  if (c === undefined || c.ready === undefined || c.ready === null || c.ready) return true;
+  return c.serving === true;
+}
+
+/**
+ * MetalLB's hasHealthyEndpoint: an address counts when it can serve in every slice that lists it
+ * (one listing that cannot serve wins); `onNode` limits it to endpoints on that node.
+ */
+export function hasHealthyEndpoint(slices: readonly EndpointSlice[], onNode?: string): boolean {
+  const ready = new Map<string, boolean>();
+  for (const slice of slices) {
+    for (const ep of slice.endpoints ?? []) {
+      if (onNode !== undefined && ep.nodeName !== onNode) continue;
+      const ok = endpointCanServe(ep.conditions);
+      for (const addr of ep.addresses) {
+        if (!ok) ready.set(addr, false);
+        else if (!ready.has(addr)) ready.set(addr, true);
+      }
+    }
+  }
+  for (const r of ready.values()) if (r) return true;
+  return false;
+}
+
+function serviceKey(s: { metadata: { namespace?: string; name?: string } }): string {
+  return `${s.metadata.namespace ?? 'default'}/${s.metadata.name ?? ''}`;
+}
+
+interface ParsedPool {
+  readonly info: PoolInfo;
+  readonly ranges: ReturnType<typeof parsePoolAddresses>[];
+}
+
+function poolContains(p: ParsedPool, ip: IpAddr): boolean {
+  return p.ranges.some((r) => r !== undefined && rangeContains(r, ip));
+}
+
+/** MetalLB's poolFor, preferring the pool the controller recorded in the annotation. */
+export function poolForService(
+  svc: Service,
+  ips: readonly IpAddr[],
+  pools: readonly ParsedPool[],
+): string | undefined {
+  for (const a of POOL_ANNOTATIONS) {
+    const name = svc.metadata.annotations?.[a];
+    if (name === undefined) continue;
+    const p = pools.find((x) => x.info.name === name);
+    if (p !== undefined && ips.every((ip) => poolContains(p, ip))) return name;
+  }
+  return pools.find((p) => ips.every((ip) => poolContains(p, ip)))?.info.name;
+}
+
+function advCoversPool(adv: AdvertisementInfo, pool: PoolInfo): boolean {
+  if (adv.ipAddressPools.length === 0 && adv.ipAddressPoolSelectors.length === 0) return true;
+  if (adv.ipAddressPools.includes(pool.name)) return true;
+  return adv.ipAddressPoolSelectors.length > 0 && anySelects(adv.ipAddressPoolSelectors, pool.labels);
+}
+
+export function isIBGP(peer: PeerInfo): boolean {
+  if (peer.peerASN === undefined) return peer.dynamicASN === 'internal';
+  return peer.peerASN === peer.myASN;
+}
+
+function mergeSorted<T>(
+  a: readonly T[],
+  b: readonly T[],
+  key: (x: T) => string,
+  cmp: (x: T, y: T) => number,
+): T[] {
+  const seen = new Map<string, T>();
+  for (const x of a) seen.set(key(x), x);
+  for (const x of b) seen.set(key(x), x);
+  return [...seen.values()].sort(cmp);
+}
+
+const lcKey = (c: LargeCommunity) => `${c[0]}:${c[1]}:${c[2]}`;
+const lcCmp = (x: LargeCommunity, y: LargeCommunity) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+
+function mergeAttrs(old: RouteAttrs | undefined, add: RouteAttrs): RouteAttrs {
+  if (old === undefined) return add;
+  return {
+    communities: mergeSorted(old.communities, add.communities, String, (x, y) => x - y),
+    largeCommunities: mergeSorted(old.largeCommunities, add.largeCommunities, lcKey, lcCmp),
+    // Validation rejects two localPrefs for one prefix; if both are set here, keep the higher.
+    localPref:
+      old.localPref === undefined
+        ? add.localPref
+        : add.localPref === undefined
+          ? old.localPref
+          : Math.max(old.localPref, add.localPref),
+  };
+}
+
+/** Computes the routes this node announces to each peer, and why each Service is or is not announced. */
+export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
+  const { config, nodeName } = input;
+  const me = input.nodes.find((n) => n.metadata.name === nodeName);
+  const myLabels = me?.metadata.labels ?? {};
+  const pools: ParsedPool[] = config.pools.map((info) => ({
+    info,
+    ranges: info.addresses.map(parsePoolAddresses),
+  }));
+  const poolByName = new Map(pools.map((p) => [p.info.name, p]));
+
+  // Peers with a session from this node.
+  const peers = config.peers.filter((p) => anySelects(p.nodeSelectors, myLabels));
+  const routes = new Map<string, PeerRoutes>();
+  for (const p of peers) routes.set(p.name, { ipv4: new Map(), ipv6: new Map() });
+
+  // Advertisements whose node selectors select this node.
+  const myAdvs = config.advertisements.filter((a) => anySelects(a.nodeSelectors, myLabels));
+
+  const slicesBySvc = new Map<string, EndpointSlice[]>();
+  for (const s of input.endpointSlices) {
+    const svcName = s.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (svcName === undefined || svcName === '') continue;
+    const k = `${s.metadata.namespace ?? 'default'}/${svcName}`;
+    const list = slicesBySvc.get(k);
+    if (list === undefined) slicesBySvc.set(k, [s]);
+    else list.push(s);
+  }
+
+  const nodeWhy = nodeReason(me);
+  const verdicts: ServiceVerdict[] = [];
+  for (const svc of input.services) {
+    const key = serviceKey(svc);
+    const ingress = svc.status?.loadBalancer?.ingress ?? [];
+    const ipTexts = ingress.map((i) => i.ip ?? '').filter((t) => t !== '');
+    const verdict = (reason: string, pool?: string, to: string[] = []) =>
+      verdicts.push({ service: key, ips: ipTexts, pool, reason, peers: to });
+    if (svc.spec?.type !== 'LoadBalancer') continue; // not ours to announce, nothing to report
+    if ((svc.spec.loadBalancerClass ?? undefined) !== input.loadBalancerClass) continue;
+    if (ingress.length === 0) {
+      verdict('noIPAllocated');
+      continue;
+    }
+    const ips: IpAddr[] = [];
+    let bad = false;
+    for (const i of ingress) {
+      const ip = parseIp(i.ip ?? '');
+      if (ip === undefined) bad = true;
+      else ips.push(ip);
+    }
+    if (bad) {
+      verdict('invalidIP');
+      continue;
+    }
+    const poolName = poolForService(svc, ips, pools);
+    const pool = poolName === undefined ? undefined : poolByName.get(poolName);
+    if (pool === undefined) {
+      verdict('ipNotAllowed');
+      continue;
+    }
+    const advs = myAdvs.filter((a) => advCoversPool(a, pool.info));
+    if (advs.length === 0) {
+      verdict('notOwner', poolName);
+      continue;
+    }
+    if (nodeWhy !== '') {
+      verdict(nodeWhy, poolName);
+      continue;
+    }
+    const slices = slicesBySvc.get(key) ?? [];
+    if (svc.spec.externalTrafficPolicy === 'Local' && !hasHealthyEndpoint(slices, nodeName)) {
+      verdict('noLocalEndpoints', poolName);
+      continue;
+    }
+    if (!hasHealthyEndpoint(slices)) {
+      verdict('noEndpoints', poolName);
+      continue;
+    }
+    const to = new Set<string>();
+    for (const ip of ips) {
+      for (const adv of advs) {
+        const len = ip.family === 'ipv4' ? adv.aggregationLength : adv.aggregationLengthV6;
+        const prefix = formatCidr({ addr: maskAddr(ip, len), length: len });
+        for (const peer of peers) {
+          if (adv.peers.length > 0 && !adv.peers.includes(peer.name)) continue;
+          const table = routes.get(peer.name) as PeerRoutes;
+          const fam = ip.family === 'ipv4' ? table.ipv4 : table.ipv6;
+          const attrs: RouteAttrs = {
+            communities: [...new Set(adv.communities)].sort((x, y) => x - y),
+            largeCommunities: mergeSorted([], adv.largeCommunities, lcKey, lcCmp),
+            localPref: isIBGP(peer) ? adv.localPref : undefined,
+          };
+          fam.set(prefix, mergeAttrs(fam.get(prefix), attrs));
+          to.add(peer.name);
+        }
+      }
+    }
+    verdict('', poolName, [...to].sort());
+  }
+  return { routes, services: verdicts, nodeReason: nodeWhy };
+}
+
+/** Total prefixes across families for one peer. */
+export function prefixCount(r: PeerRoutes | undefined): number {
+  return r === undefined ? 0 : r.ipv4.size + r.ipv6.size;
+}

@@ -1,0 +1,146 @@
+// The inputs of the announcement logic: the parts of the normalized metallb.io configuration and of
+// the core Kubernetes objects (Service, EndpointSlice, Node) that decide what this node announces.
+// Plain data, so the file source now and the Kubernetes source later feed the same function.
+
+export interface LabelSelectorRequirement {
+  readonly key: string;
+  readonly operator: string; // In, NotIn, Exists, DoesNotExist
+  readonly values?: readonly string[];
+}
+
+export interface LabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly LabelSelectorRequirement[];
+}
+
+export interface PoolInfo {
+  readonly name: string;
+  /** The pool's `spec.addresses` entries as written (CIDRs or `first-last` ranges). */
+  readonly addresses: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface PeerInfo {
+  /** The BGPPeer's name: the key of its session and what `BGPAdvertisement.peers` lists. */
+  readonly name: string;
+  readonly myASN: number;
+  /** undefined with a dynamic ASN. */
+  readonly peerASN: number | undefined;
+  readonly dynamicASN?: 'internal' | 'external' | undefined;
+  readonly nodeSelectors: readonly LabelSelector[];
+}
+
+export type LargeCommunity = readonly [number, number, number];
+
+export interface AdvertisementInfo {
+  readonly name: string;
+  readonly ipAddressPools: readonly string[];
+  readonly ipAddressPoolSelectors: readonly LabelSelector[];
+  readonly nodeSelectors: readonly LabelSelector[];
+  /** Peer names; empty means every peer. */
+  readonly peers: readonly string[];
+  readonly aggregationLength: number;
+  readonly aggregationLengthV6: number;
+  /** Standard communities as 32-bit values (aliases already resolved). */
+  readonly communities: readonly number[];
+  readonly largeCommunities: readonly LargeCommunity[];
+  readonly localPref: number | undefined;
+}
+
+export interface AnnounceConfig {
+  readonly pools: readonly PoolInfo[];
+  readonly peers: readonly PeerInfo[];
+  readonly advertisements: readonly AdvertisementInfo[];
+}
+
+export interface ObjectMeta {
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+export interface Service {
+  readonly kind?: string;
+  readonly metadata: ObjectMeta;
+  readonly spec?: {
+    readonly type?: string;
+    readonly externalTrafficPolicy?: string;
+    readonly loadBalancerClass?: string;
+  };
+  readonly status?: {
+    readonly loadBalancer?: { readonly ingress?: readonly { readonly ip?: string }[] };
+  };
+}
+
+export interface EndpointConditions {
+  readonly ready?: boolean | null;
+  readonly serving?: boolean | null;
+  readonly terminating?: boolean | null;
+}
+
+export interface Endpoint {
+  readonly addresses: readonly string[];
+  readonly conditions?: EndpointConditions;
+  readonly nodeName?: string | null;
+}
+
+export interface EndpointSlice {
+  readonly kind?: string;
+  readonly metadata: ObjectMeta;
+  readonly endpoints?: readonly Endpoint[] | null;
+}
+
+export interface NodeCondition {
+  readonly type: string;
+  readonly status: string;
+}
+
+export interface Node {
+  readonly kind?: string;
+  readonly metadata: ObjectMeta;
+  readonly status?: { readonly conditions?: readonly NodeCondition[] };
+}
+
+export interface AnnounceInput {
+  readonly config: AnnounceConfig;
+  readonly services: readonly Service[];
+  readonly endpointSlices: readonly EndpointSlice[];
+  readonly nodes: readonly Node[];
+  readonly nodeName: string;
+  /** Only Services with this `spec.loadBalancerClass` (none: those without one). */
+  readonly loadBalancerClass?: string | undefined;
+}
+
+export interface RouteAttrs {
+  /** Sorted, unique. */
+  readonly communities: readonly number[];
+  /** Sorted, unique. */
+  readonly largeCommunities: readonly LargeCommunity[];
+  /** Set only toward iBGP peers. */
+  readonly localPref: number | undefined;
+}
+
+export interface PeerRoutes {
+  readonly ipv4: Map<string, RouteAttrs>;
+  readonly ipv6: Map<string, RouteAttrs>;
+}
+
+/** Why a Service is or is not announced from this node (MetalLB's reason words). */
+export interface ServiceVerdict {
+  readonly service: string; // namespace/name
+  readonly ips: readonly string[];
+  readonly pool: string | undefined;
+  /** '' when announced, else the reason it is not. */
+  readonly reason: string;
+  /** The peers it is announced to. */
+  readonly peers: readonly string[];
+}
+
+export interface AnnounceResult {
+  /** Per peer name (only the peers whose node selectors select this node). */
+  readonly routes: Map<string, PeerRoutes>;
+  readonly services: readonly ServiceVerdict[];
+  /** '' when this node may announce; else why not (nodeNetworkUnavailable, nodeLabeledExcludeBalancers). */
+  readonly nodeReason: string;
+}
