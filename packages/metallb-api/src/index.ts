@@ -1,2 +1,58 @@
-// @bmlb/metallb-api: The metallb.io kinds (IPAddressPool, BGPPeer, BGPAdvertisement, BFDProfile, Community): types, defaults, validation and CRD schemas.
-export {};
+// @bmlb/metallb-api: the metallb.io kinds (IPAddressPool, BGPPeer, BGPAdvertisement, BFDProfile,
+// Community), the core Kubernetes shapes the speaker reads, their defaults, validation and CRD schemas.
+export {
+  type ConfigError,
+  type ConfigRule,
+  ConfigRules,
+  configError,
+  formatConfigError,
+  joinPath,
+  type ObjectRef,
+} from './errors.ts';
+export {
+  formatIP,
+  formatPrefix,
+  formatRange,
+  type IPAddress,
+  type IPFamily,
+  type IPPrefix,
+  type IPRange,
+  type ParseResult,
+  type PoolAddressEntry,
+  parseCIDR,
+  parseIP,
+  parsePoolAddress,
+  prefixRange,
+  rangeIntersection,
+  rangeSize,
+  rangesOverlap,
+  summarizeRange,
+} from './ip.ts';
+export {
+  type IPAddressPool,
+  IPAddressPoolKind,
+  type IPAddressPoolSpec,
+  IPAddressPoolSpecSchema,
+  type IPAddressPoolStatus,
+  IPAddressPoolStatusSchema,
+  type NormalizedPool,
+  type NormalizedServiceAllocation,
+  normalizePool,
+  type ServiceAllocation,
+  ServiceAllocationSchema,
+  validateIPAddressPool,
+} from './kinds/ipaddresspool.ts';
+export {
+  type LabelSelector,
+  type LabelSelectorOperator,
+  LabelSelectorOperators,
+  type LabelSelectorRequirement,
+  LabelSelectorSchema,
+  type Labels,
+  labelKeyProblem,
+  labelValueProblem,
+  matchAnySelector,
+  matchLabelSelector,
+  validateLabelSelector,
+} from './labels.ts';
+export { DEFAULT_NAMESPACE, METALLB_GROUP, type ObjectMeta, type ValidationResult } from './meta.ts';

@@ -1,0 +1,132 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { formatIP, formatPrefix, parseCIDR, parseIP, parsePoolAddress, summarizeRange } from './ip.ts';
+
+describe('parseIP', () => {
+  it('parses IPv4 strictly (no leading zeros, 4 octets, 0-255)', () => {
+    expect(parseIP('203.0.113.7')).toEqual({ family: 4, value: 0xcb007107n });
+    for (const bad of [
+      '010.0.0.1',
+      '1.2.3',
+      '1.2.3.4.5',
+      '256.0.0.1',
+      '1.2.3.-1',
+      '',
+      ' 1.2.3.4',
+      '1.2.3.4 ',
+    ]) {
+      expect(parseIP(bad), bad).toBeUndefined();
+    }
+  });
+  it('parses IPv6 forms, including :: and an IPv4 tail', () => {
+    expect(parseIP('::')).toEqual({ family: 6, value: 0n });
+    expect(parseIP('::1')).toEqual({ family: 6, value: 1n });
+    expect(parseIP('2001:db8::1')?.value).toBe(0x20010db8000000000000000000000001n);
+    expect(parseIP('::ffff:192.0.2.1')?.value).toBe(0xffffc0000201n);
+    expect(parseIP('1:2:3:4:5:6:7:8')?.value).toBe(0x00010002000300040005000600070008n);
+    for (const bad of [
+      '1::2::3',
+      '1:2:3:4:5:6:7:8:9',
+      '12345::',
+      'fe80::1%eth0',
+      ':1',
+      '1:2:3:4:5:6:7::8:9',
+      'g::',
+    ]) {
+      expect(parseIP(bad), bad).toBeUndefined();
+    }
+  });
+  it('formats IPv6 per RFC 5952 and round-trips', () => {
+    expect(formatIP(6, 0x20010db8000000000000000000000001n)).toBe('2001:db8::1');
+    expect(formatIP(6, 0n)).toBe('::');
+    expect(formatIP(6, 0x20010db8000000010000000000000001n)).toBe('2001:db8:0:1::1');
+    expect(formatIP(6, 0x20010db8000100000000000100000000n)).toBe('2001:db8:1::1:0:0');
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (v) => {
+        expect(parseIP(formatIP(6, v))).toEqual({ family: 6, value: v });
+      }),
+    );
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }), (v) => {
+        expect(parseIP(formatIP(4, v))).toEqual({ family: 4, value: v });
+      }),
+    );
+  });
+});
+
+describe('parseCIDR', () => {
+  it('clears host bits like net.ParseCIDR', () => {
+    const r = parseCIDR('10.0.0.5/24');
+    expect(r.ok && formatPrefix(r.value)).toBe('10.0.0.0/24');
+  });
+  it('rejects bad lengths', () => {
+    expect(parseCIDR('10.0.0.0/33').ok).toBe(false);
+    expect(parseCIDR('10.0.0.0/').ok).toBe(false);
+    expect(parseCIDR('10.0.0.0/08').ok).toBe(false);
+    expect(parseCIDR('2001:db8::/129').ok).toBe(false);
+  });
+});
+
+describe('parsePoolAddress', () => {
+  it('accepts CIDRs, ranges (with spaces) and single IPs of both families', () => {
+    const cidr = parsePoolAddress('203.0.113.0/24');
+    expect(cidr.ok && [cidr.value.form, cidr.value.start, cidr.value.end]).toEqual([
+      'cidr',
+      0xcb007100n,
+      0xcb0071ffn,
+    ]);
+    const range = parsePoolAddress('192.168.9.1 - 192.168.9.5');
+    expect(range.ok && range.value.cidrs.map(formatPrefix)).toEqual([
+      '192.168.9.1/32',
+      '192.168.9.2/31',
+      '192.168.9.4/31',
+    ]);
+    const ip = parsePoolAddress('2001:db8::7');
+    expect(ip.ok && [ip.value.form, ip.value.family, ip.value.cidrs.map(formatPrefix)]).toEqual([
+      'ip',
+      6,
+      ['2001:db8::7/128'],
+    ]);
+    const r6 = parsePoolAddress('fc00:f853:ccd:e799::-fc00:f853:ccd:e799::ff');
+    expect(r6.ok && r6.value.cidrs.map(formatPrefix)).toEqual(['fc00:f853:ccd:e799::/120']);
+  });
+  it('rejects start > end, mixed families and garbage with the reason', () => {
+    expect(parsePoolAddress('10.0.0.5-10.0.0.1')).toEqual({
+      ok: false,
+      error: 'invalid IP range "10.0.0.5-10.0.0.1": start IP 10.0.0.5 is after the end IP 10.0.0.1',
+    });
+    expect(parsePoolAddress('10.0.0.1-2001:db8::1')).toEqual({
+      ok: false,
+      error: 'invalid IP range "10.0.0.1-2001:db8::1": start 10.0.0.1 is IPv4 but end 2001:db8::1 is IPv6',
+    });
+    expect(parsePoolAddress('nope').ok).toBe(false);
+  });
+});
+
+describe('summarizeRange', () => {
+  it('covers exactly the range with aligned blocks (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }),
+        fc.bigInt({ min: 0n, max: 5000n }),
+        (s, len) => {
+          const end = s + len > (1n << 32n) - 1n ? (1n << 32n) - 1n : s + len;
+          const cidrs = summarizeRange({ family: 4, start: s, end });
+          let cur = s;
+          for (const c of cidrs) {
+            expect(c.address).toBe(cur);
+            const size = 1n << BigInt(32 - c.length);
+            expect(c.address % size).toBe(0n);
+            cur += size;
+          }
+          expect(cur - 1n).toBe(end);
+        },
+      ),
+    );
+  });
+  it('handles the whole IPv6 space', () => {
+    expect(summarizeRange({ family: 6, start: 0n, end: (1n << 128n) - 1n }).map(formatPrefix)).toEqual([
+      '::/0',
+    ]);
+  });
+});

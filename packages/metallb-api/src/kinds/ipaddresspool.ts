@@ -1,0 +1,219 @@
+/** `metallb.io/v1beta1` IPAddressPool: the addresses a LoadBalancer Service can get. */
+import Type, { type Static } from 'typebox';
+import { type ConfigError, configError, joinPath, type ObjectRef } from '../errors.ts';
+import { formatRange, type PoolAddressEntry, parsePoolAddress, rangeIntersection } from '../ip.ts';
+import { type LabelSelector, LabelSelectorSchema, validateSelectorList } from '../labels.ts';
+import {
+  DEFAULT_NAMESPACE,
+  finish,
+  type KindSpec,
+  type ObjectMeta,
+  refOf,
+  type ValidationResult,
+  validateEnvelope,
+} from '../meta.ts';
+import { strict } from '../schema-util.ts';
+
+export const ServiceAllocationSchema = Type.Object(
+  {
+    priority: Type.Optional(
+      Type.Integer({
+        description:
+          'Priority of this pool when several match a Service: the lowest value wins; a pool without priority (0) is used only when no prioritized pool can serve.',
+      }),
+    ),
+    namespaces: Type.Optional(
+      Type.Array(Type.String(), { description: 'Namespaces whose Services this pool serves.' }),
+    ),
+    namespaceSelectors: Type.Optional(
+      Type.Array(LabelSelectorSchema, {
+        description: 'Label selectors for the namespaces whose Services this pool serves.',
+      }),
+    ),
+    serviceSelectors: Type.Optional(
+      Type.Array(LabelSelectorSchema, { description: 'Label selectors for the Services this pool serves.' }),
+    ),
+  },
+  { ...strict, description: 'Restricts the pool to specific namespaces and/or Services.' },
+);
+export type ServiceAllocation = Static<typeof ServiceAllocationSchema>;
+
+export const IPAddressPoolSpecSchema = Type.Object(
+  {
+    addresses: Type.Array(Type.String(), {
+      minItems: 1,
+      description:
+        'Address ranges the pool hands out: CIDRs (192.168.10.0/24, fc00:f853::/124), start-end ranges (192.168.9.1-192.168.9.5) or single addresses; IPv4 and IPv6 may be mixed.',
+    }),
+    autoAssign: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description: 'If false, only Services that ask for this pool or one of its addresses get one.',
+      }),
+    ),
+    avoidBuggyIPs: Type.Optional(
+      Type.Boolean({ default: false, description: 'Skip addresses ending in .0 and .255.' }),
+    ),
+    serviceAllocation: Type.Optional(ServiceAllocationSchema),
+  },
+  { ...strict, description: 'IPAddressPoolSpec defines the desired state of IPAddressPool.' },
+);
+export type IPAddressPoolSpec = Static<typeof IPAddressPoolSpecSchema>;
+
+export const IPAddressPoolStatusSchema = Type.Object(
+  {
+    assignedIPv4: Type.Optional(Type.Integer({ description: 'Number of assigned IPv4 addresses.' })),
+    assignedIPv6: Type.Optional(Type.Integer({ description: 'Number of assigned IPv6 addresses.' })),
+    availableIPv4: Type.Optional(Type.Integer({ description: 'Number of available IPv4 addresses.' })),
+    availableIPv6: Type.Optional(
+      Type.Integer({ description: 'Number of available IPv6 addresses (saturates at 2^63-1, as MetalLB).' }),
+    ),
+  },
+  { ...strict, description: 'IPAddressPoolStatus defines the observed state of IPAddressPool.' },
+);
+export type IPAddressPoolStatus = Static<typeof IPAddressPoolStatusSchema>;
+
+export interface IPAddressPool {
+  apiVersion: 'metallb.io/v1beta1';
+  kind: 'IPAddressPool';
+  metadata: ObjectMeta & { namespace: string };
+  /** After validation `autoAssign` and `avoidBuggyIPs` are always set (defaults applied). */
+  spec: IPAddressPoolSpec;
+  status?: IPAddressPoolStatus;
+}
+
+export const IPAddressPoolKind: KindSpec = {
+  kind: 'IPAddressPool',
+  apiVersions: ['metallb.io/v1beta1'],
+  namespaced: true,
+  defaultNamespace: DEFAULT_NAMESPACE,
+  specSchema: IPAddressPoolSpecSchema,
+  specRequired: true,
+  statusSchema: IPAddressPoolStatusSchema,
+  strict: true,
+};
+
+/** Pool in the form the allocator and speaker use: addresses parsed, defaults applied. */
+export interface NormalizedPool {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** One entry per `spec.addresses` item, in order, each with its range and covering CIDRs. */
+  readonly addresses: readonly PoolAddressEntry[];
+  readonly autoAssign: boolean;
+  readonly avoidBuggyIPs: boolean;
+  /** Absent when the pool serves every Service. */
+  readonly serviceAllocation?: NormalizedServiceAllocation;
+}
+
+export interface NormalizedServiceAllocation {
+  /** 0 when unset (MetalLB: pools without priority come after prioritized ones). */
+  readonly priority: number;
+  readonly namespaces: readonly string[];
+  readonly namespaceSelectors: readonly LabelSelector[];
+  readonly serviceSelectors: readonly LabelSelector[];
+}
+
+function checkDuplicates(list: readonly string[] | undefined, ref: ObjectRef, path: string): ConfigError[] {
+  const errors: ConfigError[] = [];
+  (list ?? []).forEach((v, i) => {
+    const first = (list ?? []).indexOf(v);
+    if (first !== i) {
+      errors.push(
+        configError(
+          ref,
+          joinPath(path, i),
+          'duplicate-value',
+          `duplicate value ${JSON.stringify(v)} (same as ${joinPath(path, first)})`,
+        ),
+      );
+    }
+  });
+  return errors;
+}
+
+export { checkDuplicates };
+
+/**
+ * Parse and check `spec.addresses`: each entry parses, and no two entries of this pool overlap.
+ * Returns the parsed entries (only the valid ones) and the errors.
+ */
+export function checkPoolAddresses(
+  addresses: readonly string[],
+  ref: ObjectRef,
+): { entries: PoolAddressEntry[]; errors: ConfigError[] } {
+  const errors: ConfigError[] = [];
+  const entries: { e: PoolAddressEntry; i: number }[] = [];
+  addresses.forEach((text, i) => {
+    const path = `spec.addresses[${i}]`;
+    const r = parsePoolAddress(text);
+    if (!r.ok) {
+      const rule = text.includes('-')
+        ? r.error.includes(' is IPv')
+          ? 'mixed-families'
+          : 'invalid-range'
+        : 'invalid-cidr';
+      errors.push(configError(ref, path, rule, r.error));
+      return;
+    }
+    for (const prev of entries) {
+      const both = rangeIntersection(prev.e, r.value);
+      if (both !== undefined) {
+        errors.push(
+          configError(
+            ref,
+            path,
+            'overlapping-pools',
+            `${JSON.stringify(text)} overlaps ${JSON.stringify(prev.e.text)} (spec.addresses[${prev.i}]) of the same pool at ${formatRange(both)}`,
+          ),
+        );
+      }
+    }
+    entries.push({ e: r.value, i });
+  });
+  return { entries: entries.map((x) => x.e), errors };
+}
+
+/** Validate one IPAddressPool manifest (already parsed from YAML/JSON) and apply defaults. */
+export function validateIPAddressPool(raw: unknown): ValidationResult<IPAddressPool> {
+  const env = validateEnvelope(IPAddressPoolKind, raw);
+  if (env.object === undefined) return finish(undefined, env.errors);
+  const obj = env.object as unknown as IPAddressPool;
+  const ref = refOf(obj);
+  const errors: ConfigError[] = [];
+  errors.push(...checkPoolAddresses(obj.spec.addresses, ref).errors);
+  const sa = obj.spec.serviceAllocation;
+  if (sa !== undefined) {
+    errors.push(...checkDuplicates(sa.namespaces, ref, 'spec.serviceAllocation.namespaces'));
+    errors.push(
+      ...validateSelectorList(sa.namespaceSelectors, ref, 'spec.serviceAllocation.namespaceSelectors'),
+    );
+    errors.push(...validateSelectorList(sa.serviceSelectors, ref, 'spec.serviceAllocation.serviceSelectors'));
+  }
+  return finish(obj, errors);
+}
+
+/** Turn a validated IPAddressPool into the allocator's form. */
+export function normalizePool(pool: IPAddressPool): NormalizedPool {
+  const ref = refOf(pool);
+  const { entries } = checkPoolAddresses(pool.spec.addresses, ref);
+  const sa = pool.spec.serviceAllocation;
+  const base = {
+    name: pool.metadata.name,
+    namespace: pool.metadata.namespace,
+    labels: pool.metadata.labels ?? {},
+    addresses: entries,
+    autoAssign: pool.spec.autoAssign ?? true,
+    avoidBuggyIPs: pool.spec.avoidBuggyIPs ?? false,
+  };
+  if (sa === undefined) return base;
+  return {
+    ...base,
+    serviceAllocation: {
+      priority: sa.priority ?? 0,
+      namespaces: sa.namespaces ?? [],
+      namespaceSelectors: sa.namespaceSelectors ?? [],
+      serviceSelectors: sa.serviceSelectors ?? [],
+    },
+  };
+}

@@ -1,0 +1,195 @@
+/** Object metadata and the shared machinery that validates one object of a kind. */
+import Type, { type Static, type TSchema } from 'typebox';
+import { type ConfigError, configError, joinPath, type ObjectRef } from './errors.ts';
+import { checkSchema, isPlainObject, type JsonSchema } from './schema-check.ts';
+import { StringMap } from './schema-util.ts';
+
+export const METALLB_GROUP = 'metallb.io';
+/** Namespace the metallb.io kinds live in when a manifest names none. */
+export const DEFAULT_NAMESPACE = 'metallb-system';
+
+/**
+ * The `metadata` fields we read. Everything else a real object carries (uid, resourceVersion,
+ * managedFields, …) is kept and ignored.
+ */
+export const ObjectMetaSchema = Type.Object(
+  {
+    name: Type.String({ description: 'Name of the object, unique in its namespace.' }),
+    namespace: Type.Optional(Type.String()),
+    labels: Type.Optional(StringMap()),
+    annotations: Type.Optional(StringMap()),
+  },
+  { 'x-kubernetes-preserve-unknown-fields': true },
+);
+export type ObjectMeta = Static<typeof ObjectMetaSchema> & { readonly [extra: string]: unknown };
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
+const DNS1123_LABEL = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/;
+
+export function dnsSubdomainProblem(s: string): string | undefined {
+  if (s.length > 253) return 'must be no more than 253 characters';
+  if (!DNS1123_SUBDOMAIN.test(s)) {
+    return 'must be a lowercase RFC 1123 subdomain: lowercase alphanumerics, "-" or ".", starting and ending with an alphanumeric';
+  }
+  return undefined;
+}
+
+export function dnsLabelProblem(s: string): string | undefined {
+  if (s.length > 63) return 'must be no more than 63 characters';
+  if (!DNS1123_LABEL.test(s)) {
+    return 'must be a lowercase RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an alphanumeric';
+  }
+  return undefined;
+}
+
+/** Result of validating one object. Warnings never stop an object from being used. */
+export type ValidationResult<T> =
+  | { readonly ok: true; readonly object: T; readonly warnings: readonly ConfigError[] }
+  | {
+      readonly ok: false;
+      readonly errors: readonly ConfigError[];
+      readonly warnings: readonly ConfigError[];
+    };
+
+/** What the generic validator needs to know about a kind. */
+export interface KindSpec {
+  readonly kind: string;
+  /** apiVersions accepted for this shape. */
+  readonly apiVersions: readonly string[];
+  readonly namespaced: boolean;
+  /** Default namespace when `metadata.namespace` is absent (namespaced kinds only). */
+  readonly defaultNamespace?: string;
+  readonly specSchema: TSchema;
+  /** Is `spec` required? */
+  readonly specRequired: boolean;
+  readonly statusSchema?: TSchema;
+  /** Reject unknown top-level fields and unknown fields under spec (metallb.io kinds) or not (core kinds). */
+  readonly strict: boolean;
+  /** Top-level fields besides apiVersion/kind/metadata/spec/status this kind has (e.g. EndpointSlice's `endpoints`). */
+  readonly extraTopLevel?: Readonly<Record<string, TSchema>>;
+}
+
+/** The identity of a raw object for error messages, as far as it can be read. */
+export function refOf(raw: unknown, kind?: string, defaultNamespace = ''): ObjectRef {
+  const o = isPlainObject(raw) ? raw : {};
+  const md = isPlainObject(o.metadata) ? o.metadata : {};
+  return {
+    kind: kind ?? (typeof o.kind === 'string' ? o.kind : ''),
+    namespace: typeof md.namespace === 'string' && md.namespace !== '' ? md.namespace : defaultNamespace,
+    name: typeof md.name === 'string' ? md.name : '',
+  };
+}
+
+/**
+ * Validate the envelope (apiVersion, kind, metadata) and the schemas of spec/status; fill defaults.
+ * Returns the defaulted object, or the errors. Semantic checks are the caller's.
+ */
+export function validateEnvelope(
+  def: KindSpec,
+  raw: unknown,
+): { object?: Record<string, unknown>; errors: ConfigError[] } {
+  const ref = refOf(raw, def.kind, def.namespaced ? (def.defaultNamespace ?? 'default') : '');
+  const errors: ConfigError[] = [];
+  if (!isPlainObject(raw)) {
+    return { errors: [configError(ref, '', 'not-an-object', 'the document is not a mapping (object)')] };
+  }
+  if (!def.apiVersions.includes(raw.apiVersion as string)) {
+    errors.push(
+      configError(
+        ref,
+        'apiVersion',
+        'enum',
+        `apiVersion must be ${def.apiVersions.join(' or ')} for ${def.kind}, got ${JSON.stringify(raw.apiVersion)}`,
+      ),
+    );
+  }
+  if (raw.kind !== def.kind) {
+    errors.push(
+      configError(ref, 'kind', 'enum', `kind must be ${def.kind}, got ${JSON.stringify(raw.kind)}`),
+    );
+  }
+  const out: Record<string, unknown> = { apiVersion: raw.apiVersion, kind: raw.kind };
+
+  // metadata
+  const md = checkSchema(ObjectMetaSchema as JsonSchema, raw.metadata ?? undefined, ref, 'metadata');
+  if (raw.metadata === undefined || raw.metadata === null) {
+    errors.push(configError(ref, 'metadata', 'required', 'required field metadata is missing'));
+  } else {
+    errors.push(...md.errors);
+    const m = md.value as Record<string, unknown>;
+    if (typeof m.name === 'string') {
+      const p = m.name === '' ? 'must not be empty' : dnsSubdomainProblem(m.name);
+      if (p !== undefined)
+        errors.push(
+          configError(ref, 'metadata.name', 'format', `invalid name ${JSON.stringify(m.name)}: ${p}`),
+        );
+    }
+    if (def.namespaced) {
+      if (m.namespace === undefined || m.namespace === '') m.namespace = def.defaultNamespace ?? 'default';
+      if (typeof m.namespace === 'string') {
+        const p = dnsLabelProblem(m.namespace);
+        if (p !== undefined) {
+          errors.push(
+            configError(
+              ref,
+              'metadata.namespace',
+              'format',
+              `invalid namespace ${JSON.stringify(m.namespace)}: ${p}`,
+            ),
+          );
+        }
+      }
+    } else if (m.namespace !== undefined && m.namespace !== '') {
+      // Cluster-scoped: Kubernetes ignores a namespace here; so do we.
+      delete m.namespace;
+    }
+    out.metadata = m;
+  }
+
+  // spec / status / extras
+  const parts: [string, TSchema | undefined, boolean][] = [
+    ['spec', def.specSchema, def.specRequired],
+    ['status', def.statusSchema, false],
+    ...Object.entries(def.extraTopLevel ?? {}).map(([k, s]): [string, TSchema, boolean] => [k, s, false]),
+  ];
+  for (const [field, schema, required] of parts) {
+    const v = raw[field];
+    if (v === undefined || v === null) {
+      if (required) errors.push(configError(ref, field, 'required', `required field ${field} is missing`));
+      else if (field === 'spec') out.spec = checkSchema(schema as JsonSchema, {}, ref, field).value;
+      continue;
+    }
+    if (schema === undefined) continue;
+    const r = checkSchema(schema as JsonSchema, v, ref, field);
+    errors.push(...r.errors);
+    out[field] = r.value;
+  }
+  const known = new Set(['apiVersion', 'kind', 'metadata', ...parts.map(([k]) => k)]);
+  for (const k of Object.keys(raw)) {
+    if (known.has(k)) continue;
+    if (def.strict) {
+      errors.push(
+        configError(
+          ref,
+          joinPath('', k),
+          'unknown-field',
+          `unknown field ${JSON.stringify(k)} (known fields: ${[...known].join(', ')})`,
+        ),
+      );
+    } else {
+      out[k] = raw[k];
+    }
+  }
+  if (errors.length > 0) return { errors };
+  return { object: out, errors };
+}
+
+/** Finish a validation: errors win, else the object. */
+export function finish<T>(
+  object: unknown,
+  errors: ConfigError[],
+  warnings: ConfigError[] = [],
+): ValidationResult<T> {
+  if (errors.length > 0) return { ok: false, errors, warnings };
+  return { ok: true, object: object as T, warnings };
+}

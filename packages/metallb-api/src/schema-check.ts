@@ -1,0 +1,194 @@
+/**
+ * A small JSON-Schema checker for the subset our schemas use (and Kubernetes' structural schemas
+ * allow): `type`, `properties`, `required`, `additionalProperties` (false or a schema), `items`,
+ * `enum`, `minimum`/`maximum`, `minItems`/`maxItems`, `minLength`/`maxLength`, `default`,
+ * `x-kubernetes-preserve-unknown-fields`, `x-kubernetes-int-or-string`.
+ *
+ * It copies the input, fills in `default`s as the Kubernetes API server does for CRDs, and reports
+ * every violation with the field path — not just the first.
+ */
+import { type ConfigError, configError, joinPath, type ObjectRef } from './errors.ts';
+
+export interface JsonSchema {
+  readonly type?: string;
+  readonly properties?: Readonly<Record<string, JsonSchema>>;
+  readonly required?: readonly string[];
+  readonly additionalProperties?: boolean | JsonSchema;
+  readonly items?: JsonSchema;
+  readonly enum?: readonly unknown[];
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly default?: unknown;
+  readonly description?: string;
+  readonly 'x-kubernetes-preserve-unknown-fields'?: boolean;
+  readonly 'x-kubernetes-int-or-string'?: boolean;
+}
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const typeName = (v: unknown): string => {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  return typeof v;
+};
+
+const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+
+function clone(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(clone);
+  if (isPlainObject(v)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = clone(x);
+    return o;
+  }
+  return v;
+}
+
+/**
+ * Check `value` against `schema`; returns a copy with defaults applied, plus all violations.
+ * `path` is the path of `value` inside its object (e.g. `spec`).
+ */
+export function checkSchema(
+  schema: JsonSchema,
+  value: unknown,
+  ref: ObjectRef,
+  path: string,
+): { value: unknown; errors: ConfigError[] } {
+  const errors: ConfigError[] = [];
+  const out = walk(schema, clone(value), ref, path, errors);
+  return { value: out, errors };
+}
+
+function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: string, errors: ConfigError[]): unknown {
+  const err = (rule: Parameters<typeof configError>[2], message: string) =>
+    errors.push(configError(ref, path, rule, message));
+
+  if (schema['x-kubernetes-int-or-string']) {
+    if (!(typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)))) {
+      err('type', `must be an integer or a string, got ${typeName(v)}`);
+    }
+    return v;
+  }
+  const t = schema.type;
+  switch (t) {
+    case 'object': {
+      if (!isPlainObject(v)) {
+        err('type', `must be an object, got ${typeName(v)}`);
+        return v;
+      }
+      const props = schema.properties ?? {};
+      for (const [k, sub] of Object.entries(props)) {
+        if (v[k] === undefined && sub.default !== undefined) v[k] = clone(sub.default);
+      }
+      for (const r of schema.required ?? []) {
+        if (v[r] === undefined || v[r] === null) {
+          errors.push(configError(ref, joinPath(path, r), 'required', `required field ${r} is missing`));
+        }
+      }
+      for (const [k, x] of Object.entries(v)) {
+        const sub = props[k];
+        const childPath = joinPath(path, k);
+        if (sub !== undefined) {
+          // `null` means "not set", as in Kubernetes' JSON decoding of optional fields.
+          if (x === null && !(schema.required ?? []).includes(k)) {
+            delete v[k];
+            if (sub.default !== undefined) v[k] = clone(sub.default);
+            continue;
+          }
+          v[k] = walk(sub, x, ref, childPath, errors);
+        } else if (isPlainObject(schema.additionalProperties)) {
+          v[k] = walk(schema.additionalProperties, x, ref, childPath, errors);
+        } else if (schema.additionalProperties === false && !schema['x-kubernetes-preserve-unknown-fields']) {
+          const known = Object.keys(props);
+          errors.push(
+            configError(
+              ref,
+              childPath,
+              'unknown-field',
+              `unknown field ${JSON.stringify(k)}${known.length > 0 ? ` (known fields: ${known.join(', ')})` : ''}`,
+            ),
+          );
+        }
+      }
+      return v;
+    }
+    case 'array': {
+      if (!Array.isArray(v)) {
+        err('type', `must be an array, got ${typeName(v)}`);
+        return v;
+      }
+      if (schema.minItems !== undefined && v.length < schema.minItems) {
+        err('min-items', `must have at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`);
+      }
+      if (schema.maxItems !== undefined && v.length > schema.maxItems) {
+        err('max-items', `must have at most ${schema.maxItems} items`);
+      }
+      if (schema.items !== undefined) {
+        for (let i = 0; i < v.length; i++) v[i] = walk(schema.items, v[i], ref, joinPath(path, i), errors);
+      }
+      return v;
+    }
+    case 'string': {
+      if (typeof v !== 'string') {
+        err(
+          'type',
+          `must be a string, got ${typeName(v)}${typeof v === 'number' ? ` (${v}; quote it)` : ''}`,
+        );
+        return v;
+      }
+      if (schema.minLength !== undefined && v.length < schema.minLength) {
+        err(
+          'min-length',
+          schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters`,
+        );
+      }
+      if (schema.maxLength !== undefined && v.length > schema.maxLength) {
+        err('max-length', `must be at most ${schema.maxLength} characters`);
+      }
+      break;
+    }
+    case 'integer':
+    case 'number': {
+      if (typeof v !== 'number' || !Number.isFinite(v) || (t === 'integer' && !Number.isInteger(v))) {
+        err(
+          'type',
+          `must be ${article(t)}, got ${typeName(v)}${typeof v === 'string' ? ` (${JSON.stringify(v)})` : ''}`,
+        );
+        return v;
+      }
+      if (schema.minimum !== undefined && v < schema.minimum)
+        err('minimum', `must be >= ${schema.minimum}, got ${v}`);
+      if (schema.maximum !== undefined && v > schema.maximum)
+        err('maximum', `must be <= ${schema.maximum}, got ${v}`);
+      break;
+    }
+    case 'boolean': {
+      if (typeof v !== 'boolean') {
+        err(
+          'type',
+          `must be a boolean (true or false), got ${typeName(v)}${typeof v === 'string' ? ` (${JSON.stringify(v)})` : ''}`,
+        );
+        return v;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  if (schema.enum !== undefined && !schema.enum.includes(v)) {
+    err(
+      'enum',
+      `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(v)}`,
+    );
+  }
+  return v;
+}
