@@ -1,0 +1,295 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { AdvertisementInfo, PeerRoutes } from '../announce/types.ts';
+import { SpeakerMetrics } from './metrics.ts';
+import { Speaker } from './speaker.ts';
+import type {
+  BfdEvents,
+  BfdProfileConfig,
+  BfdSessionPort,
+  BgpSessionEvents,
+  BgpSessionPort,
+  PeerConfig,
+  SessionFactory,
+  SpeakerSnapshot,
+} from './types.ts';
+
+interface FakeBgp extends BgpSessionPort {
+  cfg: PeerConfig;
+  events: BgpSessionEvents;
+  routes: PeerRoutes[];
+  log: string[];
+}
+interface FakeBfd extends BfdSessionPort {
+  events: BfdEvents;
+  profiles: BfdProfileConfig[];
+  closed: boolean;
+}
+
+function fakeFactory() {
+  const bgp: FakeBgp[] = [];
+  const bfd: FakeBfd[] = [];
+  const factory: SessionFactory = {
+    createBgp(cfg, events) {
+      const s: FakeBgp = {
+        cfg,
+        events,
+        routes: [],
+        log: [],
+        setRoutes(r) {
+          s.routes.push(r);
+        },
+        bfdDown(reason) {
+          s.log.push(`bfdDown:${reason}`);
+        },
+        async shutdown(msg) {
+          s.log.push(`shutdown:${msg}`);
+        },
+        async deconfigure() {
+          s.log.push('deconfigure');
+        },
+        status: () => ({
+          name: cfg.name,
+          address: cfg.address,
+          localAddress: undefined,
+          myASN: cfg.myASN,
+          peerASN: cfg.peerASN,
+          state: 'Idle',
+          since: 0,
+          established: false,
+          prefixesSent: 0,
+          prefixesReceived: 0,
+          lastError: undefined,
+          bfd: undefined,
+        }),
+      };
+      bgp.push(s);
+      return s;
+    },
+    createBfd(cfg, profile, events) {
+      const s: FakeBfd = {
+        events,
+        profiles: [profile],
+        closed: false,
+        setProfile(p) {
+          s.profiles.push(p);
+        },
+        async close() {
+          s.closed = true;
+        },
+        status: () => ({
+          name: cfg.name,
+          peer: cfg.address,
+          local: undefined,
+          state: 'down',
+          since: 0,
+          diag: '',
+          profile: profile.name,
+        }),
+      };
+      bfd.push(s);
+      return s;
+    },
+  };
+  return { factory, bgp, bfd };
+}
+
+const profile: BfdProfileConfig = {
+  name: 'tor-bfd',
+  receiveInterval: 300,
+  transmitInterval: 300,
+  detectMultiplier: 3,
+  echoMode: false,
+  echoInterval: 50,
+  passiveMode: false,
+  minimumTtl: 254,
+};
+
+const peerCfg = (name: string, address: string, over: Partial<PeerConfig> = {}): PeerConfig => ({
+  name,
+  address,
+  port: 179,
+  myASN: 65100,
+  peerASN: 65000,
+  dynamicASN: undefined,
+  holdTime: 90,
+  keepaliveTime: undefined,
+  connectTime: undefined,
+  routerID: undefined,
+  sourceAddress: undefined,
+  password: undefined,
+  ebgpMultiHop: false,
+  enableGracefulRestart: false,
+  disableMP: false,
+  vrf: undefined,
+  bfdProfile: undefined,
+  ...over,
+});
+
+const adv = (over: Partial<AdvertisementInfo> = {}): AdvertisementInfo => ({
+  name: 'adv',
+  ipAddressPools: [],
+  ipAddressPoolSelectors: [],
+  nodeSelectors: [],
+  peers: [],
+  aggregationLength: 32,
+  aggregationLengthV6: 128,
+  communities: [],
+  largeCommunities: [],
+  localPref: undefined,
+  ...over,
+});
+
+function snapshot(
+  peers: PeerConfig[],
+  advs: AdvertisementInfo[] = [adv()],
+  readyNodes = ['n1'],
+): SpeakerSnapshot {
+  return {
+    announce: {
+      pools: [{ name: 'p', addresses: ['203.0.113.0/24'], labels: {} }],
+      peers: peers.map((p) => ({ name: p.name, myASN: p.myASN, peerASN: p.peerASN, nodeSelectors: [] })),
+      advertisements: advs,
+    },
+    peers,
+    services: [
+      {
+        metadata: { name: 'web', namespace: 'default' },
+        spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local' },
+        status: { loadBalancer: { ingress: [{ ip: '203.0.113.10' }] } },
+      },
+    ],
+    endpointSlices: [
+      {
+        metadata: { name: 'web-1', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web' } },
+        endpoints: readyNodes.map((n, i) => ({
+          addresses: [`10.244.0.${i + 1}`],
+          nodeName: n,
+          conditions: { ready: true },
+        })),
+      },
+    ],
+    nodes: [],
+  };
+}
+
+function make() {
+  const f = fakeFactory();
+  const metrics = new SpeakerMetrics({ processMetrics: false });
+  const speaker = new Speaker({
+    nodeName: 'n1',
+    factory: f.factory,
+    logger: pino({ level: 'silent' }),
+    metrics,
+  });
+  return { ...f, speaker, metrics };
+}
+
+const last = (s: FakeBgp) => [...(s.routes.at(-1)?.ipv4.keys() ?? [])];
+
+describe('Speaker applies configuration as a difference', () => {
+  it('starts one session per peer and hands each its routes', () => {
+    const { speaker, bgp } = make();
+    speaker.apply(snapshot([peerCfg('tor1', '10.0.0.1'), peerCfg('tor2', '10.0.0.2')]));
+    expect(bgp.map((s) => s.cfg.name)).toEqual(['tor1', 'tor2']);
+    expect(last(bgp[0] as FakeBgp)).toEqual(['203.0.113.10/32']);
+    expect(last(bgp[1] as FakeBgp)).toEqual(['203.0.113.10/32']);
+  });
+
+  it('a changed advertisement re-announces through the same sessions (no reset)', () => {
+    const { speaker, bgp } = make();
+    const peers = [peerCfg('tor1', '10.0.0.1')];
+    speaker.apply(snapshot(peers));
+    speaker.apply(snapshot(peers, [adv({ communities: [42] })]));
+    expect(bgp).toHaveLength(1);
+    expect((bgp[0] as FakeBgp).log).toEqual([]);
+    expect((bgp[0] as FakeBgp).routes.at(-1)?.ipv4.get('203.0.113.10/32')?.communities).toEqual([42]);
+  });
+
+  it('the last local endpoint leaving withdraws the route without touching the session', () => {
+    const { speaker, bgp } = make();
+    const peers = [peerCfg('tor1', '10.0.0.1')];
+    speaker.apply(snapshot(peers));
+    speaker.apply(snapshot(peers, [adv()], ['n2']));
+    expect(last(bgp[0] as FakeBgp)).toEqual([]);
+    expect((bgp[0] as FakeBgp).log).toEqual([]);
+  });
+
+  it('a changed session field resets only that peer; a removed peer is deconfigured', () => {
+    const { speaker, bgp } = make();
+    speaker.apply(
+      snapshot([peerCfg('tor1', '10.0.0.1'), peerCfg('tor2', '10.0.0.2'), peerCfg('tor3', '10.0.0.3')]),
+    );
+    speaker.apply(snapshot([peerCfg('tor1', '10.0.0.1', { holdTime: 9 }), peerCfg('tor2', '10.0.0.2')]));
+    expect(bgp.map((s) => `${s.cfg.name}:${s.log.join(',')}`)).toEqual([
+      'tor1:deconfigure',
+      'tor2:',
+      'tor3:deconfigure',
+      'tor1:',
+    ]);
+    expect((bgp[3] as FakeBgp).cfg.holdTime).toBe(9);
+  });
+
+  it('an invalid configuration is reported and the running one keeps going', () => {
+    const { speaker, bgp, metrics } = make();
+    speaker.load({ ok: true, snapshot: snapshot([peerCfg('tor1', '10.0.0.1')]), warnings: [] }, 'h1');
+    const ok = speaker.load({ ok: false, errors: ['BGPPeer metallb-system/tor1: spec.peerASN: required'] });
+    expect(ok).toBe(false);
+    expect(bgp).toHaveLength(1);
+    expect((bgp[0] as FakeBgp).log).toEqual([]);
+    const st = speaker.status();
+    expect(st.config.stale).toBe(true);
+    expect(st.config.hash).toBe('h1');
+    expect(st.config.lastErrors).toEqual(['BGPPeer metallb-system/tor1: spec.peerASN: required']);
+  });
+
+  it('a peer with a BFD profile gets a BFD session; BFD Down takes BGP down, peer AdminDown does not', () => {
+    const { speaker, bgp, bfd } = make();
+    speaker.apply(snapshot([peerCfg('tor1', '10.0.0.1', { bfdProfile: profile })]));
+    expect(bfd).toHaveLength(1);
+    const b = bfd[0] as FakeBfd;
+    b.events.onUp('tor1');
+    b.events.onDown('tor1', 'neighbor signaled session down', true);
+    expect((bgp[0] as FakeBgp).log).toEqual([]);
+    b.events.onDown('tor1', 'control detection time expired', false);
+    expect((bgp[0] as FakeBgp).log).toEqual(['bfdDown:BFD down: control detection time expired']);
+  });
+
+  it('changing a BFD profile re-profiles BFD without resetting BGP; removing it stops BFD', () => {
+    const { speaker, bgp, bfd } = make();
+    speaker.apply(snapshot([peerCfg('tor1', '10.0.0.1', { bfdProfile: profile })]));
+    speaker.apply(
+      snapshot([peerCfg('tor1', '10.0.0.1', { bfdProfile: { ...profile, receiveInterval: 100 } })]),
+    );
+    expect((bfd[0] as FakeBfd).profiles.map((p) => p.receiveInterval)).toEqual([300, 100]);
+    speaker.apply(snapshot([peerCfg('tor1', '10.0.0.1')]));
+    expect((bfd[0] as FakeBfd).closed).toBe(true);
+    expect(bgp).toHaveLength(1);
+    expect((bgp[0] as FakeBgp).log).toEqual([]);
+  });
+
+  it('shutdown sends the message on every session and closes BFD', async () => {
+    const { speaker, bgp, bfd } = make();
+    speaker.apply(
+      snapshot([peerCfg('tor1', '10.0.0.1', { bfdProfile: profile }), peerCfg('tor2', '10.0.0.2')]),
+    );
+    await speaker.shutdown('node draining');
+    expect(bgp.map((s) => s.log)).toEqual([['shutdown:node draining'], ['shutdown:node draining']]);
+    expect((bfd[0] as FakeBfd).closed).toBe(true);
+  });
+
+  it('exposes MetalLB metric names', async () => {
+    const { speaker, bgp, metrics } = make();
+    speaker.apply(snapshot([peerCfg('tor1', '10.0.0.1')]));
+    (bgp[0] as FakeBgp).events.onStateChange('tor1', true, 'established');
+    (bgp[0] as FakeBgp).events.onMessageSent('tor1', 'update');
+    (bgp[0] as FakeBgp).events.onPrefixesSent('tor1', 1);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('metallb_bgp_session_up{peer="10.0.0.1",vrf="default"} 1');
+    expect(text).toContain('metallb_bgp_updates_total{peer="10.0.0.1",vrf="default"} 1');
+    expect(text).toContain('metallb_bgp_announced_prefixes_total{peer="10.0.0.1",vrf="default"} 1');
+    expect(text).toContain(
+      'metallb_speaker_announced{ip="203.0.113.10",node="n1",protocol="bgp",service="default/web"} 1',
+    );
+  });
+});

@@ -1,0 +1,368 @@
+// The speaker: applies each valid configuration snapshot as a difference — peers added, removed or
+// changed (only a changed peer's session is reset, and only when a session-relevant field changed),
+// BFD sessions started, re-profiled or stopped, and the desired routes recomputed and handed to each
+// session's Adj-RIB-Out, which sends only what changed.
+import type { Logger } from 'pino';
+import { computeAnnouncements, prefixCount } from '../announce/announce.ts';
+import { anySelects } from '../announce/selector.ts';
+import type { AnnounceResult, PeerRoutes, ServiceVerdict } from '../announce/types.ts';
+import type { SpeakerMetrics } from './metrics.ts';
+import type {
+  BfdPeerStatus,
+  BfdProfileConfig,
+  BfdSessionPort,
+  BgpPeerStatus,
+  BgpSessionPort,
+  LoadResult,
+  PeerConfig,
+  SessionFactory,
+  SpeakerSnapshot,
+} from './types.ts';
+
+interface RunningPeer {
+  cfg: PeerConfig;
+  bgp: BgpSessionPort;
+  bfd: BfdSessionPort | undefined;
+}
+
+export interface ConfigStatus {
+  readonly loaded: boolean;
+  readonly stale: boolean;
+  readonly hash: string | undefined;
+  readonly appliedAt: number | undefined;
+  readonly lastErrors: readonly string[];
+  readonly lastErrorAt: number | undefined;
+  readonly warnings: readonly string[];
+}
+
+export interface SpeakerStatus {
+  readonly node: string;
+  readonly config: ConfigStatus;
+  readonly nodeReason: string;
+  readonly bgp: readonly BgpPeerStatus[];
+  readonly bfd: readonly BfdPeerStatus[];
+  readonly services: readonly ServiceVerdict[];
+}
+
+/** The fields whose change needs a new BGP session (everything the OPEN, TCP or timers depend on). */
+export function sessionKey(p: PeerConfig): string {
+  return JSON.stringify([
+    p.address,
+    p.port,
+    p.myASN,
+    p.peerASN,
+    p.dynamicASN,
+    p.holdTime,
+    p.keepaliveTime,
+    p.connectTime,
+    p.routerID,
+    p.sourceAddress,
+    p.password,
+    p.ebgpMultiHop,
+    p.enableGracefulRestart,
+    p.disableMP,
+    p.vrf,
+  ]);
+}
+
+function bfdKey(b: BfdProfileConfig | undefined): string {
+  return b === undefined ? '' : JSON.stringify(b);
+}
+
+export interface SpeakerOptions {
+  readonly nodeName: string;
+  readonly factory: SessionFactory;
+  readonly logger: Logger;
+  readonly metrics: SpeakerMetrics;
+  readonly loadBalancerClass?: string | undefined;
+}
+
+export class Speaker {
+  readonly #o: SpeakerOptions;
+  readonly #peers = new Map<string, RunningPeer>();
+  #snapshot: SpeakerSnapshot | undefined;
+  #result: AnnounceResult | undefined;
+  #config: {
+    hash?: string;
+    appliedAt?: number;
+    lastErrors: readonly string[];
+    lastErrorAt?: number;
+    warnings: readonly string[];
+  } = { lastErrors: [], warnings: [] };
+  #stopping = false;
+
+  constructor(opts: SpeakerOptions) {
+    this.#o = opts;
+  }
+
+  get log(): Logger {
+    return this.#o.logger;
+  }
+
+  /** Applies a loader result: a valid snapshot replaces the running one; errors keep it. */
+  load(result: LoadResult, hash?: string): boolean {
+    const m = this.#o.metrics;
+    if (!result.ok) {
+      this.#config = { ...this.#config, lastErrors: result.errors, lastErrorAt: Date.now() };
+      m.configStale.set(1);
+      this.log.error(
+        { event: 'configRejected', errors: result.errors, keeping: this.#config.hash ?? 'none' },
+        `invalid configuration (${result.errors.length} error${result.errors.length === 1 ? '' : 's'}), ${this.#snapshot ? 'the last valid configuration keeps running' : 'nothing to run yet'}: ${result.errors.join('; ')}`,
+      );
+      return false;
+    }
+    for (const w of result.warnings) this.log.warn({ event: 'configWarning' }, w);
+    this.#config = {
+      ...(hash === undefined ? {} : { hash }),
+      appliedAt: Date.now(),
+      lastErrors: [],
+      warnings: result.warnings,
+    };
+    m.configLoaded.set(1);
+    m.configStale.set(0);
+    this.apply(result.snapshot);
+    return true;
+  }
+
+  /** Applies a snapshot as a difference against what runs. */
+  apply(snap: SpeakerSnapshot): void {
+    if (this.#stopping) return;
+    this.#snapshot = snap;
+    const me = snap.nodes.find((n) => n.metadata.name === this.#o.nodeName);
+    const labels = me?.metadata.labels ?? {};
+    const wanted = new Map<string, PeerConfig>();
+    for (const p of snap.peers) {
+      if (anySelects(snap.announce.peers.find((x) => x.name === p.name)?.nodeSelectors ?? [], labels))
+        wanted.set(p.name, p);
+    }
+    // Removed (or no longer selecting this node).
+    for (const [name, run] of [...this.#peers]) {
+      if (wanted.has(name)) continue;
+      this.#peers.delete(name);
+      this.log.info(
+        { event: 'peerRemoved', peer: run.cfg.address, name },
+        'peer deconfigured, closing BGP session',
+      );
+      void run.bgp.deconfigure();
+      if (run.bfd !== undefined) void run.bfd.close();
+      this.#o.metrics.forgetPeer(run.cfg.address);
+      this.#o.metrics.forgetBfdPeer(run.cfg.address);
+    }
+    for (const [name, cfg] of wanted) {
+      const run = this.#peers.get(name);
+      if (run === undefined) {
+        this.log.info(
+          { event: 'peerAdded', peer: cfg.address, name, asn: cfg.peerASN ?? cfg.dynamicASN },
+          'peer configured, starting BGP session',
+        );
+        this.#start(cfg);
+        continue;
+      }
+      if (sessionKey(run.cfg) !== sessionKey(cfg)) {
+        this.log.info(
+          { event: 'peerChanged', peer: cfg.address, name },
+          'peer session parameters changed, resetting its session',
+        );
+        void run.bgp.deconfigure();
+        if (run.bfd !== undefined) void run.bfd.close();
+        this.#peers.delete(name);
+        this.#start(cfg);
+        continue;
+      }
+      if (bfdKey(run.cfg.bfdProfile) !== bfdKey(cfg.bfdProfile)) this.#changeBfd(run, cfg);
+      run.cfg = cfg;
+    }
+    this.#announce();
+  }
+
+  #start(cfg: PeerConfig): void {
+    const bgp = this.#o.factory.createBgp(cfg, this.#bgpEvents(cfg));
+    const run: RunningPeer = { cfg, bgp, bfd: undefined };
+    this.#peers.set(cfg.name, run);
+    if (cfg.bfdProfile !== undefined)
+      run.bfd = this.#o.factory.createBfd(cfg, cfg.bfdProfile, this.#bfdEvents(cfg));
+  }
+
+  #changeBfd(run: RunningPeer, cfg: PeerConfig): void {
+    const next = cfg.bfdProfile;
+    if (next === undefined) {
+      this.log.info(
+        { event: 'bfdRemoved', peer: cfg.address },
+        'BFD profile removed from peer, stopping BFD',
+      );
+      if (run.bfd !== undefined) void run.bfd.close();
+      run.bfd = undefined;
+      this.#o.metrics.forgetBfdPeer(cfg.address);
+    } else if (run.bfd === undefined) {
+      this.log.info(
+        { event: 'bfdAdded', peer: cfg.address, profile: next.name },
+        'BFD profile set on peer, starting BFD',
+      );
+      run.bfd = this.#o.factory.createBfd(cfg, next, this.#bfdEvents(cfg));
+    } else {
+      this.log.info(
+        { event: 'bfdProfileChanged', peer: cfg.address, profile: next.name },
+        'BFD profile changed',
+      );
+      run.bfd.setProfile(next);
+    }
+  }
+
+  #bgpEvents(cfg: PeerConfig) {
+    const m = this.#o.metrics;
+    const l = { peer: cfg.address, vrf: cfg.vrf ?? 'default' };
+    return {
+      onStateChange: (_name: string, established: boolean, reason: string) => {
+        m.bgpSessionUp.set(l, established ? 1 : 0);
+        if (!established) m.bgpAnnounced.set(l, 0);
+        if (established)
+          this.log.info(
+            { event: 'sessionUp', peer: cfg.address, name: cfg.name },
+            `BGP session established with ${cfg.address}`,
+          );
+        else
+          this.log.warn(
+            { event: 'sessionDown', peer: cfg.address, name: cfg.name, reason },
+            `BGP session with ${cfg.address} down: ${reason}`,
+          );
+      },
+      onMessageSent: (_n: string, type: string) => {
+        m.bgpTotalSent.inc(l);
+        if (type === 'update') m.bgpUpdatesSent.inc(l);
+        else if (type === 'open') m.bgpOpensSent.inc(l);
+        else if (type === 'keepalive') m.bgpKeepalivesSent.inc(l);
+        else if (type === 'notification') m.bgpNotificationsSent.inc(l);
+        else if (type === 'route-refresh') m.bgpRouteRefreshSent.inc(l);
+      },
+      onMessageReceived: (_n: string, type: string) => {
+        m.bgpTotalReceived.inc(l);
+        if (type === 'update') m.bgpUpdatesReceived.inc(l);
+        else if (type === 'open') m.bgpOpensReceived.inc(l);
+        else if (type === 'keepalive') m.bgpKeepalivesReceived.inc(l);
+      },
+      onPrefixesSent: (_n: string, count: number) => m.bgpAnnounced.set(l, count),
+    };
+  }
+
+  #bfdEvents(cfg: PeerConfig) {
+    const m = this.#o.metrics;
+    const l = { peer: cfg.address, vrf: cfg.vrf ?? 'default' };
+    m.bfdSessionUp.set(l, 0);
+    return {
+      onUp: () => {
+        m.bfdSessionUp.set(l, 1);
+        m.bfdUpEvents.inc(l);
+        this.log.info({ event: 'bfdUp', peer: cfg.address }, `BFD session with ${cfg.address} up`);
+      },
+      onDown: (_n: string, diag: string, peerAdminDown: boolean) => {
+        m.bfdSessionUp.set(l, 0);
+        m.bfdDownEvents.inc(l);
+        if (peerAdminDown) {
+          // RFC 5882 §3.2: the peer took BFD down administratively; that says nothing about the path.
+          this.log.info(
+            { event: 'bfdAdminDown', peer: cfg.address, diag },
+            `BFD peer ${cfg.address} went AdminDown; BGP session kept`,
+          );
+          return;
+        }
+        this.log.warn(
+          { event: 'bfdDown', peer: cfg.address, diag },
+          `BFD session with ${cfg.address} down (${diag}); taking the BGP session down`,
+        );
+        this.#peers.get(cfg.name)?.bgp.bfdDown(`BFD down: ${diag}`);
+      },
+      onPacket: (_n: string, dir: 'in' | 'out') => (dir === 'in' ? m.bfdIn : m.bfdOut).inc(l),
+    };
+  }
+
+  #announce(): void {
+    const snap = this.#snapshot;
+    if (snap === undefined) return;
+    const result = computeAnnouncements({
+      config: snap.announce,
+      services: snap.services,
+      endpointSlices: snap.endpointSlices,
+      nodes: snap.nodes,
+      nodeName: this.#o.nodeName,
+      loadBalancerClass: this.#o.loadBalancerClass,
+    });
+    this.#logVerdicts(this.#result, result);
+    this.#result = result;
+    const empty: PeerRoutes = { ipv4: new Map(), ipv6: new Map() };
+    for (const [name, run] of this.#peers) {
+      const routes = result.routes.get(name) ?? empty;
+      this.#o.metrics.bgpPending.set(
+        { peer: run.cfg.address, vrf: run.cfg.vrf ?? 'default' },
+        prefixCount(routes),
+      );
+      run.bgp.setRoutes(routes);
+    }
+  }
+
+  #logVerdicts(prev: AnnounceResult | undefined, next: AnnounceResult): void {
+    const before = new Map((prev?.services ?? []).map((v) => [v.service, v]));
+    const m = this.#o.metrics.announcing;
+    for (const v of next.services) {
+      const old = before.get(v.service);
+      before.delete(v.service);
+      if (
+        old !== undefined &&
+        old.reason === v.reason &&
+        old.ips.join() === v.ips.join() &&
+        old.peers.join() === v.peers.join()
+      )
+        continue;
+      for (const ip of old?.ips ?? [])
+        m.remove({ ip, node: this.#o.nodeName, protocol: 'bgp', service: v.service });
+      if (v.reason === '') {
+        for (const ip of v.ips) m.set({ ip, node: this.#o.nodeName, protocol: 'bgp', service: v.service }, 1);
+        this.log.info(
+          { event: 'serviceAnnounced', service: v.service, ips: v.ips, pool: v.pool, peers: v.peers },
+          `announcing ${v.ips.join(', ')} (${v.service}) to ${v.peers.join(', ') || 'no peer'}`,
+        );
+      } else if (old === undefined || old.reason === '') {
+        this.log.info(
+          { event: 'serviceWithdrawn', service: v.service, ips: v.ips, reason: v.reason },
+          `not announcing ${v.service}: ${v.reason}`,
+        );
+      }
+    }
+    for (const v of before.values()) {
+      for (const ip of v.ips) m.remove({ ip, node: this.#o.nodeName, protocol: 'bgp', service: v.service });
+      if (v.reason === '')
+        this.log.info(
+          { event: 'serviceWithdrawn', service: v.service, ips: v.ips, reason: 'serviceDeleted' },
+          `withdrawing ${v.service}: removed`,
+        );
+    }
+  }
+
+  /** Graceful stop: every session sends Cease 6/2 with `message` and closes; BFD goes AdminDown. */
+  async shutdown(message: string): Promise<void> {
+    this.#stopping = true;
+    const all = [...this.#peers.values()];
+    this.#peers.clear();
+    await Promise.allSettled(all.map((r) => r.bgp.shutdown(message)));
+    await Promise.allSettled(all.map((r) => r.bfd?.close()));
+  }
+
+  status(): SpeakerStatus {
+    const c = this.#config;
+    return {
+      node: this.#o.nodeName,
+      config: {
+        loaded: c.hash !== undefined || c.appliedAt !== undefined,
+        stale: c.lastErrors.length > 0,
+        hash: c.hash,
+        appliedAt: c.appliedAt,
+        lastErrors: c.lastErrors,
+        lastErrorAt: c.lastErrorAt,
+        warnings: c.warnings,
+      },
+      nodeReason: this.#result?.nodeReason ?? '',
+      bgp: [...this.#peers.values()].map((r) => r.bgp.status()),
+      bfd: [...this.#peers.values()].flatMap((r) => (r.bfd === undefined ? [] : [r.bfd.status()])),
+      services: this.#result?.services ?? [],
+    };
+  }
+}

@@ -1,0 +1,119 @@
+// What the speaker runs from: one validated snapshot of the configuration source, and the ports
+// through which it drives BGP and BFD sessions (real ones over sockets, fakes in tests).
+import type { AnnounceConfig, EndpointSlice, Node, PeerRoutes, Service } from '../announce/types.ts';
+
+export interface BfdProfileConfig {
+  readonly name: string;
+  /** Milliseconds. */
+  readonly receiveInterval: number;
+  readonly transmitInterval: number;
+  readonly detectMultiplier: number;
+  readonly echoMode: boolean;
+  readonly echoInterval: number;
+  readonly passiveMode: boolean;
+  readonly minimumTtl: number;
+}
+
+/** One BGPPeer in the form the session needs (MetalLB's config.Peer). */
+export interface PeerConfig {
+  readonly name: string;
+  readonly address: string;
+  readonly port: number;
+  readonly myASN: number;
+  readonly peerASN: number | undefined;
+  readonly dynamicASN: 'internal' | 'external' | undefined;
+  /** Seconds. */
+  readonly holdTime: number;
+  readonly keepaliveTime: number | undefined;
+  /** Seconds between connection attempts. */
+  readonly connectTime: number | undefined;
+  readonly routerID: string | undefined;
+  readonly sourceAddress: string | undefined;
+  readonly password: string | undefined;
+  readonly ebgpMultiHop: boolean;
+  readonly enableGracefulRestart: boolean;
+  readonly disableMP: boolean;
+  readonly vrf: string | undefined;
+  readonly bfdProfile: BfdProfileConfig | undefined;
+}
+
+export interface SpeakerSnapshot {
+  readonly announce: AnnounceConfig;
+  readonly peers: readonly PeerConfig[];
+  readonly services: readonly Service[];
+  readonly endpointSlices: readonly EndpointSlice[];
+  readonly nodes: readonly Node[];
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly snapshot: SpeakerSnapshot; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly string[] };
+
+export interface BgpPeerStatus {
+  readonly name: string;
+  readonly address: string;
+  readonly localAddress: string | undefined;
+  readonly myASN: number;
+  readonly peerASN: number | undefined;
+  readonly state: string;
+  /** ms since epoch of the last transition into or out of Established. */
+  readonly since: number;
+  readonly established: boolean;
+  readonly prefixesSent: number;
+  readonly prefixesReceived: number;
+  readonly lastError: string | undefined;
+  readonly bfd: string | undefined;
+}
+
+export interface BfdPeerStatus {
+  readonly name: string;
+  readonly peer: string;
+  readonly local: string | undefined;
+  readonly state: string;
+  readonly since: number;
+  readonly diag: string;
+  readonly profile: string;
+}
+
+/** Counters the session reports; the speaker turns them into MetalLB's metrics. */
+export interface BgpSessionEvents {
+  onStateChange(name: string, established: boolean, reason: string): void;
+  onMessageSent(name: string, type: 'open' | 'update' | 'notification' | 'keepalive' | 'route-refresh'): void;
+  onMessageReceived(
+    name: string,
+    type: 'open' | 'update' | 'notification' | 'keepalive' | 'route-refresh',
+  ): void;
+  onPrefixesSent(name: string, count: number): void;
+}
+
+/** One BGP session toward one peer. */
+export interface BgpSessionPort {
+  /** The routes the peer should hold; the session sends only the difference. */
+  setRoutes(routes: PeerRoutes): void;
+  /** BFD declared the path down: drop the session at once (it reconnects by itself). */
+  bfdDown(reason: string): void;
+  /** Graceful: Cease 6/2 with an RFC 9003 message (or withdraw), then close; resolves when flushed. */
+  shutdown(message: string): Promise<void>;
+  /** The peer was deconfigured: Cease 6/3, close. */
+  deconfigure(): Promise<void>;
+  status(): BgpPeerStatus;
+}
+
+export interface BfdEvents {
+  onUp(name: string): void;
+  onDown(name: string, diag: string, peerAdminDown: boolean): void;
+  onPacket(name: string, dir: 'in' | 'out'): void;
+}
+
+export interface BfdSessionPort {
+  /** Applies a new profile without tearing the session down (a Poll sequence). */
+  setProfile(profile: BfdProfileConfig): void;
+  /** AdminDown to the peer, then stop. */
+  close(): Promise<void>;
+  status(): BfdPeerStatus;
+}
+
+export interface SessionFactory {
+  createBgp(peer: PeerConfig, events: BgpSessionEvents): BgpSessionPort;
+  createBfd(peer: PeerConfig, profile: BfdProfileConfig, events: BfdEvents): BfdSessionPort;
+}
