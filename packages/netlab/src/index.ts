@@ -1,2 +1,39 @@
-// @bmlb/netlab: Test lab helpers: network namespaces, veth links, FRR and GoBGP daemons (tests only).
-export {};
+// @bmlb/netlab: network namespaces, veth links, L2 segments, FRR and GoBGP daemons for interop tests.
+export { CommandError, formatArgv, type RunOptions, type RunResult, run } from './exec.ts';
+export {
+  FRR_INSTALL_HINT,
+  type FrrBgpNeighbor,
+  type FrrDaemon,
+  FrrInstance,
+  type FrrOptions,
+  frrInstalled,
+  pidAlive,
+} from './frr.ts';
+export {
+  GOBGP_INSTALL_HINT,
+  GOBGP_SESSION_STATE,
+  GobgpInstance,
+  type GobgpOptions,
+  gobgpInstalled,
+} from './gobgp.ts';
+export {
+  type AddressOptions,
+  type AttachOptions,
+  type Endpoint,
+  Lab,
+  type LabOptions,
+  type LinkOptions,
+  MAX_NAME,
+  Namespace,
+  type NamespaceOptions,
+  Segment,
+} from './lab.ts';
+export { Proc, type ProcExit, type SpawnOptions } from './proc.ts';
+export {
+  type LabNeeds,
+  labSkipReason,
+  labUnavailableReason,
+  requireLab,
+  type SkipContext,
+} from './require.ts';
+export { sleep, type WaitOptions, WaitTimeoutError, waitFor } from './wait.ts';

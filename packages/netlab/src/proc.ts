@@ -1,0 +1,152 @@
+import { spawn as spawnChild } from 'node:child_process';
+import fs from 'node:fs';
+import { formatArgv } from './exec.ts';
+import { sleep, type WaitOptions, waitFor } from './wait.ts';
+
+/** Keep at most this many characters of each stream in memory (the log file has everything). */
+const KEEP_CHARS = 1 << 20;
+
+export interface ProcExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface SpawnOptions {
+  /** Label for logs and the log file name (default: the program's base name). */
+  name?: string;
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Working directory. */
+  cwd?: string;
+  /** Write stdout and stderr to this file as well (the lab sets one in its directory). */
+  logFile?: string;
+}
+
+function appendCapped(buf: string, chunk: string): string {
+  const s = buf + chunk;
+  return s.length > KEEP_CHARS ? s.slice(s.length - KEEP_CHARS) : s;
+}
+
+/**
+ * A long-running child process, killed by PID when stopped. stdout and stderr are captured (the last
+ * MiB of each in memory, all of it in `logFile`) so a failing test can print what the process said.
+ */
+export class Proc {
+  readonly name: string;
+  readonly argv: readonly string[];
+  readonly pid: number;
+  readonly logFile: string | undefined;
+  readonly exited: Promise<ProcExit>;
+  #stdout = '';
+  #stderr = '';
+  #output = '';
+  #exit: ProcExit | undefined;
+  #log: fs.WriteStream | undefined;
+
+  constructor(argv: readonly string[], opts: SpawnOptions = {}) {
+    const [file, ...args] = argv;
+    if (file === undefined) throw new TypeError('spawn: empty argv');
+    this.argv = argv;
+    this.name = opts.name ?? file.split('/').pop() ?? file;
+    this.logFile = opts.logFile;
+    this.#log = opts.logFile ? fs.createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
+    this.#log?.on('error', () => {});
+    this.#log?.write(`# ${formatArgv(argv)}\n`);
+    const child = spawnChild(file, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
+      cwd: opts.cwd,
+    });
+    this.exited = new Promise<ProcExit>((resolve) => {
+      let spawnError: Error | undefined;
+      child.once('error', (err) => {
+        spawnError = err;
+        this.#stderr = appendCapped(this.#stderr, `spawn error: ${err.message}\n`);
+        if (child.pid === undefined) {
+          this.#exit = { code: null, signal: null };
+          resolve(this.#exit);
+        }
+      });
+      child.once('close', (code, signal) => {
+        this.#exit = { code, signal };
+        this.#log?.end(`# exited: ${spawnError ? spawnError.message : `code ${code} signal ${signal}`}\n`);
+        resolve(this.#exit);
+      });
+    });
+    if (child.pid === undefined) {
+      // spawn failed synchronously (e.g. ENOENT): 'error' fires on next tick.
+      this.pid = -1;
+    } else this.pid = child.pid;
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      this.#stdout = appendCapped(this.#stdout, d);
+      this.#output = appendCapped(this.#output, d);
+      this.#log?.write(d);
+    });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      this.#stderr = appendCapped(this.#stderr, d);
+      this.#output = appendCapped(this.#output, d);
+      this.#log?.write(d);
+    });
+  }
+
+  /** Captured stdout (last MiB). */
+  get stdout(): string {
+    return this.#stdout;
+  }
+  /** Captured stderr (last MiB). */
+  get stderr(): string {
+    return this.#stderr;
+  }
+  /** stdout and stderr interleaved as they arrived (last MiB). */
+  output(): string {
+    return this.#output;
+  }
+  /** How it ended, or undefined while it runs. */
+  get exit(): ProcExit | undefined {
+    return this.#exit;
+  }
+  get running(): boolean {
+    return this.#exit === undefined && this.pid > 0;
+  }
+
+  /** Send a signal by PID (no-op once exited). */
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (!this.running) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  async stop(graceMs = 3_000): Promise<ProcExit> {
+    if (!this.running) return this.exited;
+    this.kill('SIGTERM');
+    const done = await Promise.race([this.exited, sleep(graceMs).then(() => undefined)]);
+    if (done) return done;
+    this.kill('SIGKILL');
+    return this.exited;
+  }
+
+  /** Synchronous SIGKILL, for exit-time cleanup. */
+  killSync(): void {
+    this.kill('SIGKILL');
+  }
+
+  /** Wait until the combined output matches `pattern`; fails early if the process exits. */
+  async waitForOutput(pattern: RegExp | string, opts: WaitOptions = {}): Promise<string> {
+    const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
+    await waitFor(
+      () => {
+        if (test(this.#output)) return true;
+        if (this.#exit) throw new Error(`${this.name} exited (${JSON.stringify(this.#exit)})`);
+        return false;
+      },
+      { intervalMs: 50, what: `${this.name} to print ${String(pattern)}`, ...opts },
+    ).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\n--- ${this.name} output ---\n${this.#output.slice(-4000)}`);
+    });
+    return this.#output;
+  }
+}
