@@ -1,0 +1,144 @@
+// The few libc calls node:dgram does not offer, through koffi: creating the socket ourselves (so
+// options such as SO_BINDTODEVICE and the TTL filter are set before bind, and bind's errno is
+// exact), attaching a classic BPF filter, and the IPv6 address parser. Linux only.
+import koffi from 'koffi';
+
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0o2000000;
+const IPPROTO_UDP = 17;
+export const SOL_SOCKET = 1;
+export const SO_REUSEADDR = 2;
+export const SO_BINDTODEVICE = 25;
+export const SO_ATTACH_FILTER = 26;
+export const IPPROTO_IP = 0;
+export const IP_TTL = 2;
+export const IPPROTO_IPV6 = 41;
+export const IPV6_UNICAST_HOPS = 16;
+export const IPV6_V6ONLY = 26;
+
+/** errno values this package reacts to. */
+export const Errno = { EADDRINUSE: 98, EACCES: 13, EPERM: 1, EADDRNOTAVAIL: 99, ENODEV: 19 } as const;
+
+interface Libc {
+  socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, addr: Buffer, len: number): number;
+  setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number;
+  close(fd: number): number;
+  inetPton(af: number, src: string, dst: Buffer): number;
+  ifNameToIndex(name: string): number;
+  strerror(errnum: number): string;
+}
+
+let libc: Libc | undefined;
+
+function load(): Libc {
+  if (libc) return libc;
+  if (process.platform !== 'linux') {
+    throw new Error(
+      `@bmlb/transport-udp-raw needs Linux (socket filters, SO_BINDTODEVICE); this is ${process.platform}`,
+    );
+  }
+  const lib = koffi.load('libc.so.6');
+  libc = {
+    socket: lib.func('int socket(int, int, int)'),
+    bind: lib.func('int bind(int, const void *, uint32_t)'),
+    setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)'),
+    close: lib.func('int close(int)'),
+    inetPton: lib.func('int inet_pton(int, const char *, void *)'),
+    ifNameToIndex: lib.func('unsigned int if_nametoindex(const char *)'),
+    strerror: lib.func('const char *strerror(int)'),
+  };
+  return libc;
+}
+
+/** A failed system call, with its errno (`code` is the symbolic name where we know it). */
+export class SystemCallError extends Error {
+  readonly errno: number;
+  readonly syscall: string;
+  constructor(syscall: string, errno: number, what: string) {
+    super(`${syscall}(${what}) failed: ${load().strerror(errno)} (errno ${errno})`);
+    this.name = 'SystemCallError';
+    this.errno = errno;
+    this.syscall = syscall;
+  }
+}
+
+function check(result: number, syscall: string, what: string): number {
+  if (result < 0) throw new SystemCallError(syscall, koffi.errno(), what);
+  return result;
+}
+
+/** A new UDP socket fd (close-on-exec); node:dgram adopts it with `bind({ fd })`. */
+export function udpSocket(family: 4 | 6): number {
+  return check(
+    load().socket(family === 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP),
+    'socket',
+    `udp${family}`,
+  );
+}
+
+export function closeFd(fd: number): void {
+  load().close(fd);
+}
+
+export function setIntOption(fd: number, level: number, name: number, value: number, what: string): void {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(value, 0);
+  check(load().setsockopt(fd, level, name, b, 4), 'setsockopt', what);
+}
+
+export function bindToDevice(fd: number, device: string): void {
+  const b = Buffer.from(`${device}\0`, 'utf8');
+  check(
+    load().setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, b, b.length),
+    'setsockopt',
+    `SO_BINDTODEVICE ${device}`,
+  );
+}
+
+/** Attaches (or atomically replaces) a classic BPF socket filter: `program` is 8 bytes per instruction. */
+export function attachFilter(fd: number, program: Buffer): void {
+  const count = program.length / 8;
+  const fprog = Buffer.alloc(16); // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+  fprog.writeUInt16LE(count, 0);
+  fprog.writeBigUInt64LE(koffi.address(program), 8);
+  check(
+    load().setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, 16),
+    'setsockopt',
+    `SO_ATTACH_FILTER (${count} instructions)`,
+  );
+}
+
+/** Parses an IP address (`fe80::1%eth0` keeps its zone) into a sockaddr_in / sockaddr_in6. */
+export function sockaddr(family: 4 | 6, address: string, port: number): Buffer {
+  const lib = load();
+  if (family === 4) {
+    const sa = Buffer.alloc(16);
+    sa.writeUInt16LE(AF_INET, 0);
+    sa.writeUInt16BE(port, 2);
+    if (lib.inetPton(AF_INET, address, sa.subarray(4, 8)) !== 1)
+      throw new Error(`not an IPv4 address: ${JSON.stringify(address)}`);
+    return sa;
+  }
+  const sa = Buffer.alloc(28);
+  sa.writeUInt16LE(AF_INET6, 0);
+  sa.writeUInt16BE(port, 2);
+  const pct = address.indexOf('%');
+  const host = pct < 0 ? address : address.slice(0, pct);
+  if (lib.inetPton(AF_INET6, host, sa.subarray(8, 24)) !== 1)
+    throw new Error(`not an IPv6 address: ${JSON.stringify(address)}`);
+  if (pct >= 0) {
+    const zone = address.slice(pct + 1);
+    const index = /^\d+$/.test(zone) ? Number(zone) : lib.ifNameToIndex(zone);
+    if (!index) throw new Error(`unknown interface in IPv6 zone: ${JSON.stringify(address)}`);
+    sa.writeUInt32LE(index, 24);
+  }
+  return sa;
+}
+
+export function bindFd(fd: number, family: 4 | 6, address: string, port: number): void {
+  const sa = sockaddr(family, address, port);
+  check(load().bind(fd, sa, sa.length), 'bind', `[${address}]:${port}`);
+}

@@ -1,0 +1,182 @@
+// A BFD listener: one UDP socket on 3784 (single hop, RFC 5881) or 4784 (multihop, RFC 5883) that
+// serves every session on its local address. The TTL rule is enforced by a socket filter in the
+// kernel (bpf.ts); what fails it arrives as an empty datagram and is only counted.
+import type dgram from 'node:dgram';
+import { compileTtlFilter, type TtlOverride } from './bpf.ts';
+import { attachFilter, sockaddr } from './libc.ts';
+import { openSocket } from './socket.ts';
+
+export const SINGLE_HOP_PORT = 3784;
+export const MULTIHOP_PORT = 4784;
+/** MetalLB's default BFDProfile minimumTtl, used for multihop sources without their own minimum. */
+export const DEFAULT_MULTIHOP_MIN_TTL = 254;
+
+/** One received BFD packet and what the transport knows about it. */
+export interface ReceivedPacket {
+  readonly data: Uint8Array;
+  /** The address the listener is bound to (the packet's destination unless that is a wildcard). */
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /**
+   * TTL / hop limit: 255 for single hop (the kernel filter admits nothing else); undefined for
+   * multihop, where the filter only guarantees at least the source's minimum.
+   */
+  readonly ttl: number | undefined;
+  /** The interface the listener is bound to, if any. */
+  readonly interface: string | undefined;
+  readonly multihop: boolean;
+}
+
+export interface TtlDrop {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly multihop: boolean;
+}
+
+export interface ListenerOptions {
+  /** Local address to bind (a wildcard `0.0.0.0` / `::` works, but then the destination is unknown). */
+  readonly address: string;
+  /** Multihop (RFC 5883, port 4784) instead of single hop (RFC 5881, port 3784). */
+  readonly multihop?: boolean | undefined;
+  /** Overrides the port (tests); defaults to 3784 or 4784. */
+  readonly port?: number | undefined;
+  /** Bind to this interface as well (SO_BINDTODEVICE). */
+  readonly device?: string | undefined;
+  /** Multihop only: lowest TTL accepted from sources without an override. Default 254. */
+  readonly minTtl?: number | undefined;
+  readonly reuseAddr?: boolean | undefined;
+  readonly recvBufferSize?: number | undefined;
+}
+
+/** A multihop peer whose packets need at least `minTtl`. */
+export interface PeerMinTtl {
+  readonly address: string;
+  readonly minTtl: number;
+}
+
+export interface ListenerCounters {
+  /** Datagrams that passed the TTL check and were handed on. */
+  received: number;
+  /** Datagrams dropped because their TTL / hop limit was below the minimum. */
+  ttlDropped: number;
+  /** Socket errors reported by the kernel (e.g. ICMP errors). */
+  errors: number;
+}
+
+export class BfdListener {
+  readonly address: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+  readonly multihop: boolean;
+  readonly device: string | undefined;
+  readonly counters: ListenerCounters = { received: 0, ttlDropped: 0, errors: 0 };
+  /** Called for every packet that passed the TTL check. */
+  onPacket: (packet: ReceivedPacket) => void = () => {};
+  /** Called for every packet dropped by the TTL check (after it was counted). */
+  onTtlDrop: (drop: TtlDrop) => void = () => {};
+  /** Called for socket errors (after they were counted). */
+  onError: (err: Error) => void = () => {};
+  private readonly socket: dgram.Socket;
+  private readonly fd: number;
+  private minTtl: number;
+  private overrides: readonly TtlOverride[] = [];
+  private closed = false;
+
+  constructor(options: ListenerOptions) {
+    this.multihop = options.multihop ?? false;
+    if (!this.multihop && options.minTtl !== undefined && options.minTtl !== 255) {
+      throw new RangeError(
+        `a single-hop listener accepts TTL 255 only (RFC 5881 §5); minTtl ${options.minTtl} is for multihop`,
+      );
+    }
+    this.minTtl = this.multihop ? (options.minTtl ?? DEFAULT_MULTIHOP_MIN_TTL) : 255;
+    this.address = options.address;
+    this.port = options.port ?? (this.multihop ? MULTIHOP_PORT : SINGLE_HOP_PORT);
+    this.device = options.device;
+    const opened = openSocket({
+      address: options.address,
+      port: this.port,
+      device: options.device,
+      reuseAddr: options.reuseAddr,
+      recvBufferSize: options.recvBufferSize,
+      filter: this.program(),
+    });
+    this.family = opened.family;
+    this.socket = opened.socket;
+    this.fd = opened.fd;
+    const localAddress = options.address;
+    const ttl = this.multihop ? undefined : 255;
+    this.socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
+      if (msg.length === 0) {
+        this.counters.ttlDropped++;
+        this.onTtlDrop({
+          remoteAddress: rinfo.address,
+          remotePort: rinfo.port,
+          localAddress,
+          multihop: this.multihop,
+        });
+        return;
+      }
+      this.counters.received++;
+      this.onPacket({
+        data: msg,
+        localAddress,
+        remoteAddress: rinfo.address,
+        remotePort: rinfo.port,
+        ttl,
+        interface: this.device,
+        multihop: this.multihop,
+      });
+    });
+    this.socket.on('error', (err: Error) => {
+      this.counters.errors++;
+      this.onError(err);
+    });
+  }
+
+  /**
+   * Multihop: sets the lowest TTL accepted from sources without an override, and the per-source
+   * minimums (one per multihop session whose profile's minimumTtl differs). Replaces the kernel
+   * filter atomically.
+   */
+  setTtlPolicy(minTtl: number, overrides: readonly PeerMinTtl[]): void {
+    if (!this.multihop)
+      throw new Error('a single-hop listener accepts TTL 255 only; its TTL policy is fixed');
+    const previous = [this.minTtl, this.overrides] as const;
+    this.minTtl = minTtl;
+    this.overrides = overrides.map((o) => ({ source: addressBytes(o.address), minTtl: o.minTtl }));
+    try {
+      attachFilter(this.fd, this.program());
+    } catch (err) {
+      [this.minTtl, this.overrides] = previous;
+      throw err;
+    }
+  }
+
+  private program(): Buffer {
+    return compileTtlFilter({
+      family: familyFromAddress(this.address),
+      minTtl: this.minTtl,
+      overrides: this.overrides,
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close();
+  }
+}
+
+function familyFromAddress(address: string): 4 | 6 {
+  return address.includes(':') ? 6 : 4;
+}
+
+/** An address in network byte order (4 or 16 bytes). */
+export function addressBytes(address: string): Uint8Array {
+  const family = familyFromAddress(address);
+  const sa = sockaddr(family, address, 0);
+  return family === 4 ? sa.subarray(4, 8) : sa.subarray(8, 24);
+}
