@@ -230,7 +230,7 @@ describe('Speaker applies configuration as a difference', () => {
     expect((bgp[3] as FakeBgp).cfg.holdTime).toBe(9);
   });
 
-  it('an invalid configuration is reported and the running one keeps going', () => {
+  it('an invalid configuration is reported and the running one keeps going', async () => {
     const { speaker, bgp, metrics } = make();
     speaker.load({ ok: true, snapshot: snapshot([peerCfg('tor1', '10.0.0.1')]), warnings: [] }, 'h1');
     const ok = speaker.load({ ok: false, errors: ['BGPPeer metallb-system/tor1: spec.peerASN: required'] });
@@ -241,6 +241,9 @@ describe('Speaker applies configuration as a difference', () => {
     expect(st.config.stale).toBe(true);
     expect(st.config.hash).toBe('h1');
     expect(st.config.lastErrors).toEqual(['BGPPeer metallb-system/tor1: spec.peerASN: required']);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('metallb_k8s_client_config_stale_bool 1');
+    expect(text).toContain('metallb_k8s_client_config_loaded_bool 1');
   });
 
   it('a peer with a BFD profile gets a BFD session; BFD Down takes BGP down, peer AdminDown does not', () => {

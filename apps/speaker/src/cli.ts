@@ -1,0 +1,104 @@
+// Command line: `speaker --config FILE --node-name NAME [...]` runs the daemon; `speaker status`
+// asks a running daemon and prints its sessions.
+import { parseArgs } from 'node:util';
+
+export const DEFAULT_STATUS_SOCKET = '/run/bmlb-speaker.sock';
+
+export interface DaemonArgs {
+  readonly command: 'run';
+  readonly config: string;
+  readonly nodeName: string;
+  readonly metricsAddress: string | undefined;
+  readonly statusAddress: string | undefined;
+  readonly statusSocket: string | undefined;
+  readonly logLevel: string;
+  readonly loadBalancerClass: string | undefined;
+  readonly debounceMs: number;
+}
+
+export interface StatusArgs {
+  readonly command: 'status';
+  readonly statusAddress: string | undefined;
+  readonly statusSocket: string | undefined;
+  readonly json: boolean;
+}
+
+export type Args = DaemonArgs | StatusArgs | { readonly command: 'help' };
+
+export const USAGE = `usage:
+  speaker --config FILE --node-name NAME [--metrics-address ADDR:PORT]
+          [--status-socket PATH | --status-address ADDR:PORT] [--log-level LEVEL]
+          [--lb-class CLASS] [--debounce-ms MS]
+  speaker status [--status-socket PATH | --status-address ADDR:PORT] [--json]
+
+  --config FILE         multi-document YAML: metallb.io kinds, v1 Services, EndpointSlices, Nodes;
+                        edits apply live; an invalid edit is reported and the last valid one keeps running
+  --node-name NAME      this node's name (as in Nodes and EndpointSlice nodeName); default $NODE_NAME
+  --metrics-address     Prometheus /metrics (and /status) on ADDR:PORT, e.g. 0.0.0.0:7472
+  --status-socket PATH  status endpoint on a Unix socket (default ${DEFAULT_STATUS_SOCKET})
+  --status-address      status endpoint on ADDR:PORT instead
+  --log-level LEVEL     trace, debug, info (default), warn, error
+  --lb-class CLASS      announce only Services with this spec.loadBalancerClass
+`;
+
+export class UsageError extends Error {}
+
+export function parseCli(argv: readonly string[]): Args {
+  const sub = argv[0] === 'status' ? 'status' : argv[0] === 'help' ? 'help' : 'run';
+  const rest = sub === 'run' ? (argv[0] === 'run' ? argv.slice(1) : argv) : argv.slice(1);
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: typeof options; allowPositionals: false; args: string[] }>
+  >;
+  const options = {
+    config: { type: 'string' },
+    'node-name': { type: 'string' },
+    'metrics-address': { type: 'string' },
+    'status-address': { type: 'string' },
+    'status-socket': { type: 'string' },
+    'log-level': { type: 'string' },
+    'lb-class': { type: 'string' },
+    'debounce-ms': { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  try {
+    parsed = parseArgs({ args: [...rest], options, allowPositionals: false, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help === true || sub === 'help') return { command: 'help' };
+  if (v['status-address'] !== undefined && v['status-socket'] !== undefined)
+    throw new UsageError('give --status-socket or --status-address, not both');
+  if (sub === 'status')
+    return {
+      command: 'status',
+      statusAddress: v['status-address'],
+      statusSocket:
+        v['status-address'] === undefined ? (v['status-socket'] ?? DEFAULT_STATUS_SOCKET) : undefined,
+      json: v.json === true,
+    };
+  const config = v.config;
+  if (config === undefined) throw new UsageError('--config FILE is required');
+  const nodeName = v['node-name'] ?? process.env.NODE_NAME;
+  if (nodeName === undefined || nodeName === '')
+    throw new UsageError('--node-name NAME is required (or $NODE_NAME)');
+  const logLevel = v['log-level'] ?? 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel))
+    throw new UsageError(`--log-level: unknown level '${logLevel}'`);
+  const debounce = Number(v['debounce-ms'] ?? '50');
+  if (!Number.isInteger(debounce) || debounce < 0)
+    throw new UsageError('--debounce-ms must be a whole number');
+  return {
+    command: 'run',
+    config,
+    nodeName,
+    metricsAddress: v['metrics-address'],
+    statusAddress: v['status-address'],
+    statusSocket:
+      v['status-address'] === undefined ? (v['status-socket'] ?? DEFAULT_STATUS_SOCKET) : undefined,
+    logLevel,
+    loadBalancerClass: v['lb-class'],
+    debounceMs: debounce,
+  };
+}

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// The speaker daemon's entry: `speaker --config FILE --node-name NAME` and `speaker status`.
+import type { Server } from 'node:http';
+import pino from 'pino';
+import { type DaemonArgs, parseCli, USAGE, UsageError } from './cli.ts';
+import { FileSource } from './config/file-source.ts';
+import { loadManifests } from './config/load.ts';
+import { RealSessionFactory } from './sessions/factory.ts';
+import { SpeakerMetrics } from './speaker/metrics.ts';
+import { Speaker } from './speaker/speaker.ts';
+import { type Endpoint, fetchStatus, parseHostPort, renderStatus, serve } from './status.ts';
+
+function statusEndpoint(a: {
+  statusAddress: string | undefined;
+  statusSocket: string | undefined;
+}): Endpoint {
+  if (a.statusAddress !== undefined) return parseHostPort(a.statusAddress);
+  return { socketPath: a.statusSocket };
+}
+
+async function runDaemon(args: DaemonArgs): Promise<void> {
+  const logger = pino({ level: args.logLevel, base: { node: args.nodeName } });
+  const metrics = new SpeakerMetrics();
+  const factory = new RealSessionFactory({ logger, nodeName: args.nodeName });
+  const speaker = new Speaker({
+    nodeName: args.nodeName,
+    factory,
+    logger,
+    metrics,
+    loadBalancerClass: args.loadBalancerClass,
+  });
+  const servers: Server[] = [];
+  const source = new FileSource({
+    file: args.config,
+    debounceMs: args.debounceMs,
+    onContent: (text, hash) => {
+      const t0 = performance.now();
+      const result = loadManifests(text, args.config);
+      const applied = speaker.load(result, hash);
+      logger.debug(
+        {
+          event: 'configProcessed',
+          hash: hash.slice(0, 12),
+          applied,
+          ms: +(performance.now() - t0).toFixed(2),
+        },
+        'configuration processed',
+      );
+    },
+    onReadError: (err) =>
+      logger.error(
+        { event: 'configReadError', file: args.config, err: err.message },
+        `cannot read ${args.config}`,
+      ),
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ event: 'forcedExit', signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ event: 'shutdown', signal }, `${signal}: withdrawing routes and closing sessions`);
+    source.close();
+    const timeout = setTimeout(() => {
+      logger.error({ event: 'shutdownTimeout' }, 'graceful shutdown took over 5 s; exiting');
+      process.exit(1);
+    }, 5000);
+    await speaker.shutdown(`bmlb speaker on node ${args.nodeName} shutting down (${signal})`);
+    factory.close();
+    for (const s of servers) s.close();
+    clearTimeout(timeout);
+    logger.info({ event: 'stopped' }, 'stopped');
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGHUP', () => source.reload());
+
+  logger.info({ event: 'starting', config: args.config }, `bmlb speaker starting on node ${args.nodeName}`);
+  await source.start();
+  const status = () => speaker.status();
+  servers.push(await serve(statusEndpoint(args), { status, metrics }));
+  if (args.metricsAddress !== undefined)
+    servers.push(await serve(parseHostPort(args.metricsAddress), { status, metrics }));
+  logger.info(
+    { event: 'ready', status: args.statusSocket ?? args.statusAddress, metrics: args.metricsAddress },
+    'speaker ready',
+  );
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: ReturnType<typeof parseCli>;
+  try {
+    args = parseCli(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`speaker: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (args.command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.command === 'status') {
+    try {
+      const st = await fetchStatus(statusEndpoint(args));
+      process.stdout.write(args.json ? `${JSON.stringify(st, null, 2)}\n` : renderStatus(st));
+      return 0;
+    } catch (err) {
+      process.stderr.write(`speaker status: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+  await runDaemon(args);
+  return -1; // keeps running
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`speaker: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

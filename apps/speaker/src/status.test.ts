@@ -1,0 +1,134 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseCli, UsageError } from './cli.ts';
+import { SpeakerMetrics } from './speaker/metrics.ts';
+import type { SpeakerStatus } from './speaker/speaker.ts';
+import { fetchStatus, formatUptime, parseHostPort, renderStatus, serve } from './status.ts';
+
+const status: SpeakerStatus = {
+  node: 'node1',
+  config: {
+    loaded: true,
+    stale: true,
+    hash: 'abcdef0123456789',
+    appliedAt: 1_000,
+    lastErrors: ['BGPPeer metallb-system/tor3: spec.peerASN: required'],
+    lastErrorAt: 2_000,
+    warnings: [],
+  },
+  nodeReason: '',
+  bgp: [
+    {
+      name: 'tor1',
+      address: '10.0.0.1',
+      localAddress: '10.0.0.11',
+      myASN: 65100,
+      peerASN: 65000,
+      state: 'Established',
+      since: 1_000,
+      established: true,
+      prefixesSent: 1,
+      prefixesReceived: 0,
+      lastError: undefined,
+      bfd: 'up',
+    },
+  ],
+  bfd: [
+    {
+      name: '2508913041',
+      peer: '10.0.0.1',
+      local: '10.0.0.11',
+      state: 'up',
+      since: 1_000,
+      diag: 'ok',
+      profile: 'tor-bfd',
+    },
+  ],
+  services: [
+    { service: 'default/web', ips: ['203.0.113.10'], pool: 'prod-pool', reason: '', peers: ['tor1'] },
+    {
+      service: 'default/api',
+      ips: ['203.0.113.11'],
+      pool: 'prod-pool',
+      reason: 'noLocalEndpoints',
+      peers: [],
+    },
+  ],
+};
+
+describe('speaker status', () => {
+  it('renders BGP sessions, BFD peers (as show bfd peers brief) and the config state', () => {
+    const text = renderStatus(status, 1_000 + 3_723_000);
+    expect(text).toContain('STALE');
+    expect(text).toContain('error: BGPPeer metallb-system/tor3: spec.peerASN: required');
+    expect(text).toMatch(/10\.0\.0\.1\s+tor1\s+65000\s+65100\s+Established\s+01:02:03\s+1\s+0\s+up/);
+    expect(text).toMatch(/SessionId\s+LocalAddress\s+PeerAddress\s+Status/);
+    expect(text).toMatch(/2508913041\s+10\.0\.0\.11\s+10\.0\.0\.1\s+up/);
+    expect(text).toContain('default/api  203.0.113.11  noLocalEndpoints');
+  });
+
+  it('formats uptimes as FRR does', () => {
+    expect(formatUptime(59_000)).toBe('00:00:59');
+    expect(formatUptime(90_061_000)).toBe('1d01h01m');
+    expect(formatUptime(8 * 86_400_000)).toBe('1w1d00h');
+  });
+
+  it('serves /status and /metrics on a Unix socket and the client reads them', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'spk-status-'));
+    const socketPath = path.join(dir, 's.sock');
+    const server = await serve(
+      { socketPath },
+      { status: () => status, metrics: new SpeakerMetrics({ processMetrics: false }) },
+    );
+    try {
+      expect(await fetchStatus({ socketPath })).toEqual(JSON.parse(JSON.stringify(status)));
+    } finally {
+      server.close();
+    }
+    await expect(fetchStatus({ socketPath: path.join(dir, 'none.sock') })).rejects.toThrow(
+      /cannot reach the speaker/,
+    );
+  });
+
+  it('parses ADDR:PORT forms', () => {
+    expect(parseHostPort('0.0.0.0:7472')).toEqual({ host: '0.0.0.0', port: 7472 });
+    expect(parseHostPort('[::1]:7472')).toEqual({ host: '::1', port: 7472 });
+    expect(parseHostPort(':7472')).toEqual({ host: '0.0.0.0', port: 7472 });
+    expect(() => parseHostPort('7472')).toThrow(/ADDR:PORT/);
+  });
+});
+
+describe('command line', () => {
+  it('parses the daemon flags and the status subcommand', () => {
+    const a = parseCli([
+      '--config',
+      'f.yaml',
+      '--node-name',
+      'n1',
+      '--metrics-address',
+      ':7472',
+      '--log-level',
+      'debug',
+    ]);
+    expect(a).toMatchObject({
+      command: 'run',
+      config: 'f.yaml',
+      nodeName: 'n1',
+      metricsAddress: ':7472',
+      logLevel: 'debug',
+    });
+    expect(parseCli(['status', '--status-socket', '/tmp/x.sock', '--json'])).toEqual({
+      command: 'status',
+      statusSocket: '/tmp/x.sock',
+      statusAddress: undefined,
+      json: true,
+    });
+  });
+  it('rejects missing and unknown flags with a usage error', () => {
+    expect(() => parseCli(['--node-name', 'n1'])).toThrow(UsageError);
+    expect(() => parseCli(['--config', 'f', '--node-name', 'n', '--bogus'])).toThrow(/bogus/);
+    expect(() => parseCli(['status', '--status-socket', 'a', '--status-address', ':1'])).toThrow(/not both/);
+  });
+});
