@@ -1,0 +1,190 @@
+// Two (or more) BFD endpoints wired back to back in simulated time. The clock jumps to the earliest
+// `nextTimeout()`; packets travel with a fixed delay and can be dropped or tapped by the test.
+import { createHash } from 'node:crypto';
+import { type BfdControlPacket, decodeControlPacket } from '../codec.ts';
+import { BfdEndpoint } from '../endpoint.ts';
+import type { BfdSession } from '../session.ts';
+import type { BfdEvent, BfdOutput, BfdSendOutput, BfdSessionConfig } from '../types.ts';
+
+/** Deterministic PRNG (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const nodeHash = (algorithm: 'md5' | 'sha1', data: Uint8Array): Uint8Array =>
+  new Uint8Array(createHash(algorithm).update(data).digest());
+
+export interface Sent {
+  at: number;
+  from: string;
+  out: BfdSendOutput;
+  packet: BfdControlPacket;
+}
+
+export interface Node {
+  name: string;
+  endpoint: BfdEndpoint;
+  events: (BfdEvent & { at?: number })[];
+  sent: Sent[];
+}
+
+interface InFlight {
+  at: number;
+  seq: number;
+  to: Node;
+  bytes: Uint8Array;
+  fromAddress: string;
+  toAddress: string;
+  multihop: boolean;
+}
+
+export class Network {
+  now = 1000;
+  readonly nodes = new Map<string, Node>();
+  readonly byAddress = new Map<string, Node>();
+  readonly delay: number;
+  #inflight: InFlight[] = [];
+  #seq = 0;
+  /** Return false to drop a packet. */
+  filter: (s: Sent, to: Node | undefined) => boolean = () => true;
+  /** Rewrite the bytes in flight (tests of corrupted packets). */
+  mutate: ((bytes: Uint8Array, s: Sent) => Uint8Array) | undefined;
+
+  constructor(delay = 0.5) {
+    this.delay = delay;
+  }
+
+  addNode(name: string, address: string, seed: number): Node {
+    const node: Node = {
+      name,
+      endpoint: new BfdEndpoint({ random: seededRandom(seed), hash: nodeHash }),
+      events: [],
+      sent: [],
+    };
+    this.nodes.set(name, node);
+    this.byAddress.set(address, node);
+    return node;
+  }
+
+  add(node: Node, config: BfdSessionConfig): BfdSession {
+    const s = node.endpoint.addSession(this.now, config);
+    this.collect(node);
+    return s;
+  }
+
+  /** Drain a node's outputs into its log and the wire. */
+  collect(node: Node): void {
+    for (const out of node.endpoint.drain()) this.#route(node, out);
+  }
+
+  #route(node: Node, out: BfdOutput): void {
+    if (out.kind !== 'send') {
+      node.events.push(out);
+      return;
+    }
+    const decoded = decodeControlPacket(out.bytes);
+    if (!decoded.ok) throw new Error(`node ${node.name} sent an undecodable packet: ${decoded.message}`);
+    const sent: Sent = { at: this.now, from: node.name, out, packet: decoded.packet };
+    node.sent.push(sent);
+    const to = this.byAddress.get(out.remoteAddress);
+    if (!this.filter(sent, to) || to === undefined) return;
+    const bytes = this.mutate ? this.mutate(out.bytes, sent) : out.bytes;
+    this.#inflight.push({
+      at: this.now + this.delay,
+      seq: this.#seq++,
+      to,
+      bytes,
+      fromAddress: out.remoteAddress === out.localAddress ? out.localAddress : out.localAddress,
+      toAddress: out.remoteAddress,
+      multihop: out.multihop,
+    });
+  }
+
+  /** Earliest pending event in the network: a node deadline or a packet arrival. */
+  nextEvent(): number | undefined {
+    let t: number | undefined;
+    for (const n of this.nodes.values()) {
+      const d = n.endpoint.nextTimeout();
+      if (d !== undefined && (t === undefined || d < t)) t = d;
+    }
+    for (const p of this.#inflight) if (t === undefined || p.at < t) t = p.at;
+    return t;
+  }
+
+  /** Advance simulated time to `until`, delivering packets and firing timers in order. */
+  runUntil(until: number): void {
+    for (let guard = 0; guard < 10_000_000; guard++) {
+      const t = this.nextEvent();
+      if (t === undefined || t > until) {
+        this.now = until;
+        return;
+      }
+      this.now = Math.max(this.now, t);
+      this.step();
+    }
+    throw new Error('simulation did not settle');
+  }
+
+  runFor(ms: number): void {
+    this.runUntil(this.now + ms);
+  }
+
+  /** Run until `pred` holds (checked after every step) or `limit` ms pass; returns whether it held. */
+  runUntilTrue(pred: () => boolean, limit = 60_000): boolean {
+    const end = this.now + limit;
+    for (let guard = 0; guard < 10_000_000; guard++) {
+      if (pred()) return true;
+      const t = this.nextEvent();
+      if (t === undefined || t > end) {
+        this.now = end;
+        return pred();
+      }
+      this.now = Math.max(this.now, t);
+      this.step();
+    }
+    throw new Error('simulation did not settle');
+  }
+
+  step(): void {
+    const now = this.now;
+    const due = this.#inflight.filter((p) => p.at <= now).sort((a, b) => a.at - b.at || a.seq - b.seq);
+    this.#inflight = this.#inflight.filter((p) => p.at > now);
+    for (const p of due) {
+      p.to.endpoint.receive(now, p.bytes, {
+        localAddress: p.toAddress,
+        remoteAddress: p.fromAddress,
+        multihop: p.multihop,
+        ttl: 255,
+      });
+      this.collect(p.to);
+    }
+    for (const n of this.nodes.values()) {
+      n.endpoint.handleTimeout(now);
+      this.collect(n);
+    }
+  }
+}
+
+export const A_ADDR = '10.0.0.1';
+export const B_ADDR = '10.0.0.2';
+
+/** Two nodes, one session each, pointed at each other. */
+export function pair(
+  configA: Partial<BfdSessionConfig> = {},
+  configB: Partial<BfdSessionConfig> = {},
+  seeds: [number, number] = [1, 2],
+): { net: Network; a: Node; b: Node; sa: BfdSession; sb: BfdSession } {
+  const net = new Network();
+  const a = net.addNode('a', A_ADDR, seeds[0]);
+  const b = net.addNode('b', B_ADDR, seeds[1]);
+  const sa = net.add(a, { key: 'a-b', localAddress: A_ADDR, remoteAddress: B_ADDR, ...configA });
+  const sb = net.add(b, { key: 'b-a', localAddress: B_ADDR, remoteAddress: A_ADDR, ...configB });
+  return { net, a, b, sa, sb };
+}
