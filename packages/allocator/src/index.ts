@@ -1,2 +1,42 @@
-// @bmlb/allocator: Pure MetalLB-compatible IP address allocation from address pools.
-export {};
+// @bmlb/allocator: pure, MetalLB-compatible IP allocation from address pools, without scanning.
+export {
+  canonicalIP,
+  type Family,
+  formatIP,
+  formatIPv4,
+  formatIPv6,
+  type IPAddress,
+  type IPv4Address,
+  type IPv6Address,
+  isBuggyIPv4,
+  parseIP,
+  parseIPv4,
+  parseIPv6,
+} from './addr.ts';
+export {
+  type AddressOwners,
+  Allocator,
+  type Assignment,
+  type AssignResult,
+  type PoolChange,
+  type PoolChangeReason,
+  type PoolStats,
+  type RestoreResult,
+  type SetPoolsResult,
+} from './allocator.ts';
+export type { PoolConfigError, PoolInput } from './pool.ts';
+export type { Refusal, RefusalCode, SharingConflict } from './refusal.ts';
+export {
+  type AllocatorService,
+  Annotations,
+  annotationValue,
+  backendKey,
+  DeprecatedAnnotations,
+  type IPFamilyPolicy,
+  isServedByUs,
+  readRequest,
+  type ServicePort,
+  type ServiceRequest,
+  serviceKey,
+  sharingKey,
+} from './service.ts';

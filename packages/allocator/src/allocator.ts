@@ -1,0 +1,955 @@
+// The allocator: MetalLB's internal/allocator and the allocation half of controller/service.go
+// (convergeBalancer, allocateIPs), without scanning. Pure and synchronous: the controller feeds it
+// pools and Services and turns its answers into Service status, events and IPAddressPool status.
+
+import type { IPAddressPoolStatus, Labels } from '@bmlb/metallb-api';
+import { type Family, formatIP, type IPAddress, parseIP } from './addr.ts';
+import { OrderedMap } from './ordered-map.ts';
+import {
+  type CompiledPool,
+  type CompiledPools,
+  compilePools,
+  locate,
+  type PoolConfigError,
+  type PoolInput,
+  poolExcludes,
+  type Space,
+  spaceOf,
+} from './pool.ts';
+import type { Refusal, SharingConflict } from './refusal.ts';
+import {
+  type AllocatorService,
+  backendKey,
+  type IPFamilyPolicy,
+  portKeys,
+  readRequest,
+  serviceFamilies,
+  serviceKey,
+  sharingKey,
+} from './service.ts';
+
+type Key = number | bigint;
+type AnySpace = Space<number> | Space<bigint>;
+
+interface IpEntry {
+  readonly addr: Key;
+  space: AnySpace;
+  /** Services on this address; all carry the same sharing and backend key. */
+  holders: ServiceRecord[];
+}
+
+interface ServiceRecord {
+  readonly key: string;
+  pool: CompiledPool;
+  readonly ips: readonly IpEntry[];
+  readonly ports: readonly string[];
+  readonly sharingKey: string;
+  readonly backendKey: string;
+  readonly namespace: string;
+  readonly labels: Labels | undefined;
+  readonly namespaceLabels: Labels | undefined;
+}
+
+/** What a Service brings to a sharing decision. */
+interface Claim {
+  readonly key: string;
+  readonly ports: readonly string[];
+  readonly sharingKey: string;
+  readonly backendKey: string;
+  readonly namespace: string;
+  readonly labels: Labels | undefined;
+  readonly namespaceLabels: Labels | undefined;
+}
+
+interface Located {
+  readonly space: AnySpace;
+  readonly addr: Key;
+}
+
+export interface Assignment {
+  /** `namespace/name`. */
+  readonly service: string;
+  /** Canonical addresses, in the order the Service's status should list them. */
+  readonly ips: readonly string[];
+  /** The pool (for the `metallb.io/ip-allocated-from-pool` annotation). */
+  readonly pool: string;
+}
+
+export type AssignResult =
+  | (Assignment & {
+      readonly ok: true;
+      /** True when the addresses or the pool differ from what the Service held before this call. */
+      readonly changed: boolean;
+      /** Addresses the Service held before this call and no longer holds. */
+      readonly released: readonly string[];
+      /** PreferDualStack: why the second family could not be added (the Service keeps one address). */
+      readonly warning?: Refusal;
+    })
+  | {
+      readonly ok: false;
+      readonly reason: Refusal;
+      /** Addresses the Service held before this call and no longer holds. */
+      readonly released: readonly string[];
+      /** What the Service still holds (a bad annotation does not take a working address away), if anything. */
+      readonly held?: Assignment;
+    };
+
+export type RestoreResult =
+  | (Assignment & { readonly ok: true })
+  | { readonly ok: false; readonly reason: Refusal };
+
+export type PoolChangeReason =
+  /** The Service's pool is gone and no other pool holds its addresses. */
+  | 'PoolDeleted'
+  /** The pool no longer contains the address. */
+  | 'AddressRemoved'
+  /** The pool now has avoidBuggyIPs and the address ends in .0 or .255. */
+  | 'AvoidBuggyIPs'
+  /** The addresses of a dual-stack Service are no longer in one pool. */
+  | 'AddressesSplit'
+  /** The pool's serviceAllocation no longer admits the Service. */
+  | 'ServiceNoLongerMatches'
+  /** The addresses stay, but now belong to another pool (renamed or re-cut pools). */
+  | 'PoolChanged';
+
+export interface PoolChange {
+  readonly service: string;
+  readonly ips: readonly string[];
+  /** The pool the Service held its addresses from. */
+  readonly pool: string;
+  /** `released`: the Service lost its addresses and must be assigned again; `repooled`: it keeps them. */
+  readonly action: 'released' | 'repooled';
+  readonly reason: PoolChangeReason;
+  /** For `repooled`: the pool that holds the addresses now. */
+  readonly newPool?: string;
+  readonly message: string;
+}
+
+export type SetPoolsResult =
+  | { readonly ok: true; readonly changes: readonly PoolChange[] }
+  | { readonly ok: false; readonly errors: readonly PoolConfigError[] };
+
+export interface AddressOwners {
+  readonly ip: string;
+  readonly pool: string;
+  /** The sharing key of the Services on the address ('' when not shared). */
+  readonly sharingKey: string;
+  readonly services: readonly { readonly service: string; readonly ports: readonly string[] }[];
+}
+
+export interface PoolStats {
+  readonly pool: string;
+  /** Distinct addresses in use (a shared address counts once), as MetalLB counts. */
+  readonly assignedIPv4: number;
+  readonly assignedIPv6: number;
+  /** Usable addresses (avoidBuggyIPs excluded) not in use. */
+  readonly availableIPv4: number;
+  /** Exact, as a bigint: an IPv6 pool can hold 2^128 addresses. */
+  readonly availableIPv6: bigint;
+  readonly capacityIPv4: number;
+  readonly capacityIPv6: bigint;
+}
+
+const EMPTY: readonly string[] = [];
+
+function label(ips: readonly string[]): string {
+  return ips.length === 1 ? `"${ips[0]}"` : ips.map((i) => `"${i}"`).join(', ');
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  return a.every((x) => b.includes(x));
+}
+
+/** MetalLB's serviceFamilyChanged: may a Service with `families` keep addresses of `held` families? */
+function familyChanged(
+  held: readonly Family[],
+  families: readonly Family[],
+  policy: IPFamilyPolicy,
+): boolean {
+  const heldDual = held.length === 2;
+  const svcDual = families.length >= 2;
+  if (heldDual === svcDual && (heldDual || held[0] === families[0])) return false;
+  if (svcDual && policy === 'PreferDualStack' && held.length === 1 && families.includes(held[0]!))
+    return false;
+  return true;
+}
+
+export class Allocator {
+  #pools: CompiledPools = { byName: new Map(), v4Index: [], v6Index: [], ordered: [] };
+  readonly #records = new Map<string, ServiceRecord>();
+  readonly #v4 = new Map<number, IpEntry>();
+  readonly #v6 = new Map<bigint, IpEntry>();
+
+  // ---- pools ----------------------------------------------------------------------------------
+
+  /**
+   * Replaces the pools. Refused as a whole (the old pools stay) when an address does not parse, two
+   * pools (or two entries of one pool) overlap, or a name repeats. Otherwise every Service keeps its
+   * addresses if they still fit (in some pool, which admits it); the others are released, and each
+   * change is reported, in Service order.
+   */
+  setPools(pools: readonly PoolInput[]): SetPoolsResult {
+    const compiled = compilePools(pools);
+    if (!compiled.ok) return { ok: false, errors: compiled.errors };
+    const next = compiled.pools;
+    this.#pools = next;
+    const changes: PoolChange[] = [];
+    const released = new Set<ServiceRecord>();
+    const keys = [...this.#records.keys()].sort();
+    for (const key of keys) {
+      const rec = this.#records.get(key)!;
+      const ips = rec.ips.map((e) => e.space.format(e.addr as never));
+      const old = rec.pool.name;
+      const release = (reason: PoolChangeReason, message: string): void => {
+        released.add(rec);
+        this.#records.delete(key);
+        changes.push({ service: key, ips, pool: old, action: 'released', reason, message });
+      };
+      let target: CompiledPool | undefined;
+      let why: PoolChangeReason | undefined;
+      let whyIP = '';
+      for (let i = 0; i < rec.ips.length; i++) {
+        const e = rec.ips[i]!;
+        const loc = this.#locateAddr(e.space.family, e.addr);
+        if (loc === undefined || loc.index === undefined) {
+          why =
+            loc === undefined ? (next.byName.has(old) ? 'AddressRemoved' : 'PoolDeleted') : 'AvoidBuggyIPs';
+          whyIP = ips[i]!;
+          break;
+        }
+        if (target !== undefined && target !== loc.space.pool) {
+          why = 'AddressesSplit';
+          break;
+        }
+        target = loc.space.pool;
+      }
+      if (why === 'PoolDeleted') {
+        release(why, `pool "${old}" was deleted: service ${key} loses ${label(ips)}`);
+      } else if (why === 'AddressRemoved') {
+        release(why, `pool "${old}" no longer contains ${whyIP}: service ${key} loses ${label(ips)}`);
+      } else if (why === 'AvoidBuggyIPs') {
+        release(why, `pool "${old}" now avoids buggy IPs (.0 and .255): service ${key} loses ${label(ips)}`);
+      } else if (why === 'AddressesSplit') {
+        release(why, `the addresses ${label(ips)} of service ${key} are no longer in one pool`);
+      } else {
+        const pool = target!;
+        const excl = poolExcludes(pool, rec.namespace, rec.labels, rec.namespaceLabels);
+        if (excl !== undefined) {
+          release(
+            'ServiceNoLongerMatches',
+            `pool "${pool.name}" no longer admits service ${key} (${excl === 'namespace' ? 'namespace' : 'service selectors'}): it loses ${label(ips)}`,
+          );
+        } else if (pool.name !== old) {
+          rec.pool = pool;
+          changes.push({
+            service: key,
+            ips,
+            pool: old,
+            action: 'repooled',
+            reason: 'PoolChanged',
+            newPool: pool.name,
+            message: `the addresses ${label(ips)} of service ${key} now belong to pool "${pool.name}" (was "${old}")`,
+          });
+        } else {
+          rec.pool = pool;
+        }
+      }
+    }
+    // Rebuild the per-space state (in-use runs, sharing groups) on the new pools.
+    for (const map of [this.#v4, this.#v6] as Map<Key, IpEntry>[]) {
+      for (const [addr, entry] of map) {
+        if (released.size > 0) entry.holders = entry.holders.filter((h) => !released.has(h));
+        if (entry.holders.length === 0) {
+          map.delete(addr);
+          continue;
+        }
+        const loc = this.#locateAddr(entry.space.family, addr)!;
+        entry.space = loc.space;
+        this.#occupy(entry, loc.index!, entry.holders[0]!);
+      }
+    }
+    return { ok: true, changes };
+  }
+
+  // ---- services -------------------------------------------------------------------------------
+
+  /**
+   * Converges the Service, as MetalLB's controller does on every update: it keeps what it holds when
+   * that is still allowed and still what it asks for; otherwise it releases that and allocates per
+   * its request (`loadBalancerIPs` / `spec.loadBalancerIP`, `address-pool`), or else from the best
+   * pool: `serviceAllocation` pools that admit it by priority, then the other `autoAssign` pools by
+   * name, lowest free (or shareable) address first.
+   */
+  assign(svc: AllocatorService): AssignResult {
+    const key = serviceKey(svc);
+    const req = readRequest(svc);
+    const requested = req.ok ? req.ips : [];
+    const families = serviceFamilies(svc, requested);
+    const policy: IPFamilyPolicy = svc.spec.ipFamilyPolicy ?? 'SingleStack';
+    const claim: Claim = {
+      key,
+      ports: portKeys(svc),
+      sharingKey: sharingKey(svc),
+      backendKey: backendKey(svc),
+      namespace: svc.namespace,
+      labels: svc.labels,
+      namespaceLabels: svc.namespaceLabels,
+    };
+    const before = this.#records.get(key);
+    const beforeIPs = before === undefined ? EMPTY : this.#texts(before);
+    const released: string[] = [];
+    let rec = before;
+    const drop = (): void => {
+      if (rec === undefined) return;
+      released.push(...this.#texts(rec));
+      this.#unassign(rec);
+      rec = undefined;
+    };
+    const fail = (reason: Refusal): AssignResult =>
+      rec === undefined
+        ? { ok: false, reason, released }
+        : { ok: false, reason, released, held: this.#assignment(rec) };
+    const done = (r: ServiceRecord, warning?: Refusal): AssignResult => {
+      const a = this.#assignment(r);
+      const changed = before === undefined || a.pool !== before.pool.name || !sameSet(a.ips, beforeIPs);
+      // `released` lists only what is really gone (a drop followed by re-allocating the same is no loss).
+      const gone = released.filter((ip) => !a.ips.includes(ip));
+      return warning === undefined
+        ? { ok: true, ...a, changed, released: gone }
+        : { ok: true, ...a, changed, released: gone, warning };
+    };
+
+    if (policy === 'RequireDualStack' && families.length < 2) {
+      drop();
+      return fail({
+        code: 'DualStackRequired',
+        service: key,
+        message: `service ${key} requires dual-stack (ipFamilyPolicy RequireDualStack) but has only ${families.join(', ')} in ipFamilies`,
+      });
+    }
+
+    if (rec !== undefined) {
+      const held = rec.ips.map((e) => e.space.family);
+      if (familyChanged(held, families, policy)) {
+        drop();
+      } else {
+        const locs = rec.ips.map((e) => ({ space: e.space, addr: e.addr }));
+        const check = this.#check(
+          claim,
+          locs,
+          rec.ips.map((e) => e.space.format(e.addr as never)),
+        );
+        if (check.ok) {
+          rec = this.#commit(claim, check.pool, locs, rec);
+        } else {
+          drop();
+        }
+      }
+      if (rec !== undefined && req.pool !== '' && rec.pool.name !== req.pool) drop();
+      if (!req.ok) return fail(this.#requestRefusal(key, req));
+      if (rec !== undefined && requested.length > 0 && !sameSet(requested.map(formatIP), this.#texts(rec)))
+        drop();
+      if (rec !== undefined) {
+        if (rec.ips.length === 1 && families.length === 2 && policy === 'PreferDualStack') {
+          const extra = this.#addFamily(claim, rec, families);
+          return extra.ok ? done(extra.rec) : done(rec, extra.reason);
+        }
+        return done(rec);
+      }
+    }
+    if (!req.ok) return fail(this.#requestRefusal(key, req));
+
+    // Specific addresses.
+    if (requested.length > 0) {
+      const texts = requested.map(formatIP);
+      const reqFamilies = requested.map((ip) => ip.family);
+      const fits =
+        families.length === 2
+          ? requested.length === 2
+          : requested.length === 1 && reqFamilies[0] === families[0];
+      if (!fits) {
+        return fail({
+          code: 'FamilyMismatch',
+          service: key,
+          ips: texts,
+          families,
+          message: `requested loadBalancer IP(s) ${label(texts)} do not match the IP families (${families.join(', ')}) of service ${key}`,
+        });
+      }
+      const locs: Located[] = [];
+      for (let i = 0; i < requested.length; i++) {
+        const ip = requested[i]!;
+        const loc = this.#locateAddr(ip.family, ip.value);
+        if (loc === undefined || loc.index === undefined)
+          return fail(this.#outside(key, texts[i]!, loc?.space));
+        locs.push({ space: loc.space, addr: ip.value });
+      }
+      const check = this.#check(claim, locs, texts);
+      if (!check.ok) return fail(check.reason);
+      if (req.pool !== '' && check.pool.name !== req.pool) {
+        return fail({
+          code: 'IPPoolMismatch',
+          service: key,
+          ip: texts[0]!,
+          pool: check.pool.name,
+          requestedPool: req.pool,
+          message: `requested loadBalancer IP(s) ${label(texts)} of service ${key} are in pool "${check.pool.name}", not in the requested pool "${req.pool}"`,
+        });
+      }
+      return done(this.#commit(claim, check.pool, locs, undefined));
+    }
+
+    // A named pool.
+    if (req.pool !== '') {
+      const pool = this.#pools.byName.get(req.pool);
+      if (pool === undefined) {
+        return fail({
+          code: 'PoolNotFound',
+          service: key,
+          pool: req.pool,
+          message: `service ${key} requests pool "${req.pool}", which does not exist`,
+        });
+      }
+      const excl = poolExcludes(pool, claim.namespace, claim.labels, claim.namespaceLabels);
+      if (excl !== undefined) return fail(this.#notCompatible(key, pool.name, excl));
+      const pick = this.#pickInPool(pool, claim, families, policy);
+      if (pick.kind === 'ok') return done(this.#commit(claim, pool, pick.locs, undefined));
+      return fail(this.#poolRefusal(key, [pool], families, policy, pick.kind === 'exhausted'));
+    }
+
+    // The best pool.
+    const pinned: CompiledPool[] = [];
+    const plain: CompiledPool[] = [];
+    for (const p of this.#pools.ordered) {
+      if (!p.autoAssign) continue;
+      if (p.serviceAllocation === undefined) plain.push(p);
+      else if (poolExcludes(p, claim.namespace, claim.labels, claim.namespaceLabels) === undefined)
+        pinned.push(p);
+    }
+    for (const list of [pinned, plain]) {
+      const best = this.#bestPool(list, claim, families, policy);
+      if (best !== undefined) return done(this.#commit(claim, best.pool, best.locs, undefined));
+    }
+    return fail(this.#autoRefusal(key, claim, families, policy));
+  }
+
+  /** Forgets the Service's addresses (Service deleted, or no longer ours). */
+  release(service: string): Assignment | undefined {
+    const rec = this.#records.get(service);
+    if (rec === undefined) return undefined;
+    const a = this.#assignment(rec);
+    this.#unassign(rec);
+    return a;
+  }
+
+  /**
+   * Re-reads an assignment from the Service's status (`status.loadBalancer.ingress[].ip`) after a
+   * restart. Succeeds when the addresses are in one pool that admits the Service, fit its families and
+   * do not clash with what was restored before (a clash names the holder). Does not look at the
+   * Service's requests: call `assign` next, which keeps a restored assignment that still matches them.
+   * An empty list restores nothing.
+   */
+  restore(svc: AllocatorService, ips: readonly string[]): RestoreResult {
+    const key = serviceKey(svc);
+    if (ips.length === 0) return { ok: true, service: key, ips: [], pool: '' };
+    const parsed: IPAddress[] = [];
+    for (const text of ips) {
+      const ip = parseIP(text.trim());
+      if (ip === undefined) {
+        return {
+          ok: false,
+          reason: {
+            code: 'InvalidIP',
+            service: key,
+            ip: text,
+            message: `status of service ${key} lists "${text}", not an IP address`,
+          },
+        };
+      }
+      parsed.push(ip);
+    }
+    const texts = parsed.map(formatIP);
+    const families = serviceFamilies(svc, parsed);
+    const held = parsed.map((p) => p.family);
+    const policy = svc.spec.ipFamilyPolicy ?? 'SingleStack';
+    if (
+      parsed.length > 2 ||
+      (parsed.length === 2 && held[0] === held[1]) ||
+      familyChanged(held, families, policy)
+    ) {
+      return {
+        ok: false,
+        reason: {
+          code: 'FamilyMismatch',
+          service: key,
+          ips: texts,
+          families,
+          message: `addresses ${label(texts)} in the status of service ${key} do not fit its IP families (${families.join(', ')})`,
+        },
+      };
+    }
+    const locs: Located[] = [];
+    for (let i = 0; i < parsed.length; i++) {
+      const ip = parsed[i]!;
+      const loc = this.#locateAddr(ip.family, ip.value);
+      if (loc === undefined || loc.index === undefined)
+        return { ok: false, reason: this.#outside(key, texts[i]!, loc?.space) };
+      locs.push({ space: loc.space, addr: ip.value });
+    }
+    const claim: Claim = {
+      key,
+      ports: portKeys(svc),
+      sharingKey: sharingKey(svc),
+      backendKey: backendKey(svc),
+      namespace: svc.namespace,
+      labels: svc.labels,
+      namespaceLabels: svc.namespaceLabels,
+    };
+    const check = this.#check(claim, locs, texts);
+    if (!check.ok) return { ok: false, reason: check.reason };
+    const rec = this.#commit(claim, check.pool, locs, this.#records.get(key));
+    return { ok: true, ...this.#assignment(rec) };
+  }
+
+  // ---- queries --------------------------------------------------------------------------------
+
+  /** Who holds an address (undefined when nobody does, or it is not an address). */
+  lookup(ip: string): AddressOwners | undefined {
+    const a = parseIP(ip.trim());
+    if (a === undefined) return undefined;
+    const entry = a.family === 'IPv4' ? this.#v4.get(a.value) : this.#v6.get(a.value);
+    if (entry === undefined) return undefined;
+    return {
+      ip: formatIP(a),
+      pool: entry.space.pool.name,
+      sharingKey: entry.holders[0]!.sharingKey,
+      services: entry.holders.map((h) => ({ service: h.key, ports: h.ports })),
+    };
+  }
+
+  /** The Service's addresses and pool, if it holds any. */
+  assignmentOf(service: string): Assignment | undefined {
+    const rec = this.#records.get(service);
+    return rec === undefined ? undefined : this.#assignment(rec);
+  }
+
+  /** Every assignment, by Service key. */
+  assignments(): Assignment[] {
+    return [...this.#records.keys()].sort().map((k) => this.#assignment(this.#records.get(k)!));
+  }
+
+  /** Number of Services holding addresses. */
+  get serviceCount(): number {
+    return this.#records.size;
+  }
+
+  poolNames(): string[] {
+    return [...this.#pools.byName.keys()].sort();
+  }
+
+  /** Exact counts for a pool, or undefined when there is no such pool. */
+  poolStats(name: string): PoolStats | undefined {
+    const p = this.#pools.byName.get(name);
+    if (p === undefined) return undefined;
+    const a4 = p.v4?.used.size ?? 0;
+    const a6 = p.v6?.used.size ?? 0;
+    const c4 = p.v4?.capacity ?? 0;
+    const c6 = p.v6?.capacity ?? 0n;
+    return {
+      pool: name,
+      assignedIPv4: a4,
+      assignedIPv6: a6,
+      availableIPv4: c4 - a4,
+      availableIPv6: c6 - BigInt(a6),
+      capacityIPv4: c4,
+      capacityIPv6: c6,
+    };
+  }
+
+  /**
+   * `IPAddressPool.status` for a pool. JSON numbers are exact only up to 2^53 - 1, so
+   * `availableIPv6` saturates at `Number.MAX_SAFE_INTEGER` (MetalLB saturates at 2^63 - 1 for
+   * pools of 2^62 addresses or more); `poolStats` has the exact bigint.
+   */
+  poolStatus(name: string): IPAddressPoolStatus | undefined {
+    const s = this.poolStats(name);
+    if (s === undefined) return undefined;
+    const max = BigInt(Number.MAX_SAFE_INTEGER);
+    return {
+      assignedIPv4: s.assignedIPv4,
+      assignedIPv6: s.assignedIPv6,
+      availableIPv4: s.availableIPv4,
+      availableIPv6: Number(s.availableIPv6 > max ? max : s.availableIPv6),
+    };
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  #locateAddr(family: Family, addr: Key): { space: AnySpace; index: Key | undefined } | undefined {
+    return family === 'IPv4'
+      ? locate(this.#pools.v4Index, addr as number)
+      : locate(this.#pools.v6Index, addr as bigint);
+  }
+
+  #map(family: Family): Map<Key, IpEntry> {
+    return (family === 'IPv4' ? this.#v4 : this.#v6) as Map<Key, IpEntry>;
+  }
+
+  #texts(rec: ServiceRecord): string[] {
+    return rec.ips.map((e) => e.space.format(e.addr as never));
+  }
+
+  #assignment(rec: ServiceRecord): Assignment {
+    return { service: rec.key, ips: this.#texts(rec), pool: rec.pool.name };
+  }
+
+  /** Why `claim` may not join the holders of `entry`, or undefined when it may. */
+  #conflict(
+    entry: IpEntry,
+    claim: Claim,
+  ): { conflict: SharingConflict; holders: string[]; port?: string } | undefined {
+    const others = entry.holders.filter((h) => h.key !== claim.key);
+    if (others.length === 0) return undefined;
+    const h = others[0]!;
+    const holders = others.map((o) => o.key);
+    if (h.sharingKey === '') return { conflict: 'HolderDoesNotShare', holders };
+    if (claim.sharingKey === '') return { conflict: 'ServiceDoesNotShare', holders };
+    if (h.sharingKey !== claim.sharingKey) return { conflict: 'SharingKeyMismatch', holders };
+    if (h.backendKey !== claim.backendKey) return { conflict: 'BackendMismatch', holders };
+    for (const port of claim.ports) {
+      for (const o of others) {
+        if (o.ports.includes(port)) return { conflict: 'PortConflict', holders: [o.key], port };
+      }
+    }
+    return undefined;
+  }
+
+  /** MetalLB's Assign checks: one pool, which admits the Service, and every address shareable. */
+  #check(
+    claim: Claim,
+    locs: readonly Located[],
+    texts: readonly string[],
+  ): { ok: true; pool: CompiledPool } | { ok: false; reason: Refusal } {
+    const pool = locs[0]!.space.pool;
+    if (locs.some((l) => l.space.pool !== pool)) {
+      const pools = locs.map((l) => l.space.pool.name);
+      return {
+        ok: false,
+        reason: {
+          code: 'IPsInDifferentPools',
+          service: claim.key,
+          ips: texts,
+          pools,
+          message: `addresses ${label(texts)} for service ${claim.key} are in different pools (${pools.map((p) => `"${p}"`).join(', ')})`,
+        },
+      };
+    }
+    const excl = poolExcludes(pool, claim.namespace, claim.labels, claim.namespaceLabels);
+    if (excl !== undefined) return { ok: false, reason: this.#notCompatible(claim.key, pool.name, excl) };
+    for (let i = 0; i < locs.length; i++) {
+      const l = locs[i]!;
+      const entry = this.#map(l.space.family).get(l.addr);
+      if (entry === undefined) continue;
+      const c = this.#conflict(entry, claim);
+      if (c !== undefined) return { ok: false, reason: this.#inUse(claim, texts[i]!, pool.name, c) };
+    }
+    return { ok: true, pool };
+  }
+
+  #inUse(
+    claim: Claim,
+    ip: string,
+    pool: string,
+    c: { conflict: SharingConflict; holders: string[]; port?: string },
+  ): Refusal {
+    const who = c.holders.join(', ');
+    const why = {
+      HolderDoesNotShare: `held by ${who}, which does not allow sharing`,
+      ServiceDoesNotShare: `held by ${who}, and service ${claim.key} does not allow sharing (no allow-shared-ip)`,
+      SharingKeyMismatch: `held by ${who} with a different allow-shared-ip key than "${claim.sharingKey}"`,
+      BackendMismatch: `held by ${who}: sharing needs both services on externalTrafficPolicy Cluster, or the same pod selector`,
+      PortConflict: `port ${c.port} is already used on it by ${who}`,
+    }[c.conflict];
+    const base = {
+      code: 'IPInUse' as const,
+      service: claim.key,
+      ip,
+      pool,
+      holders: c.holders,
+      conflict: c.conflict,
+      message: `address ${ip} (pool "${pool}") can not be given to service ${claim.key}: ${why}`,
+    };
+    return c.port === undefined ? base : { ...base, port: c.port };
+  }
+
+  #notCompatible(service: string, pool: string, why: 'namespace' | 'serviceSelectors'): Refusal {
+    const what = why === 'namespace' ? 'namespace' : 'labels';
+    return {
+      code: 'PoolNotCompatible',
+      service,
+      pool,
+      why,
+      message: `pool "${pool}" does not admit service ${service}: its serviceAllocation excludes the service's ${what}`,
+    };
+  }
+
+  #outside(service: string, ip: string, space: AnySpace | undefined): Refusal {
+    return {
+      code: 'IPOutsidePools',
+      service,
+      ip,
+      message:
+        space === undefined
+          ? `address ${ip} requested by service ${service} is not in any pool`
+          : `address ${ip} requested by service ${service} ends in .0 or .255, which pool "${space.pool.name}" avoids (avoidBuggyIPs)`,
+    };
+  }
+
+  #requestRefusal(service: string, req: Extract<ReturnType<typeof readRequest>, { ok: false }>): Refusal {
+    const base = {
+      code: req.problem,
+      service,
+      value: req.value,
+      message: `service ${service}: ${req.message}`,
+    };
+    return req.annotation === undefined ? base : { ...base, annotation: req.annotation };
+  }
+
+  /** Records the assignment (replacing `prev`, the Service's current one, if any). */
+  #commit(
+    claim: Claim,
+    pool: CompiledPool,
+    locs: readonly Located[],
+    prev: ServiceRecord | undefined,
+  ): ServiceRecord {
+    if (prev !== undefined) this.#unassign(prev);
+    const ips: IpEntry[] = [];
+    const rec: ServiceRecord = {
+      key: claim.key,
+      pool,
+      ips,
+      ports: claim.ports,
+      sharingKey: claim.sharingKey,
+      backendKey: claim.backendKey,
+      namespace: claim.namespace,
+      labels: claim.labels,
+      namespaceLabels: claim.namespaceLabels,
+    };
+    for (const l of locs) {
+      const map = this.#map(l.space.family);
+      let entry = map.get(l.addr);
+      if (entry === undefined) {
+        entry = { addr: l.addr, space: l.space, holders: [rec] };
+        map.set(l.addr, entry);
+        this.#occupy(entry, (l.space as Space<Key>).toIndex(l.addr)!, rec);
+      } else {
+        entry.holders.push(rec);
+      }
+      ips.push(entry);
+    }
+    this.#records.set(claim.key, rec);
+    return rec;
+  }
+
+  /** Marks an entry's address in use in its space (and in its sharing group). */
+  #occupy(entry: IpEntry, index: Key, holder: ServiceRecord): void {
+    const space = entry.space as Space<Key>;
+    space.used.add(index);
+    if (holder.sharingKey !== '') {
+      const g = `${holder.sharingKey}\0${holder.backendKey}`;
+      let group = space.shared.get(g);
+      if (group === undefined) {
+        group = new OrderedMap<Key, true>();
+        space.shared.set(g, group);
+      }
+      group.set(index, true);
+    }
+  }
+
+  #unassign(rec: ServiceRecord): void {
+    if (this.#records.get(rec.key) === rec) this.#records.delete(rec.key);
+    for (const entry of rec.ips) {
+      const i = entry.holders.indexOf(rec);
+      if (i < 0) continue;
+      entry.holders.splice(i, 1);
+      if (entry.holders.length > 0) continue;
+      const space = entry.space as Space<Key>;
+      const index = space.toIndex(entry.addr)!;
+      space.used.delete(index);
+      if (rec.sharingKey !== '') {
+        const g = `${rec.sharingKey}\0${rec.backendKey}`;
+        const group = space.shared.get(g);
+        if (group !== undefined) {
+          group.delete(index);
+          if (group.size === 0) space.shared.delete(g);
+        }
+      }
+      this.#map(space.family).delete(entry.addr);
+    }
+  }
+
+  /** The lowest index in `space` that `claim` may take: free, or shared with its key and no port clash. */
+  #candidate(space: AnySpace, claim: Claim): Key | undefined {
+    const s = space as Space<Key>;
+    const free = s.firstFree();
+    if (claim.sharingKey === '') return free;
+    const group = s.shared.get(`${claim.sharingKey}\0${claim.backendKey}`);
+    if (group === undefined) return free;
+    const map = this.#map(s.family);
+    for (const n of group.nodes()) {
+      if (free !== undefined && n.key > free) break;
+      const entry = map.get(s.toAddress(n.key))!;
+      if (this.#conflict(entry, claim) === undefined) return n.key;
+    }
+    return free;
+  }
+
+  /** MetalLB's getFreeIPsFromPool + selectIPsForFamilyAndPolicy for one pool. */
+  #pickInPool(
+    pool: CompiledPool,
+    claim: Claim,
+    families: readonly Family[],
+    policy: IPFamilyPolicy,
+  ): { kind: 'ok'; locs: Located[] } | { kind: 'exhausted' } | { kind: 'family' } {
+    const found = families.map((f) => this.#pickInSpace(spaceOf(pool, f), claim));
+    if (found.every((x) => x !== undefined)) return { kind: 'ok', locs: found as Located[] };
+    const anyFamily = families.length === 2 && policy === 'PreferDualStack';
+    if (anyFamily) {
+      const one = found.find((x) => x !== undefined); // the primary family first
+      if (one !== undefined) return { kind: 'ok', locs: [one] };
+    }
+    const hasSpace = families.map((f) => spaceOf(pool, f) !== undefined);
+    const familyMissing = anyFamily ? !hasSpace.some(Boolean) : !hasSpace.every(Boolean);
+    return familyMissing ? { kind: 'family' } : { kind: 'exhausted' };
+  }
+
+  #pickInSpace(space: AnySpace | undefined, claim: Claim): Located | undefined {
+    if (space === undefined) return undefined;
+    const idx = this.#candidate(space, claim);
+    return idx === undefined ? undefined : { space, addr: (space as Space<Key>).toAddress(idx) };
+  }
+
+  /** MetalLB's findBestPoolForService over `pools` in order. */
+  #bestPool(
+    pools: readonly CompiledPool[],
+    claim: Claim,
+    families: readonly Family[],
+    policy: IPFamilyPolicy,
+  ): { pool: CompiledPool; locs: Located[] } | undefined {
+    if (families.length === 1) {
+      const f = families[0]!;
+      for (const pool of pools) {
+        const loc = this.#pickInSpace(spaceOf(pool, f), claim);
+        if (loc !== undefined) return { pool, locs: [loc] };
+      }
+      return undefined;
+    }
+    let primary: { pool: CompiledPool; locs: Located[] } | undefined;
+    let secondary: { pool: CompiledPool; locs: Located[] } | undefined;
+    for (const pool of pools) {
+      const a = this.#pickInSpace(spaceOf(pool, families[0]!), claim);
+      const b = this.#pickInSpace(spaceOf(pool, families[1]!), claim);
+      if (a !== undefined && b !== undefined) return { pool, locs: [a, b] };
+      if (policy !== 'PreferDualStack') continue;
+      if (a !== undefined && primary === undefined) primary = { pool, locs: [a] };
+      if (b !== undefined && secondary === undefined) secondary = { pool, locs: [b] };
+    }
+    return primary ?? secondary;
+  }
+
+  /** PreferDualStack with one address: add the other family from the same pool, MetalLB-style. */
+  #addFamily(
+    claim: Claim,
+    rec: ServiceRecord,
+    families: readonly Family[],
+  ): { ok: true; rec: ServiceRecord } | { ok: false; reason: Refusal } {
+    const have = rec.ips[0]!;
+    const missing = families.find((f) => f !== have.space.family)!;
+    const space = spaceOf(rec.pool, missing);
+    const extra = this.#pickInSpace(space, claim);
+    if (extra === undefined) {
+      const exhausted = space !== undefined;
+      return {
+        ok: false,
+        reason: this.#poolRefusal(claim.key, [rec.pool], [missing], 'SingleStack', exhausted),
+      };
+    }
+    const mine: Located = { space: have.space, addr: have.addr };
+    const locs = families[0] === have.space.family ? [mine, extra] : [extra, mine];
+    return { ok: true, rec: this.#commit(claim, rec.pool, locs, rec) };
+  }
+
+  #poolRefusal(
+    service: string,
+    pools: readonly CompiledPool[],
+    families: readonly Family[],
+    policy: IPFamilyPolicy,
+    exhausted: boolean,
+  ): Refusal {
+    const names = pools.map((p) => p.name);
+    const list = names.map((n) => `"${n}"`).join(', ');
+    const anyFamily = families.length === 2 && policy === 'PreferDualStack';
+    // The family to name: the first one no pool has, else (exhausted) the first one without a free address.
+    const family =
+      families.find((f) => !pools.some((p) => spaceOf(p, f) !== undefined)) ??
+      families.find((f) => pools.every((p) => spaceOf(p, f)?.firstFree() === undefined)) ??
+      families[0]!;
+    if (!exhausted) {
+      return {
+        code: 'FamilyNotAvailable',
+        service,
+        family,
+        pools: names,
+        message: `no ${anyFamily ? families.join(' or ') : family} addresses in pool${names.length === 1 ? '' : 's'} ${list} for service ${service}`,
+      };
+    }
+    return {
+      code: 'PoolExhausted',
+      service,
+      family,
+      pools: names,
+      message: `no available ${anyFamily ? families.join(' or ') : family} address in pool${names.length === 1 ? '' : 's'} ${list} for service ${service}`,
+    };
+  }
+
+  /** The most useful reason why no pool could serve the Service. */
+  #autoRefusal(service: string, claim: Claim, families: readonly Family[], policy: IPFamilyPolicy): Refusal {
+    const all = this.#pools.ordered;
+    if (all.length === 0) {
+      return { code: 'NoPools', service, message: `no IPAddressPool is configured for service ${service}` };
+    }
+    const skipped: { pool: string; why: 'namespace' | 'serviceSelectors' }[] = [];
+    const admitting: CompiledPool[] = [];
+    for (const p of all) {
+      const why = poolExcludes(p, claim.namespace, claim.labels, claim.namespaceLabels);
+      if (why === undefined) admitting.push(p);
+      else skipped.push({ pool: p.name, why });
+    }
+    if (admitting.length === 0) {
+      return {
+        code: 'NoPoolMatches',
+        service,
+        skipped,
+        message: `no pool admits service ${service}: ${skipped.map((s) => `"${s.pool}" (${s.why === 'namespace' ? 'namespace' : 'service selectors'})`).join(', ')}`,
+      };
+    }
+    const eligible = admitting.filter((p) => p.autoAssign);
+    if (eligible.length === 0) {
+      const names = admitting.map((p) => p.name);
+      return {
+        code: 'AutoAssignDisabled',
+        service,
+        pools: names,
+        message: `the pools that admit service ${service} (${names.map((n) => `"${n}"`).join(', ')}) have autoAssign disabled: request one by address or with the metallb.io/address-pool annotation`,
+      };
+    }
+    const need =
+      families.length === 2 && policy !== 'PreferDualStack'
+        ? (p: CompiledPool) => families.every((f) => spaceOf(p, f) !== undefined)
+        : (p: CompiledPool) => families.some((f) => spaceOf(p, f) !== undefined);
+    const withFamily = eligible.filter(need);
+    if (withFamily.length === 0) return this.#poolRefusal(service, eligible, families, policy, false);
+    return this.#poolRefusal(service, withFamily, families, policy, true);
+  }
+}
