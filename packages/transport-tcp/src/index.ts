@@ -1,2 +1,15 @@
 // @bmlb/transport-tcp: BGP over TCP/179 for @bmlb/bgp-core: active and passive connections, TCP MD5, GTSM.
-export {};
+export { type AddressFamily, canonicalPeer, parseAddress } from './address.ts';
+export { BGP_PORT, type ConnectOptions, connectBgp } from './connect.ts';
+export { BgpTransportError, classifyError, hostPort, type TransportErrorKind } from './errors.ts';
+export {
+  type AcceptedConnection,
+  BgpListener,
+  type ListenOptions,
+  type PeerAcceptOptions,
+  type PeerRegistration,
+  type RejectedConnection,
+} from './listener.ts';
+export { MD5_MAX_KEY, SyscallError } from './native.ts';
+export { fdOf, readSocketOptions, type SocketOptionsReadback, setTtl } from './sockopt.ts';
+export { bgpTtl, type TtlPolicy, type TtlSettings } from './ttl.ts';
