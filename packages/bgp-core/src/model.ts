@@ -69,6 +69,12 @@ export interface CodecOptions {
    * put IPv4 NLRI with an IPv6 next hop into MP_REACH_NLRI.
    */
   readonly extendedNextHop?: ReadonlySet<string>;
+  /**
+   * Classic RFC 4271 §6.3 error handling: every attribute error ends the session with its
+   * NOTIFICATION. Default false: RFC 7606 revised error handling (treat-as-withdraw and
+   * attribute-discard where it allows).
+   */
+  readonly strictErrorHandling?: boolean;
 }
 
 export const BGP_HEADER_LENGTH = 19;

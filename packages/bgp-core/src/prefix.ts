@@ -371,7 +371,7 @@ export class PrefixList implements Iterable<string> {
   /** Same family, same prefixes, path ids and order. */
   equals(other: PrefixList): boolean {
     if (other.afi !== this.afi || other.count !== this.count) return false;
-    if ((this.pathIds === null) !== (other.pathIds === null)) return false;
+    if (this.count > 0 && (this.pathIds === null) !== (other.pathIds === null)) return false;
     const wpp = this.wordsPerPrefix;
     for (let i = 0; i < this.count; i++) {
       if (this.lengths[i] !== other.lengths[i]) return false;

@@ -14,6 +14,11 @@ export interface AttributeIssue {
   /** Byte offset in the message (from the first marker byte) of the attribute. */
   readonly offset: number;
   readonly reason: string;
+  /**
+   * The NOTIFICATION that classic RFC 4271 §6.3 handling would send for this error (always set
+   * by the decoder; optional so callers can report their own issues, e.g. LOCAL_PREF from eBGP).
+   */
+  readonly notification?: NotificationMessage;
 }
 
 export type ReadResult =
