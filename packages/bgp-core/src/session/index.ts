@@ -1,1 +1,38 @@
-export {};
+// BGP session state machine (RFC 4271 §8) with OPEN negotiation, timers, collision detection,
+// graceful restart, route refresh and prefix limits.
+export {
+  type AddPathMode,
+  type BgpSessionConfig,
+  FAMILY_NAMES,
+  type FamilyName,
+  type GracefulRestartConfig,
+  type NextHopConfig,
+  type ResolvedSessionConfig,
+  resolveConfig,
+} from './config.ts';
+export {
+  checkOpen,
+  familyAfiSafi,
+  familyName,
+  localCapabilities,
+  localOpen,
+  type Negotiated,
+  type OpenCheck,
+  type PeerGracefulRestart,
+} from './negotiate.ts';
+export {
+  BgpSession,
+  type FamilyRef,
+  LARGE_HOLD_TIME_MS,
+  LOCAL_PATH_ID,
+  type SessionStats,
+  type StopOptions,
+} from './session.ts';
+export type {
+  ConnectionId,
+  ConnectionInfo,
+  SessionAction,
+  SessionEvent,
+  SessionOutputs,
+  SessionState,
+} from './types.ts';

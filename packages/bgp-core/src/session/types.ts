@@ -1,0 +1,121 @@
+// Outputs of a BgpSession: actions for the driver (dial, send, close) and events for the application.
+
+import type { AttributeIssue } from '../codec/types.ts';
+import type { NextHop, NotificationMessage, PathAttributes } from '../model.ts';
+import type { Negotiated } from './negotiate.ts';
+
+/** RFC 4271 §8.2.2 session states. */
+export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
+
+/** Identifies one TCP connection between the driver and the session. */
+export type ConnectionId = string;
+
+/** What the driver knows about a TCP connection that came up. */
+export interface ConnectionInfo {
+  /**
+   * The id of a `connect` action for a connection we dialed; for an accepted (inbound) connection, any
+   * id the driver chooses that is not in use (ids of `connect` actions start with `connect#`).
+   */
+  readonly id: ConnectionId;
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+}
+
+/** Something the driver must do, in order. */
+export type SessionAction =
+  /** Open a TCP connection to the peer; report it with `connectionUp`/`connectionFailed` and this id. */
+  | {
+      readonly type: 'connect';
+      readonly connId: ConnectionId;
+      readonly remoteAddress: string;
+      readonly remotePort: number;
+      readonly localAddress: string | undefined;
+    }
+  /** Write these bytes (one or more whole BGP messages) to the connection. */
+  | { readonly type: 'send'; readonly connId: ConnectionId; readonly bytes: Uint8Array }
+  /** Close the connection after writing what was sent before (or abort a pending dial). */
+  | { readonly type: 'close'; readonly connId: ConnectionId };
+
+/** Something that happened, for the application (logs, metrics, routes learned). */
+export type SessionEvent =
+  | {
+      readonly type: 'state-change';
+      readonly from: SessionState;
+      readonly to: SessionState;
+      readonly reason: string;
+    }
+  | { readonly type: 'established'; readonly connId: ConnectionId; readonly negotiated: Negotiated }
+  /** Routes learned from the peer (AS4 paths already merged for 2-octet peers). */
+  | {
+      readonly type: 'route-received';
+      readonly afi: number;
+      readonly safi: number;
+      readonly prefixes: readonly string[];
+      /** ADD-PATH path identifiers, one per prefix, when the family receives them. */
+      readonly pathIds: readonly number[] | undefined;
+      readonly nextHop: NextHop | undefined;
+      readonly attributes: PathAttributes;
+    }
+  | {
+      readonly type: 'route-withdrawn';
+      readonly afi: number;
+      readonly safi: number;
+      readonly prefixes: readonly string[];
+      readonly pathIds: readonly number[] | undefined;
+      /** Why: 'withdrawn' by the peer, 'treat-as-withdraw' (RFC 7606), or 'stale' (RFC 7313 EoRR). */
+      readonly cause: 'withdrawn' | 'treat-as-withdraw' | 'stale';
+    }
+  | { readonly type: 'end-of-rib'; readonly afi: number; readonly safi: number }
+  | {
+      readonly type: 'notification-sent';
+      readonly connId: ConnectionId;
+      readonly notification: NotificationMessage;
+      readonly description: string;
+      /** Why we sent it (names the field or byte offset for malformed input). */
+      readonly reason: string;
+    }
+  | {
+      readonly type: 'notification-received';
+      readonly connId: ConnectionId;
+      readonly notification: NotificationMessage;
+      readonly description: string;
+    }
+  /** An UPDATE attribute was discarded or its UPDATE treated as withdraw (RFC 7606). */
+  | { readonly type: 'attribute-issue'; readonly connId: ConnectionId; readonly issue: AttributeIssue }
+  /** The peer asked for our routes again (RFC 2918); they are being re-sent. */
+  | { readonly type: 'route-refresh-requested'; readonly afi: number; readonly safi: number }
+  /** The peer began or ended an enhanced route refresh of its routes (RFC 7313). */
+  | {
+      readonly type: 'enhanced-route-refresh';
+      readonly afi: number;
+      readonly safi: number;
+      readonly phase: 'begin' | 'end';
+    }
+  /** Two connections to the peer: one kept, the other closed with Cease 6/7 (RFC 4271 §6.8). */
+  | {
+      readonly type: 'collision-resolved';
+      readonly kept: ConnectionId;
+      readonly closed: ConnectionId;
+      readonly reason: string;
+    }
+  /** The peer sent routes of a family that was not negotiated; they were ignored (RFC 4760 §7). */
+  | {
+      readonly type: 'family-not-negotiated';
+      readonly afi: number;
+      readonly safi: number;
+      readonly prefixes: number;
+    }
+  /** Routes that could not be advertised (no usable next hop for the family). */
+  | {
+      readonly type: 'export-error';
+      readonly afi: number;
+      readonly safi: number;
+      readonly prefixes: readonly string[];
+      readonly reason: string;
+    };
+
+/** Everything produced since the last drain. */
+export interface SessionOutputs {
+  readonly actions: SessionAction[];
+  readonly events: SessionEvent[];
+}
