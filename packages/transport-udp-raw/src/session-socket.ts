@@ -110,7 +110,7 @@ export class SessionSocket {
   send(packet: Uint8Array): void {
     if (this.closed) return;
     if (!this.connected) {
-      this.pending = packet;
+      this.pending = packet.slice(); // the caller may reuse its buffer
       return;
     }
     this.counters.sent++;
