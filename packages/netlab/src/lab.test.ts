@@ -51,6 +51,22 @@ describe.skipIf(skip)('Lab', () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
+  it('links the root namespace to a lab namespace, and removes the link on close', async () => {
+    lab = await Lab.create({ prefix: 'nlt' });
+    const ns = await lab.namespace('r');
+    const { rootIfname } = await lab.rootLink(ns, { rootAddrs: ['10.95.0.1/30'], nsAddrs: ['10.95.0.2/30'] });
+    // From this (root) process: a TCP probe to the namespace answers with a RST.
+    const { connect } = await import('node:net');
+    const code = await new Promise<string | undefined>((resolve) => {
+      const s = connect({ host: '10.95.0.2', port: 9, localAddress: '10.95.0.1' });
+      s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code));
+      s.on('connect', () => resolve('connected'));
+    });
+    expect(code).toBe('ECONNREFUSED');
+    await lab.close();
+    expect((await run(['ip', 'link', 'show'])).stdout).not.toContain(rootIfname);
+  });
+
   it('puts many hosts on one L2 segment', async () => {
     lab = await Lab.create({ prefix: 'nlt' });
     const seg = await lab.segment('lan');

@@ -216,6 +216,63 @@ export class Lab {
     return { a: { ns: a, ifname: aName }, b: { ns: b, ifname: bName } };
   }
 
+  /**
+   * A veth pair between the root namespace (where the test process runs) and `ns`, so in-process
+   * code can talk to daemons in the lab. The root end is named `<lab id>-<ns.name>` (cut to 15)
+   * unless given; pick subnets no other lab on the machine uses. Removed on close.
+   */
+  async rootLink(
+    ns: Namespace,
+    opts: {
+      rootName?: string;
+      nsName?: string;
+      rootAddrs?: readonly string[];
+      nsAddrs?: readonly string[];
+    } = {},
+  ): Promise<{ rootIfname: string; ns: Endpoint }> {
+    const rootName = opts.rootName ?? `${this.id}-${ns.name}`.slice(0, MAX_NAME);
+    const nsName = opts.nsName ?? ns.freeIfname('eth');
+    checkName('interface', rootName);
+    checkName('interface', nsName);
+    ns.claimIfname(nsName);
+    await this.run([
+      'ip',
+      'link',
+      'add',
+      rootName,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      nsName,
+      'netns',
+      ns.fullName,
+    ]);
+    this.track({
+      close: async () => {
+        await this.run(['ip', 'link', 'del', rootName]).catch(() => undefined);
+      },
+      closeSync: () => void runSyncQuiet(['ip', 'link', 'del', rootName]),
+    });
+    for (const a of opts.rootAddrs ?? []) {
+      const v6 = a.includes(':');
+      await this.run([
+        'ip',
+        ...(v6 ? ['-6'] : []),
+        'addr',
+        'add',
+        a,
+        'dev',
+        rootName,
+        ...(v6 ? ['nodad'] : []),
+      ]);
+    }
+    await this.run(['ip', 'link', 'set', rootName, 'up']);
+    for (const a of opts.nsAddrs ?? []) await ns.addAddress(nsName, a);
+    await ns.setUp(nsName);
+    return { rootIfname: rootName, ns: { ns, ifname: nsName } };
+  }
+
   /** One L2 segment (a bridge in its own namespace) that many namespaces attach to. */
   async segment(name: string): Promise<Segment> {
     const ns = await this.namespace(`s${name}`);
