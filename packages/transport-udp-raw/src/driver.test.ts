@@ -87,8 +87,8 @@ describe.each([
     });
     expect(at - t0).toBeGreaterThan(0);
     const c = da.counters();
-    expect(c.packetsIn).toBeGreaterThan(10);
-    expect(c.packetsOut).toBeGreaterThan(10);
+    expect(c.packetsIn).toBeGreaterThan(2);
+    expect(c.packetsOut).toBeGreaterThan(2);
     expect(c.ttlDropped).toBe(0);
   });
 
