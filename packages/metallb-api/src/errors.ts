@@ -79,6 +79,10 @@ export const ConfigRules = [
   'duplicate-peer',
   'conflicting-local-pref',
   'duplicate-advertisement',
+  'unknown-secret',
+  'invalid-secret',
+  'ignored-namespace',
+  'unannounced-pool',
 ] as const;
 export type ConfigRule = (typeof ConfigRules)[number];
 

@@ -1,5 +1,15 @@
 // @bmlb/metallb-api: the metallb.io kinds (IPAddressPool, BGPPeer, BGPAdvertisement, BFDProfile,
 // Community), the core Kubernetes shapes the speaker reads, their defaults, validation and CRD schemas.
+
+export { type CommunityParse, type CommunityValue, formatCommunity, parseCommunity } from './community.ts';
+export {
+  type BuildConfigOptions,
+  type BuildConfigResult,
+  buildConfig,
+  type MetallbConfig,
+  type NormalizedAdvertisement,
+} from './config.ts';
+export { type DurationResult, formatDuration, parseGoDuration } from './duration.ts';
 export {
   type ConfigError,
   type ConfigRule,
@@ -29,6 +39,92 @@ export {
   summarizeRange,
 } from './ip.ts';
 export {
+  BFD_DEFAULTS,
+  type BFDProfile,
+  BFDProfileKind,
+  type BFDProfileSpec,
+  BFDProfileSpecSchema,
+  type NormalizedBFDProfile,
+  normalizeBFDProfile,
+  validateBFDProfile,
+} from './kinds/bfdprofile.ts';
+export {
+  type BGPAdvertisement,
+  BGPAdvertisementKind,
+  type BGPAdvertisementSpec,
+  BGPAdvertisementSpecSchema,
+  validateBGPAdvertisement,
+} from './kinds/bgpadvertisement.ts';
+export {
+  type BGPPeer,
+  type BGPPeerSpecV1beta1,
+  BGPPeerSpecV1beta1Schema,
+  type BGPPeerSpecV1beta2,
+  BGPPeerSpecV1beta2Schema,
+  type BGPPeerV1beta1,
+  BGPPeerV1beta1Kind,
+  type BGPPeerV1beta2,
+  BGPPeerV1beta2Kind,
+  convertBGPPeerToV1beta2,
+  DEFAULT_BGP_PORT,
+  DEFAULT_HOLD_TIME_S,
+  type DynamicASNMode,
+  DynamicASNModes,
+  type LegacyNodeSelector,
+  type NormalizedPeer,
+  normalizePeer,
+  type SecretReference,
+  validateBGPPeer,
+} from './kinds/bgppeer.ts';
+export {
+  type Community,
+  type CommunityAlias,
+  CommunityKind,
+  type CommunitySpec,
+  CommunitySpecSchema,
+  communityAliases,
+  validateCommunity,
+} from './kinds/community.ts';
+export {
+  decodeBase64,
+  type Endpoint,
+  type EndpointConditions,
+  type EndpointSlice,
+  EndpointSliceKind,
+  EXCLUDE_FROM_LB_LABEL,
+  endpointSliceServiceName,
+  endpointState,
+  type IPFamilyName,
+  type IPFamilyPolicy,
+  type LoadBalancerIngress,
+  type Namespace,
+  NamespaceKind,
+  type Node,
+  type NodeCondition,
+  NodeKind,
+  nodeExcludedFromLB,
+  nodeNetworkUnavailable,
+  type Protocol,
+  SERVICE_NAME_LABEL,
+  type Secret,
+  SecretKind,
+  type Service,
+  ServiceKind,
+  type ServicePort,
+  type ServiceSpec,
+  type ServiceStatus,
+  type ServiceType,
+  secretValue,
+  serviceIngressIPs,
+  serviceTrafficPolicy,
+  type TrafficPolicy,
+  validateEndpointSlice,
+  validateNamespace,
+  validateNode,
+  validateSecret,
+  validateService,
+} from './kinds/core.ts';
+export {
   type IPAddressPool,
   IPAddressPoolKind,
   type IPAddressPoolSpec,
@@ -42,6 +138,7 @@ export {
   ServiceAllocationSchema,
   validateIPAddressPool,
 } from './kinds/ipaddresspool.ts';
+export { IGNORED_METALLB_KINDS, type IgnoredObject } from './kinds/l2advertisement.ts';
 export {
   type LabelSelector,
   type LabelSelectorOperator,
@@ -55,4 +152,19 @@ export {
   matchLabelSelector,
   validateLabelSelector,
 } from './labels.ts';
-export { DEFAULT_NAMESPACE, METALLB_GROUP, type ObjectMeta, type ValidationResult } from './meta.ts';
+export {
+  type ManifestObject,
+  type Origin,
+  originOf,
+  type ParseManifestsOptions,
+  type ParseManifestsResult,
+  parseManifests,
+  validateObject,
+} from './manifests.ts';
+export {
+  DEFAULT_NAMESPACE,
+  type KindSpec,
+  METALLB_GROUP,
+  type ObjectMeta,
+  type ValidationResult,
+} from './meta.ts';

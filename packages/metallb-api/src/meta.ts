@@ -59,7 +59,8 @@ export interface KindSpec {
   readonly namespaced: boolean;
   /** Default namespace when `metadata.namespace` is absent (namespaced kinds only). */
   readonly defaultNamespace?: string;
-  readonly specSchema: TSchema;
+  /** Schema of `spec`; undefined for kinds without one (EndpointSlice). */
+  readonly specSchema: TSchema | undefined;
   /** Is `spec` required? */
   readonly specRequired: boolean;
   readonly statusSchema?: TSchema;
@@ -148,7 +149,9 @@ export function validateEnvelope(
 
   // spec / status / extras
   const parts: [string, TSchema | undefined, boolean][] = [
-    ['spec', def.specSchema, def.specRequired],
+    ...(def.specSchema !== undefined
+      ? [['spec', def.specSchema, def.specRequired] as [string, TSchema, boolean]]
+      : []),
     ['status', def.statusSchema, false],
     ...Object.entries(def.extraTopLevel ?? {}).map(([k, s]): [string, TSchema, boolean] => [k, s, false]),
   ];

@@ -1,0 +1,107 @@
+/** `metallb.io/v1beta1` BGPAdvertisement: how the IPs of some pools are announced, from which nodes, to which peers. */
+import Type, { type Static } from 'typebox';
+import { parseCommunity } from '../community.ts';
+import { type ConfigError, configError } from '../errors.ts';
+import { LabelSelectorSchema, validateSelectorList } from '../labels.ts';
+import {
+  DEFAULT_NAMESPACE,
+  finish,
+  type KindSpec,
+  type ObjectMeta,
+  refOf,
+  type ValidationResult,
+  validateEnvelope,
+} from '../meta.ts';
+import { strict, UINT32_MAX } from '../schema-util.ts';
+import { checkDuplicates } from './ipaddresspool.ts';
+
+export const BGPAdvertisementSpecSchema = Type.Object(
+  {
+    aggregationLength: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 32,
+        default: 32,
+        description:
+          'Announce IPv4 addresses rolled up into a prefix of this length (32: each address on its own).',
+      }),
+    ),
+    aggregationLengthV6: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 128,
+        default: 128,
+        description:
+          'Announce IPv6 addresses rolled up into a prefix of this length (128: each address on its own).',
+      }),
+    ),
+    localPref: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: UINT32_MAX,
+        description: 'BGP LOCAL_PREF attribute, sent to iBGP peers only.',
+      }),
+    ),
+    communities: Type.Optional(
+      Type.Array(Type.String(), {
+        description:
+          'BGP communities: standard AS:VALUE, large:GLOBAL:LOCAL1:LOCAL2, or the name of a Community alias.',
+      }),
+    ),
+    ipAddressPools: Type.Optional(
+      Type.Array(Type.String(), { description: 'Names of the pools to announce.' }),
+    ),
+    ipAddressPoolSelectors: Type.Optional(
+      Type.Array(LabelSelectorSchema, { description: 'Selectors for the pools to announce.' }),
+    ),
+    nodeSelectors: Type.Optional(
+      Type.Array(LabelSelectorSchema, { description: 'Selectors for the nodes that announce.' }),
+    ),
+    peers: Type.Optional(
+      Type.Array(Type.String(), { description: 'Names of the BGPPeers to announce to (default: all).' }),
+    ),
+  },
+  { ...strict, description: 'BGPAdvertisementSpec defines the desired state of BGPAdvertisement.' },
+);
+export type BGPAdvertisementSpec = Static<typeof BGPAdvertisementSpecSchema>;
+
+export interface BGPAdvertisement {
+  apiVersion: 'metallb.io/v1beta1';
+  kind: 'BGPAdvertisement';
+  metadata: ObjectMeta & { namespace: string };
+  spec: BGPAdvertisementSpec;
+  status?: Record<string, never>;
+}
+
+export const BGPAdvertisementKind: KindSpec = {
+  kind: 'BGPAdvertisement',
+  apiVersions: ['metallb.io/v1beta1'],
+  namespaced: true,
+  defaultNamespace: DEFAULT_NAMESPACE,
+  specSchema: BGPAdvertisementSpecSchema,
+  specRequired: false,
+  statusSchema: Type.Object({}, strict),
+  strict: true,
+};
+
+/** Checks that need only this object: duplicates, selectors, community syntax (aliases are resolved by buildConfig). */
+export function validateBGPAdvertisement(raw: unknown): ValidationResult<BGPAdvertisement> {
+  const env = validateEnvelope(BGPAdvertisementKind, raw);
+  if (env.object === undefined) return finish(undefined, env.errors);
+  const obj = env.object as unknown as BGPAdvertisement;
+  const ref = refOf(obj);
+  const s = obj.spec;
+  const errors: ConfigError[] = [];
+  errors.push(...checkDuplicates(s.ipAddressPools, ref, 'spec.ipAddressPools'));
+  errors.push(...checkDuplicates(s.communities, ref, 'spec.communities'));
+  errors.push(...checkDuplicates(s.peers, ref, 'spec.peers'));
+  errors.push(...validateSelectorList(s.ipAddressPoolSelectors, ref, 'spec.ipAddressPoolSelectors'));
+  errors.push(...validateSelectorList(s.nodeSelectors, ref, 'spec.nodeSelectors'));
+  (s.communities ?? []).forEach((c, i) => {
+    const p = parseCommunity(c);
+    // A well-shaped value out of range is wrong whatever aliases exist; anything else may be an alias.
+    if (!p.ok && p.reason === 'value')
+      errors.push(configError(ref, `spec.communities[${i}]`, 'invalid-community', p.error));
+  });
+  return finish(obj, errors);
+}
