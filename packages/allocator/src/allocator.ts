@@ -888,28 +888,38 @@ export class Allocator {
     exhausted: boolean,
   ): Refusal {
     const names = pools.map((p) => p.name);
-    const list = names.map((n) => `"${n}"`).join(', ');
+    const list = `pool${names.length === 1 ? '' : 's'} ${names.map((n) => `"${n}"`).join(', ')}`;
     const anyFamily = families.length === 2 && policy === 'PreferDualStack';
-    // The family to name: the first one no pool has, else (exhausted) the first one without a free address.
-    const family =
-      families.find((f) => !pools.some((p) => spaceOf(p, f) !== undefined)) ??
-      families.find((f) => pools.every((p) => spaceOf(p, f)?.firstFree() === undefined)) ??
-      families[0]!;
+    const bothFamilies = families.length === 2 && !anyFamily;
+    const has = (p: CompiledPool, f: Family): boolean => spaceOf(p, f) !== undefined;
     if (!exhausted) {
+      // Name the family no pool has; for RequireDualStack across pools, the one the first pool lacks.
+      const family =
+        families.find((f) => !pools.some((p) => has(p, f))) ??
+        families.find((f) => pools[0] !== undefined && !has(pools[0], f)) ??
+        families[0]!;
+      const what = anyFamily
+        ? `no ${families.join(' or ')} addresses in ${list}`
+        : bothFamilies
+          ? `none of ${list} has both IPv4 and IPv6 addresses (RequireDualStack takes one of each from one pool)`
+          : `no ${family} addresses in ${list}`;
       return {
         code: 'FamilyNotAvailable',
         service,
         family,
         pools: names,
-        message: `no ${anyFamily ? families.join(' or ') : family} addresses in pool${names.length === 1 ? '' : 's'} ${list} for service ${service}`,
+        message: `${what} for service ${service}`,
       };
     }
+    const family =
+      families.find((f) => pools.every((p) => spaceOf(p, f)?.firstFree() === undefined)) ?? families[0]!;
+    const what = anyFamily ? families.join(' or ') : bothFamilies ? `IPv4 and IPv6` : family;
     return {
       code: 'PoolExhausted',
       service,
       family,
       pools: names,
-      message: `no available ${anyFamily ? families.join(' or ') : family} address in pool${names.length === 1 ? '' : 's'} ${list} for service ${service}`,
+      message: `no available ${what} address in ${list} for service ${service}`,
     };
   }
 

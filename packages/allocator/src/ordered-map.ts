@@ -19,7 +19,7 @@ function h<K extends number | bigint, V>(n: N<K, V>): number {
 function fix<K extends number | bigint, V>(n: TreeNode<K, V>): void {
   const a = h(n.left);
   const b = h(n.right);
-  n.height = (a > b ? a : b) + 1;
+  n.height = Math.max(a, b) + 1;
 }
 
 function rotateRight<K extends number | bigint, V>(n: TreeNode<K, V>): TreeNode<K, V> {

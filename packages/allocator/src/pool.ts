@@ -178,6 +178,7 @@ function findOverlaps<K extends number | bigint>(
   let reach: RawSegment<K> | undefined; // the segment reaching furthest so far
   for (const s of sorted) {
     if (reach !== undefined && s.first <= reach.last) {
+      // biome-ignore lint/complexity/useMathMinMax: K may be a bigint
       const end = s.last < reach.last ? s.last : reach.last;
       const where = s.first === end ? fmt(s.first) : `${fmt(s.first)}-${fmt(end)}`;
       const other =
