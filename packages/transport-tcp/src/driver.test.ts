@@ -1,0 +1,193 @@
+import { BgpSession, type BgpSessionConfig, type SessionEvent } from '@bmlb/bgp-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BgpSessionDriver } from './driver.ts';
+import { BgpListener } from './listener.ts';
+
+const linux = process.platform === 'linux';
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function listener(host: string): Promise<BgpListener> {
+  const l = await BgpListener.listen({ host, port: 0 });
+  cleanups.push(() => l.close());
+  return l;
+}
+
+function driver(
+  config: Partial<BgpSessionConfig> & Pick<BgpSessionConfig, 'localAs' | 'peerAs' | 'bgpId'>,
+  opts: ConstructorParameters<typeof BgpSessionDriver>[1] = {},
+) {
+  const d = new BgpSessionDriver(
+    new BgpSession({
+      holdTime: 9,
+      connectRetryTime: 1,
+      idleHoldTime: 0,
+      random: seeded(config.localAs),
+      ...config,
+    }),
+    opts,
+  );
+  const events: SessionEvent[] = [];
+  d.on('event', (e) => events.push(e));
+  cleanups.push(() => d.close());
+  return { d, events };
+}
+
+/** Resolves with the first event (already seen or coming) that matches. */
+function waitEvent<E extends SessionEvent>(
+  d: BgpSessionDriver,
+  seen: SessionEvent[],
+  match: (e: SessionEvent) => e is E,
+  timeoutMs = 10_000,
+): Promise<E> {
+  const found = seen.find(match);
+  if (found) return Promise.resolve(found);
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      d.off('event', on);
+      reject(
+        new Error(`timed out; state ${d.session.state}; events: ${JSON.stringify(seen.map((e) => e.type))}`),
+      );
+    }, timeoutMs);
+    const on = (e: SessionEvent) => {
+      if (match(e)) {
+        clearTimeout(t);
+        d.off('event', on);
+        resolve(e);
+      }
+    };
+    d.on('event', on);
+  });
+}
+
+const isEstablished = (e: SessionEvent): e is Extract<SessionEvent, { type: 'established' }> =>
+  e.type === 'established';
+
+describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
+  it('two sessions reach Established with TCP MD5 and GTSM, exchange a route, and shut down with Cease', async () => {
+    const lb = await listener('127.0.0.2');
+    const sec = { md5Key: 'loopback-secret', ttl: 255, minTtl: 255 };
+    const a = driver(
+      {
+        localAs: 65001,
+        peerAs: 65002,
+        bgpId: '1.1.1.1',
+        peerAddress: '127.0.0.2',
+        peerPort: lb.address.port,
+        localAddress: '127.0.0.1',
+      },
+      sec,
+    );
+    const b = driver(
+      { localAs: 65002, peerAs: 65001, bgpId: '2.2.2.2', peerAddress: '127.0.0.1', passive: true },
+      { ...sec, listener: lb },
+    );
+    b.d.start();
+    a.d.start();
+    const [ea, eb] = await Promise.all([
+      waitEvent(a.d, a.events, isEstablished),
+      waitEvent(b.d, b.events, isEstablished),
+    ]);
+    expect(ea.negotiated.peerAs).toBe(65002);
+    expect(eb.negotiated.peerAs).toBe(65001);
+    expect(a.d.session.state).toBe('Established');
+    expect(b.d.session.state).toBe('Established');
+
+    a.d.act((s, now) =>
+      s.setRoutes(now, 'ipv4-unicast', [['203.0.113.7/32', { communities: ['65000:100'] }]]),
+    );
+    const got = await waitEvent(
+      b.d,
+      b.events,
+      (e): e is Extract<SessionEvent, { type: 'route-received' }> =>
+        e.type === 'route-received' && e.prefixes.includes('203.0.113.7/32'),
+    );
+    expect(got.afi).toBe(1);
+    expect(b.d.session.stats().prefixesReceived['ipv4-unicast']).toBe(1);
+
+    await a.d.shutdown('maintenance');
+    const n = await waitEvent(
+      b.d,
+      b.events,
+      (e): e is Extract<SessionEvent, { type: 'notification-received' }> =>
+        e.type === 'notification-received',
+    );
+    expect([n.notification.code, n.notification.subcode]).toEqual([6, 2]);
+    expect(b.d.session.state).not.toBe('Established');
+  });
+
+  it('resolves a collision: both dial and accept, one connection survives', async () => {
+    const la = await listener('127.0.0.1');
+    const lb = await listener('127.0.0.2');
+    const a = driver(
+      {
+        localAs: 65001,
+        peerAs: 65002,
+        bgpId: '1.1.1.1',
+        peerAddress: '127.0.0.2',
+        peerPort: lb.address.port,
+        localAddress: '127.0.0.1',
+        delayOpen: true,
+        delayOpenTime: 1,
+      },
+      { listener: la },
+    );
+    const b = driver(
+      {
+        localAs: 65002,
+        peerAs: 65001,
+        bgpId: '2.2.2.2',
+        peerAddress: '127.0.0.1',
+        peerPort: la.address.port,
+        localAddress: '127.0.0.2',
+        delayOpen: true,
+        delayOpenTime: 1,
+      },
+      { listener: lb },
+    );
+    a.d.start();
+    b.d.start();
+    await Promise.all([waitEvent(a.d, a.events, isEstablished), waitEvent(b.d, b.events, isEstablished)]);
+    // DelayOpen holds both OPENs back a second, so both connections exist on both sides: a collision.
+    const kept = [...a.events, ...b.events].flatMap((e) => (e.type === 'collision-resolved' ? [e.kept] : []));
+    // The higher BGP Identifier (B, 2.2.2.2) keeps the connection it initiated (RFC 4271 §6.8).
+    expect(kept).toEqual(['accept#1', 'connect#1']);
+    // Let the losing connection finish closing, then exactly one open connection remains on each side.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(a.d.connections().filter((c) => c.open)).toHaveLength(1);
+    expect(b.d.connections().filter((c) => c.open)).toHaveLength(1);
+    expect(a.d.session.state).toBe('Established');
+    expect(b.d.session.state).toBe('Established');
+  });
+
+  it('reports a refused dial as a typed transport error and keeps retrying', async () => {
+    const { d } = driver({
+      localAs: 65001,
+      peerAs: 65002,
+      bgpId: '1.1.1.1',
+      peerAddress: '127.0.0.1',
+      peerPort: 1,
+      localAddress: '127.0.0.1',
+    });
+    const errs: Error[] = [];
+    d.on('transportError', (e) => errs.push(e));
+    d.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(errs.length).toBeGreaterThanOrEqual(2);
+    expect(errs[0]).toMatchObject({ kind: 'refused', peer: '127.0.0.1:1', local: '127.0.0.1' });
+    expect(['Active', 'Connect', 'Idle']).toContain(d.session.state);
+  });
+});

@@ -1,0 +1,322 @@
+// Runs a sans-I/O BgpSession over real TCP: owns its one timer, performs its actions (dial, send,
+// close), feeds it bytes and connection events, and hands it inbound connections from a listener
+// (a second connection to a peer is how the core sees, and resolves, a collision).
+import { EventEmitter } from 'node:events';
+import type net from 'node:net';
+import type { BgpSession, ConnectionId, SessionAction, SessionEvent } from '@bmlb/bgp-core';
+import { canonicalPeer } from './address.ts';
+import { connectBgp } from './connect.ts';
+import { BgpTransportError, classifyError, hostPort } from './errors.ts';
+import type { AcceptedConnection, BgpListener, PeerRegistration } from './listener.ts';
+import { checkTtl } from './ttl.ts';
+
+export interface SessionDriverOptions {
+  /** TCP MD5 key for this peer (dialing and, through the listener, accepting). */
+  md5Key?: string | Uint8Array;
+  /** TTL / hop limit sent (see bgpTtl). */
+  ttl?: number;
+  /** Minimum TTL accepted (GTSM). */
+  minTtl?: number;
+  /**
+   * Accept this peer's connections on this listener (registered under the session's peerAddress
+   * on `start`, removed on `close`). Without it the session only dials.
+   */
+  listener?: BgpListener;
+  /** Source address for dials when the session's config names none. */
+  localAddress?: string;
+  /** Dial timeout, ms; default the session's ConnectRetry time, at most 30 s. */
+  connectTimeoutMs?: number;
+  /** How long a closing connection may take to flush (a NOTIFICATION) before it is destroyed. Default 3 s. */
+  closeGraceMs?: number;
+  /** Monotonic clock in ms (default `performance.now`). */
+  clock?: () => number;
+}
+
+interface DriverEvents {
+  /** Every event of the session (state changes, routes, notifications, …), in order. */
+  event: [SessionEvent];
+  /** A dial failed or an open connection broke (the session retries on its ConnectRetry timer). */
+  transportError: [BgpTransportError];
+}
+
+interface Conn {
+  id: ConnectionId;
+  socket: net.Socket | undefined;
+  abort: AbortController | undefined;
+  outbound: boolean;
+  label: string;
+}
+
+/**
+ * Drives one BgpSession over TCP. Call into the session through `act` (or the shortcuts), never
+ * directly, so that its outputs are carried out at once:
+ *
+ *     const driver = new BgpSessionDriver(new BgpSession(config), { listener, md5Key });
+ *     driver.on('event', (e) => log(e));
+ *     driver.start();
+ *     driver.act((s, now) => s.setRoutes(now, 'ipv4-unicast', routes));
+ */
+export class BgpSessionDriver extends EventEmitter<DriverEvents> {
+  readonly session: BgpSession;
+  #opts: SessionDriverOptions;
+  #clock: () => number;
+  #conns = new Map<ConnectionId, Conn>();
+  #closing = new Set<net.Socket>();
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt: number | undefined;
+  #registration: PeerRegistration | undefined;
+  #accepted = 0;
+  #pumping = false;
+  #closed = false;
+
+  constructor(session: BgpSession, opts: SessionDriverOptions = {}) {
+    super();
+    checkTtl('ttl', opts.ttl);
+    checkTtl('minTtl', opts.minTtl);
+    this.session = session;
+    this.#opts = opts;
+    this.#clock = opts.clock ?? (() => performance.now());
+  }
+
+  /** The driver's clock (monotonic ms), as passed to the session. */
+  now(): number {
+    return this.#clock();
+  }
+
+  /** Register with the listener (if any) and start the session (it dials unless passive). */
+  start(): void {
+    if (this.#closed) throw new Error('BgpSessionDriver is closed');
+    const { listener } = this.#opts;
+    if (listener && !this.#registration) {
+      const peer = this.session.config.peerAddress;
+      if (peer === undefined)
+        throw new Error('BgpSessionDriver: a listener needs the session to name its peerAddress');
+      this.#registration = listener.addPeer(peer, {
+        md5Key: this.#opts.md5Key,
+        ttl: this.#opts.ttl,
+        minTtl: this.#opts.minTtl,
+        onConnection: (c) => this.#onAccepted(c),
+      });
+    }
+    this.act((s, now) => s.start(now));
+  }
+
+  /**
+   * Call into the session with the current time, then carry out what it asked for. Every call that
+   * changes the session must go through here (routes, stop, bfdDown, …).
+   */
+  act<T>(f: (session: BgpSession, now: number) => T): T {
+    if (this.#closed) throw new Error('BgpSessionDriver is closed');
+    const r = f(this.session, this.#clock());
+    this.#pump();
+    return r;
+  }
+
+  /**
+   * Administrative shutdown: Cease 6/2 with `message` (RFC 9003), wait until the connections are
+   * flushed and closed (at most `closeGraceMs`), then close the driver.
+   */
+  async shutdown(message = ''): Promise<void> {
+    if (this.#closed) return;
+    this.act((s, now) => s.shutdown(now, message));
+    await this.#drainClosing();
+    await this.close();
+  }
+
+  /** Stop everything at once: no more timers or dials; sockets are destroyed; the peer is unregistered. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#registration?.remove();
+    this.#registration = undefined;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const c of this.#conns.values()) {
+      c.abort?.abort();
+      c.socket?.destroy();
+    }
+    this.#conns.clear();
+    for (const s of this.#closing) s.destroy();
+    this.#closing.clear();
+  }
+
+  /** Connections the driver holds (dialing or open), for status displays. */
+  connections(): Array<{ id: ConnectionId; outbound: boolean; open: boolean; label: string }> {
+    return [...this.#conns.values()].map((c) => ({
+      id: c.id,
+      outbound: c.outbound,
+      open: c.socket !== undefined,
+      label: c.label,
+    }));
+  }
+
+  #pump(): void {
+    if (this.#pumping) return; // the outer loop picks up what a nested call produced
+    this.#pumping = true;
+    try {
+      for (let guard = 0; guard < 1000; guard++) {
+        const out = this.session.drainOutputs();
+        if (out.actions.length === 0 && out.events.length === 0) break;
+        for (const a of out.actions) this.#perform(a);
+        for (const e of out.events) this.emit('event', e);
+        if (this.#closed) return;
+      }
+      this.#schedule();
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #schedule(): void {
+    if (this.#closed) return;
+    const at = this.session.nextTimeout();
+    if (at === this.#timerAt && this.#timer) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = at;
+    if (at === undefined) return;
+    // +1 ms: timers may fire a hair early against performance.now(); the core ignores early calls,
+    // but then nobody would call it again.
+    this.#timer = setTimeout(
+      () => {
+        this.#timer = undefined;
+        this.#timerAt = undefined;
+        if (this.#closed) return;
+        this.act((s, now) => s.handleTimeout(now));
+      },
+      Math.max(0, at - this.#clock() + 1),
+    );
+  }
+
+  #perform(a: SessionAction): void {
+    switch (a.type) {
+      case 'connect':
+        this.#dial(a.connId, a.remoteAddress, a.remotePort, a.localAddress ?? this.#opts.localAddress);
+        return;
+      case 'send': {
+        const c = this.#conns.get(a.connId);
+        c?.socket?.write(a.bytes);
+        return;
+      }
+      case 'close': {
+        const c = this.#conns.get(a.connId);
+        if (!c) return;
+        this.#conns.delete(a.connId);
+        c.abort?.abort();
+        if (c.socket) this.#closeGracefully(c.socket);
+        return;
+      }
+    }
+  }
+
+  #dial(id: ConnectionId, host: string, port: number, localAddress: string | undefined): void {
+    const abort = new AbortController();
+    const conn: Conn = {
+      id,
+      socket: undefined,
+      abort,
+      outbound: true,
+      label: `dial ${hostPort(host, port)}`,
+    };
+    this.#conns.set(id, conn);
+    const retryMs = this.session.config.connectRetryTime * 1000;
+    connectBgp({
+      host,
+      port,
+      localAddress,
+      md5Key: this.#opts.md5Key,
+      ttl: this.#opts.ttl,
+      minTtl: this.#opts.minTtl,
+      timeoutMs: this.#opts.connectTimeoutMs ?? Math.min(retryMs, 30_000),
+      signal: abort.signal,
+    }).then(
+      (socket) => {
+        if (this.#closed || this.#conns.get(id) !== conn) {
+          socket.destroy();
+          return;
+        }
+        conn.abort = undefined;
+        this.#attach(conn, socket);
+        this.act((s, now) =>
+          s.connectionUp(now, {
+            id,
+            localAddress: canonicalPeer(socket.localAddress ?? ''),
+            remoteAddress: canonicalPeer(socket.remoteAddress ?? host),
+          }),
+        );
+      },
+      (err: unknown) => {
+        if (this.#closed || this.#conns.get(id) !== conn) return; // aborted on purpose
+        this.#conns.delete(id);
+        const e =
+          err instanceof BgpTransportError
+            ? err
+            : classifyError(err, 'connect to', hostPort(host, port), localAddress);
+        this.emit('transportError', e);
+        this.act((s, now) => s.connectionFailed(now, id));
+      },
+    );
+  }
+
+  #onAccepted(c: AcceptedConnection): void {
+    if (this.#closed) {
+      c.socket.destroy();
+      return;
+    }
+    const id = `accept#${++this.#accepted}`;
+    const conn: Conn = {
+      id,
+      socket: undefined,
+      abort: undefined,
+      outbound: false,
+      label: `from ${hostPort(c.remoteAddress, c.remotePort)}`,
+    };
+    this.#conns.set(id, conn);
+    this.#attach(conn, c.socket);
+    this.act((s, now) =>
+      s.connectionUp(now, { id, localAddress: c.localAddress, remoteAddress: c.remoteAddress }),
+    );
+  }
+
+  #attach(conn: Conn, socket: net.Socket): void {
+    conn.socket = socket;
+    const remote = hostPort(canonicalPeer(socket.remoteAddress ?? '::'), socket.remotePort);
+    const local = hostPort(canonicalPeer(socket.localAddress ?? '::'), socket.localPort);
+    conn.label = `${conn.outbound ? 'to' : 'from'} ${remote} (local ${local})`;
+    let lastError: Error | undefined;
+    socket.on('data', (bytes: Buffer) => {
+      if (this.#closed || this.#conns.get(conn.id) !== conn) return;
+      this.act((s, now) => s.receive(now, conn.id, bytes));
+    });
+    socket.on('error', (err) => {
+      lastError = err;
+    });
+    socket.once('close', () => {
+      if (this.#closed || this.#conns.get(conn.id) !== conn) return;
+      this.#conns.delete(conn.id);
+      if (lastError) {
+        this.emit('transportError', classifyError(lastError, 'connection with', remote, local));
+        this.act((s, now) => s.connectionFailed(now, conn.id));
+      } else {
+        this.act((s, now) => s.connectionClosed(now, conn.id));
+      }
+    });
+  }
+
+  /** Flush what was written (a NOTIFICATION), send FIN, and destroy if the peer lingers. */
+  #closeGracefully(socket: net.Socket): void {
+    this.#closing.add(socket);
+    socket.on('error', () => {});
+    socket.end();
+    const t = setTimeout(() => socket.destroy(), this.#opts.closeGraceMs ?? 3_000);
+    socket.once('close', () => {
+      clearTimeout(t);
+      this.#closing.delete(socket);
+    });
+  }
+
+  async #drainClosing(): Promise<void> {
+    const waits = [...this.#closing].map((s) => new Promise<void>((r) => s.once('close', () => r())));
+    await Promise.all(waits);
+  }
+}
