@@ -783,13 +783,19 @@ function decodeUpdate(b: Uint8Array, s: number, len: number, o: Opts): ReadResul
         }
         const nh = u32(b, vs);
         const first = nh >>> 24;
-        if (nh === 0 || first >= 224) {
-          // RFC 4271 §6.3: not a valid IP host address (semantic error: the route is ignored)
-          bad(8, `${formatIPv4(nh)} is not a valid host address`);
-          keep = false;
-          break;
-        }
         attrs.nextHop = formatIPv4(nh);
+        if (nh === 0 || first >= 224) {
+          // RFC 4271 §6.3: syntactically correct but not a valid host address: the routes are
+          // ignored (treat-as-withdraw); the attribute is kept so the message reads as received
+          issue(
+            'treat-as-withdraw',
+            code,
+            at,
+            `NEXT_HOP ${formatIPv4(nh)} is not a valid host address`,
+            8,
+            attrBytes(),
+          );
+        }
         break;
       }
       case 4:
@@ -902,9 +908,9 @@ function decodeUpdate(b: Uint8Array, s: number, len: number, o: Opts): ReadResul
           keep = true;
           break;
         }
-        const nh = p14NextHop(b, vs + 4, nhLen, afi);
+        const nh = p14NextHop(b, vs + 4, nhLen);
         if (nh === undefined) {
-          fatal = bad(9, `next hop length ${nhLen} is invalid for AFI ${afi}`);
+          fatal = bad(9, `next hop length ${nhLen} is invalid for AFI ${afi} (4, 16 or 32)`);
           break;
         }
         const list = parseNlri(
@@ -983,8 +989,9 @@ function decodeUpdate(b: Uint8Array, s: number, len: number, o: Opts): ReadResul
   return { kind: 'message', message, issues };
 }
 
-function p14NextHop(b: Uint8Array, p: number, len: number, afi: number): NextHop | undefined {
-  if (afi === 1 && len === 4) return { global: formatIPv4(u32(b, p)) };
+function p14NextHop(b: Uint8Array, p: number, len: number): NextHop | undefined {
+  // a 4-byte IPv4 next hop is accepted for IPv6 NLRI too (ExaBGP sends it; we are liberal)
+  if (len === 4) return { global: formatIPv4(u32(b, p)) };
   if (len === 16) return { global: formatIPv6(b, p) };
   if (len === 32) return { global: formatIPv6(b, p), linkLocal: formatIPv6(b, p + 16) };
   return undefined;

@@ -404,10 +404,10 @@ function writeAsPath(w: Writer, segments: readonly AsPathSegment[], four: boolea
   }
 }
 
-function writeNextHop(w: Writer, nh: NextHop, afi: number): void {
+function writeNextHop(w: Writer, nh: NextHop): void {
   const at = w.pos;
   w.u8(0);
-  if (nh.linkLocal === undefined && afi === 1 && parseIPv4(nh.global) !== undefined) {
+  if (nh.linkLocal === undefined && parseIPv4(nh.global) !== undefined) {
     w.u32(ipv4(nh.global, 'MP_REACH next hop'));
   } else {
     writeIPv6(w, nh.global, 'MP_REACH next hop');
@@ -438,7 +438,7 @@ function attributeEntries(
     add(14, (w) => {
       w.u16(mpReach.afi);
       w.u8(checkUint(mpReach.safi, 8, 'MP_REACH SAFI'));
-      writeNextHop(w, mpReach.nextHop, mpReach.afi);
+      writeNextHop(w, mpReach.nextHop);
       w.u8(0);
       writeList(w, mpReach.nlri, addPathSend(mpReach.afi, mpReach.safi));
     });

@@ -8,8 +8,8 @@ import type { PackInput } from './types.ts';
 
 const v6 = new Uint32Array(4);
 
-function nextHopBytes(nh: { readonly global: string; readonly linkLocal?: string }, afi: number): Uint8Array {
-  if (afi === 1 && nh.linkLocal === undefined) {
+function nextHopBytes(nh: { readonly global: string; readonly linkLocal?: string }): Uint8Array {
+  if (nh.linkLocal === undefined) {
     const v4 = parseIPv4(nh.global);
     if (v4 !== undefined) return Uint8Array.of(v4 >>> 24, v4 >>> 16, v4 >>> 8, v4);
   }
@@ -91,7 +91,7 @@ export function packUpdates(input: PackInput, opts: CodecOptions = {}): Uint8Arr
     } else {
       const mpNh = input.mpNextHop;
       if (mpNh === undefined) throw new RangeError(`packUpdates: family ${key} announcements need mpNextHop`);
-      nh = nextHopBytes(mpNh, afi);
+      nh = nextHopBytes(mpNh);
       if (afi === 1 && nh.length !== 4 && opts.extendedNextHop?.has(key) !== true) {
         throw new RangeError(
           `packUpdates: IPv6 next hop for ${key} needs the extended next hop capability (RFC 8950)`,
