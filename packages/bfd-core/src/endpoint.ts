@@ -1,6 +1,8 @@
 // The BFD endpoint: owns the sessions of one process, demultiplexes received packets (RFC 5880 §6.3,
 // §6.8.6), allocates local discriminators, counts discards by reason, keeps one deadline queue for all
 // sessions and collects their outputs. Sans-I/O: the driver feeds datagrams and time, drains outputs.
+
+import { normalizeAddress } from './address.ts';
 import {
   BfdDecodeStatus,
   type BfdHashFunction,
@@ -21,14 +23,9 @@ import {
   type BfdSessionConfig,
 } from './types.ts';
 
-/** Canonical text of an address for matching: lower case, no zone, IPv4-mapped IPv6 as IPv4. */
-export function normalizeAddress(address: string): string {
-  let a = address.trim().toLowerCase();
-  const zone = a.indexOf('%');
-  if (zone >= 0) a = a.slice(0, zone);
-  if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
-  if (a.startsWith('::ffff:') && a.indexOf('.') > 0) a = a.slice(7);
-  return a;
+/** Compare a received address with a session's (raw text first, normalized only when they differ). */
+function sameAddress(received: string, configured: string, normalized: string): boolean {
+  return received === configured || normalizeAddress(received) === normalized;
 }
 
 function pathKey(multihop: boolean, remote: string): string {
@@ -213,10 +210,10 @@ export class BfdEndpoint {
 
   #pathMatches(session: BfdSession, info: BfdReceiveInfo): boolean {
     if ((info.multihop ?? false) !== session.multihop) return false;
-    if (normalizeAddress(info.remoteAddress) !== normalizeAddress(session.remoteAddress)) return false;
+    if (!sameAddress(info.remoteAddress, session.remoteAddress, session.normalizedRemote)) return false;
     if (
       info.localAddress !== undefined &&
-      normalizeAddress(info.localAddress) !== normalizeAddress(session.localAddress)
+      !sameAddress(info.localAddress, session.localAddress, session.normalizedLocal)
     )
       return false;
     if (!session.multihop && info.interface !== undefined && session.interface !== undefined)

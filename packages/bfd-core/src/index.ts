@@ -1,4 +1,6 @@
 // @bmlb/bfd-core: Pure (sans-I/O) BFD (RFC 5880/5881/5883): codec, session state machine, timer negotiation.
+
+export { normalizeAddress } from './address.ts';
 export {
   BFD_AUTH_MODES,
   type BfdAuthConfig,
@@ -52,7 +54,7 @@ export {
   bfdDiagText,
   bfdStateName,
 } from './constants.ts';
-export { BfdEndpoint, type BfdEndpointStats, normalizeAddress } from './endpoint.ts';
+export { BfdEndpoint, type BfdEndpointStats } from './endpoint.ts';
 export {
   BFD_PROFILE_DEFAULTS,
   BFD_PROFILE_RANGES,

@@ -4,6 +4,8 @@
 //
 // Units: times (`now`, deadlines) are milliseconds as floats; intervals are microseconds (integers), as
 // in the RFC's state variables. A deadline is `lastEvent + intervalUs / 1000`.
+
+import { normalizeAddress } from './address.ts';
 import { type ResolvedAuth, resolveAuth, sequenceInWindow } from './auth.ts';
 import {
   type BfdControlPacketInput,
@@ -57,6 +59,10 @@ export class BfdSession {
   readonly multihop: boolean;
   /** bfd.LocalDiscr */
   readonly localDiscriminator: number;
+  /** @internal addresses in canonical form for demultiplexing */
+  readonly normalizedLocal: string;
+  /** @internal */
+  readonly normalizedRemote: string;
 
   /** @internal */ removed = false;
   /** @internal deadline currently in the endpoint's queue */ scheduledAt = Number.POSITIVE_INFINITY;
@@ -109,6 +115,8 @@ export class BfdSession {
     this.remoteAddress = config.remoteAddress;
     this.interface = config.interface;
     this.multihop = config.multihop ?? false;
+    this.normalizedLocal = normalizeAddress(config.localAddress);
+    this.normalizedRemote = normalizeAddress(config.remoteAddress);
     this.localDiscriminator = localDiscriminator;
     this.#profile = normalizeProfile(config.profile);
     this.#auth = config.auth === undefined ? undefined : resolveAuth(config.auth);
@@ -502,8 +510,8 @@ export class BfdSession {
     if (this.#nextTxAt <= now) {
       this.#transmit(false);
       this.#lastTxAt = now;
-      this.#scheduledIntervalUs = this.#txIntervalUs();
-      this.#nextTxAt = now + this.#jitterMs(this.#scheduledIntervalUs);
+      this.#nextTxAt = Number.POSITIVE_INFINITY;
+      this.#updateTxSchedule(now);
     }
     this.#host.reschedule(this);
   }

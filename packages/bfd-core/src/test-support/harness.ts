@@ -43,6 +43,7 @@ interface InFlight {
   fromAddress: string;
   toAddress: string;
   multihop: boolean;
+  iface: string | undefined;
 }
 
 export class Network {
@@ -50,8 +51,12 @@ export class Network {
   readonly nodes = new Map<string, Node>();
   readonly byAddress = new Map<string, Node>();
   readonly delay: number;
+  /** Packets in flight, in arrival order (the delay is constant and time only moves forward). */
   #inflight: InFlight[] = [];
+  #head = 0;
   #seq = 0;
+  /** Decode and keep every sent packet in `node.sent` (turn off for large simulations). */
+  record = true;
   /** Return false to drop a packet. */
   filter: (s: Sent, to: Node | undefined) => boolean = () => true;
   /** Rewrite the bytes in flight (tests of corrupted packets). */
@@ -89,10 +94,13 @@ export class Network {
       node.events.push(out);
       return;
     }
-    const decoded = decodeControlPacket(out.bytes);
-    if (!decoded.ok) throw new Error(`node ${node.name} sent an undecodable packet: ${decoded.message}`);
-    const sent: Sent = { at: this.now, from: node.name, out, packet: decoded.packet };
-    node.sent.push(sent);
+    let sent: Sent;
+    if (this.record) {
+      const decoded = decodeControlPacket(out.bytes);
+      if (!decoded.ok) throw new Error(`node ${node.name} sent an undecodable packet: ${decoded.message}`);
+      sent = { at: this.now, from: node.name, out, packet: decoded.packet };
+      node.sent.push(sent);
+    } else sent = { at: this.now, from: node.name, out, packet: undefined as unknown as BfdControlPacket };
     const to = this.byAddress.get(out.remoteAddress);
     if (!this.filter(sent, to) || to === undefined) return;
     const bytes = this.mutate ? this.mutate(out.bytes, sent) : out.bytes;
@@ -101,9 +109,10 @@ export class Network {
       seq: this.#seq++,
       to,
       bytes,
-      fromAddress: out.remoteAddress === out.localAddress ? out.localAddress : out.localAddress,
+      fromAddress: out.localAddress,
       toAddress: out.remoteAddress,
       multihop: out.multihop,
+      iface: out.interface,
     });
   }
 
@@ -114,7 +123,8 @@ export class Network {
       const d = n.endpoint.nextTimeout();
       if (d !== undefined && (t === undefined || d < t)) t = d;
     }
-    for (const p of this.#inflight) if (t === undefined || p.at < t) t = p.at;
+    const first = this.#inflight[this.#head];
+    if (first !== undefined && (t === undefined || first.at < t)) t = first.at;
     return t;
   }
 
@@ -154,13 +164,19 @@ export class Network {
 
   step(): void {
     const now = this.now;
-    const due = this.#inflight.filter((p) => p.at <= now).sort((a, b) => a.at - b.at || a.seq - b.seq);
-    this.#inflight = this.#inflight.filter((p) => p.at > now);
+    const due: InFlight[] = [];
+    while (this.#head < this.#inflight.length && this.#inflight[this.#head]!.at <= now)
+      due.push(this.#inflight[this.#head++]!);
+    if (this.#head > 4096) {
+      this.#inflight = this.#inflight.slice(this.#head);
+      this.#head = 0;
+    }
     for (const p of due) {
       p.to.endpoint.receive(now, p.bytes, {
         localAddress: p.toAddress,
         remoteAddress: p.fromAddress,
         multihop: p.multihop,
+        interface: p.iface,
         ttl: 255,
       });
       this.collect(p.to);
