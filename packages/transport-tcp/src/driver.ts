@@ -24,7 +24,11 @@ export interface SessionDriverOptions {
   listener?: BgpListener;
   /** Source address for dials when the session's config names none. */
   localAddress?: string;
-  /** Dial timeout, ms; default the session's ConnectRetry time, at most 30 s. */
+  /**
+   * Dial timeout, ms. Default 70% of the session's ConnectRetry time (which carries up to 25%
+   * jitter), at most 30 s, so a dial that gets no answer is reported as a `timeout` before the
+   * ConnectRetry timer abandons it and dials again.
+   */
   connectTimeoutMs?: number;
   /** How long a closing connection may take to flush (a NOTIFICATION) before it is destroyed. Default 3 s. */
   closeGraceMs?: number;
@@ -227,7 +231,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
       md5Key: this.#opts.md5Key,
       ttl: this.#opts.ttl,
       minTtl: this.#opts.minTtl,
-      timeoutMs: this.#opts.connectTimeoutMs ?? Math.min(retryMs, 30_000),
+      timeoutMs: this.#opts.connectTimeoutMs ?? Math.min(retryMs * 0.7, 30_000),
       signal: abort.signal,
     }).then(
       (socket) => {
