@@ -447,49 +447,41 @@ function parseNlri(b: Uint8Array, from: number, to: number, afi: 1 | 2, addPath:
     }
     n++;
   }
-  // pass 2: fill the arrays
-  const lengths = new Uint8Array(n);
-  const ids = addPath ? new Uint32Array(n) : null;
+  // pass 2: fill the arrays (one backing buffer per list: words, path ids, lengths)
+  const wpp = afi === 1 ? 1 : 4;
+  const buf = new ArrayBuffer(n * (4 * wpp + (addPath ? 4 : 0) + 1));
+  const words = new Uint32Array(buf, 0, n * wpp);
+  const ids = addPath ? new Uint32Array(buf, n * wpp * 4, n) : null;
+  const lengths = new Uint8Array(buf, n * (wpp + (addPath ? 1 : 0)) * 4, n);
   q = from;
   if (afi === 1) {
-    const words = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       if (ids !== null) {
         ids[i] = u32(b, q);
         q += 4;
       }
-      const l = b[q++] as number;
+      const l = b[q] as number;
       lengths[i] = l;
       let w = 0;
-      switch ((l + 7) >> 3) {
-        case 4:
-          w =
-            ((b[q] as number) << 24) |
-            ((b[q + 1] as number) << 16) |
-            ((b[q + 2] as number) << 8) |
-            (b[q + 3] as number);
-          q += 4;
-          break;
-        case 3:
-          w = ((b[q] as number) << 24) | ((b[q + 1] as number) << 16) | ((b[q + 2] as number) << 8);
-          q += 3;
-          break;
-        case 2:
-          w = ((b[q] as number) << 24) | ((b[q + 1] as number) << 16);
-          q += 2;
-          break;
-        case 1:
-          w = (b[q] as number) << 24;
-          q += 1;
-          break;
-        default:
-          break;
+      const nb = (l + 7) >> 3;
+      if (nb === 4) {
+        w =
+          ((b[q + 1] as number) << 24) |
+          ((b[q + 2] as number) << 16) |
+          ((b[q + 3] as number) << 8) |
+          (b[q + 4] as number);
+      } else if (nb === 3) {
+        w = ((b[q + 1] as number) << 24) | ((b[q + 2] as number) << 16) | ((b[q + 3] as number) << 8);
+      } else if (nb === 2) {
+        w = ((b[q + 1] as number) << 24) | ((b[q + 2] as number) << 16);
+      } else if (nb === 1) {
+        w = (b[q + 1] as number) << 24;
       }
       words[i] = l === 0 ? 0 : (w & (-1 << (32 - l))) >>> 0;
+      q += 1 + nb;
     }
     return new PrefixList(1, n, lengths, words, ids);
   }
-  const words = new Uint32Array(n * 4);
   for (let i = 0; i < n; i++) {
     if (ids !== null) {
       ids[i] = u32(b, q);

@@ -554,30 +554,57 @@ export function writeAttributes(w: Writer, attrs: PathAttributes, opts: CodecOpt
   });
 }
 
+const scratch = new Writer(4096);
+
 function encodeUpdate(msg: UpdateMessage, opts: CodecOptions): Uint8Array {
   const ap = opts.addPathSend?.has('1/1') === true;
-  if (msg.withdrawn.afi !== 1 || msg.nlri.afi !== 1)
+  const { withdrawn, nlri } = msg;
+  if (withdrawn.afi !== 1 || nlri.afi !== 1) {
     throw new RangeError('UPDATE withdrawn routes and NLRI fields carry IPv4 prefixes only');
-  const w = new Writer(
-    64 +
-      prefixesSize(msg.withdrawn, 0, msg.withdrawn.count, ap) +
-      prefixesSize(msg.nlri, 0, msg.nlri.count, ap),
-  );
-  header(w, 2);
-  const wAt = w.pos;
-  w.u16(0);
-  writeList(w, msg.withdrawn, ap);
-  const wl = w.pos - wAt - 2;
-  w.buf[wAt] = wl >>> 8;
-  w.buf[wAt + 1] = wl & 255;
-  const aAt = w.pos;
-  w.u16(0);
-  writeAttributes(w, msg.attributes, opts);
-  const al = w.pos - aAt - 2;
-  w.buf[aAt] = al >>> 8;
-  w.buf[aAt + 1] = al & 255;
-  writeList(w, msg.nlri, ap);
-  return finish(w, maxMessageSize(opts), 'UPDATE');
+  }
+  const attrs = cachedAttributes(msg.attributes, opts);
+  const wl = prefixesSize(withdrawn, 0, withdrawn.count, ap);
+  const nl = prefixesSize(nlri, 0, nlri.count, ap);
+  const size = 23 + wl + attrs.length + nl;
+  const max = maxMessageSize(opts);
+  if (size > max)
+    throw new RangeError(`UPDATE of ${size} bytes exceeds the maximum message size ${max}; use packUpdates`);
+  const b = new Uint8Array(size);
+  b.fill(0xff, 0, 16);
+  b[16] = size >>> 8;
+  b[17] = size & 255;
+  b[18] = 2;
+  b[19] = wl >>> 8;
+  b[20] = wl & 255;
+  let p = writePrefixes(b, 21, withdrawn, 0, withdrawn.count, ap);
+  b[p] = attrs.length >>> 8;
+  b[p + 1] = attrs.length & 255;
+  b.set(attrs, p + 2);
+  p += 2 + attrs.length;
+  writePrefixes(b, p, nlri, 0, nlri.count, ap);
+  return b;
+}
+
+/**
+ * Encoded path attributes, cached per attributes object and encoding context: the RIB and the
+ * packer reuse one attributes object for many prefixes (treat PathAttributes as immutable).
+ */
+const attrCache = new WeakMap<PathAttributes, Map<string, Uint8Array>>();
+export function cachedAttributes(attrs: PathAttributes, opts: CodecOptions): Uint8Array {
+  const key = `${opts.as4 === true ? 1 : 0}${attrs.mpReach === undefined && attrs.mpUnreach === undefined ? '' : [...(opts.addPathSend ?? [])].join(',')}`;
+  let m = attrCache.get(attrs);
+  const hit = m?.get(key);
+  if (hit !== undefined) return hit;
+  scratch.pos = 0;
+  writeAttributes(scratch, attrs, opts);
+  const bytes = scratch.result();
+  if (m === undefined) {
+    m = new Map();
+    attrCache.set(attrs, m);
+  }
+  if (m.size > 8) m.clear();
+  m.set(key, bytes);
+  return bytes;
 }
 
 /** RFC 4724 §2 End-of-RIB marker for a family. */

@@ -3,7 +3,7 @@
 // copied straight from the PrefixList typed arrays.
 import { type CodecOptions, familyKey, maxMessageSize, type PathAttributes, parseIPv4 } from '../model.ts';
 import { type PrefixList, parseIPv6Into } from '../prefix.ts';
-import { prefixWireSize, Writer, writeAttributes, writePrefixes } from './encode.ts';
+import { cachedAttributes, prefixWireSize, writePrefixes } from './encode.ts';
 import type { PackInput } from './types.ts';
 
 const v6 = new Uint32Array(4);
@@ -22,13 +22,33 @@ function nextHopBytes(nh: { readonly global: string; readonly linkLocal?: string
   return out;
 }
 
+/**
+ * Attributes derived from `original` (MP attributes or NEXT_HOP removed), memoized per original
+ * object so the encoded-attribute cache hits across calls.
+ */
+const derived = new WeakMap<PathAttributes, Map<string, PathAttributes>>();
+function stripped(original: PathAttributes, attrs: PathAttributes): PathAttributes {
+  const key = attrs.nextHop === undefined ? 'mp' : 'classic';
+  let m = derived.get(original);
+  if (m === undefined) {
+    m = new Map();
+    derived.set(original, m);
+  }
+  const hit = m.get(key);
+  if (hit !== undefined) return hit;
+  m.set(key, attrs);
+  return attrs;
+}
+
 /** How many prefixes from `start` fit in `budget` bytes; returns [end, bytes used]. */
 function fit(list: PrefixList, start: number, budget: number, addPath: boolean): [number, number] {
   let used = 0;
   let i = start;
   const n = list.count;
+  const lengths = list.lengths;
+  const extra = addPath ? 5 : 1;
   while (i < n) {
-    const sz = prefixWireSize(list, i, addPath);
+    const sz = extra + (((lengths[i] as number) + 7) >> 3);
     if (used + sz > budget) break;
     used += sz;
     i++;
@@ -82,7 +102,8 @@ export function packUpdates(input: PackInput, opts: CodecOptions = {}): Uint8Arr
   let nh: Uint8Array = new Uint8Array(0);
   if (announce.count > 0) {
     const { mpReach: _r, mpUnreach: _u, wire: _w, ...rest } = input.attributes;
-    let attrs: PathAttributes = rest;
+    let attrs: PathAttributes =
+      _r === undefined && _u === undefined && _w === undefined ? input.attributes : rest;
     if (classicA) {
       if (attrs.nextHop === undefined)
         throw new RangeError(
@@ -100,9 +121,10 @@ export function packUpdates(input: PackInput, opts: CodecOptions = {}): Uint8Arr
       const { nextHop: _n, ...noNh } = attrs;
       attrs = noNh;
     }
-    const w = new Writer(256);
-    writeAttributes(w, attrs, opts);
-    baseAttrs = w.result();
+    baseAttrs = cachedAttributes(
+      attrs === input.attributes ? attrs : stripped(input.attributes, attrs),
+      opts,
+    );
   }
 
   const out: Uint8Array[] = [];
