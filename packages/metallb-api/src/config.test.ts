@@ -1,0 +1,391 @@
+import { describe, expect, it } from 'vitest';
+import { formatCommunity } from './community.ts';
+import { buildConfig } from './config.ts';
+import { formatConfigError } from './errors.ts';
+import { parseManifests } from './manifests.ts';
+
+/** Load YAML and build; fails the test if a single object is invalid (only cross-object errors are expected). */
+function build(yaml: string) {
+  const r = parseManifests(yaml);
+  expect(r.errors.map(formatConfigError)).toEqual([]);
+  return buildConfig(r.objects);
+}
+const strip = (
+  es: readonly {
+    kind: string;
+    namespace: string;
+    name: string;
+    path: string;
+    rule: string;
+    message: string;
+  }[],
+) =>
+  es.map(({ kind, namespace, name, path, rule, message }) => ({
+    kind,
+    namespace,
+    name,
+    path,
+    rule,
+    message,
+  }));
+
+const pool = (name: string, addresses: string[], extra = '') => `---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: ${name}, namespace: metallb-system${extra} }
+spec:
+  addresses: [${addresses.map((a) => JSON.stringify(a)).join(', ')}]
+`;
+const adv = (name: string, spec: string) => `---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: ${name}, namespace: metallb-system }
+spec: ${spec}
+`;
+const peer = (name: string, spec: string, version = 'v1beta2') => `---
+apiVersion: metallb.io/${version}
+kind: BGPPeer
+metadata: { name: ${name}, namespace: metallb-system }
+spec: ${spec}
+`;
+
+describe('buildConfig cross-object rules', () => {
+  it('rule overlapping-pools: names both pools and the overlapping range', () => {
+    const r = build(
+      pool('a', ['10.0.0.0/24']) + pool('b', ['192.0.2.1', '10.0.0.200-10.0.1.10']) + adv('all', '{}'),
+    );
+    expect(strip(r.errors)).toEqual([
+      {
+        kind: 'IPAddressPool',
+        namespace: 'metallb-system',
+        name: 'b',
+        path: 'spec.addresses[1]',
+        rule: 'overlapping-pools',
+        message:
+          '"10.0.0.200-10.0.1.10" overlaps "10.0.0.0/24" of IPAddressPool metallb-system/a (spec.addresses[0]) at 10.0.0.200-10.0.0.255',
+      },
+    ]);
+    expect([...r.config.pools.keys()]).toEqual(['a']);
+    expect(r.errors[0]).toMatchObject({ line: 12, column: 28 });
+  });
+
+  it('pools of different families or disjoint ranges do not overlap', () => {
+    const r = build(
+      pool('a', ['10.0.0.0/25', '2001:db8::/64']) +
+        pool('b', ['10.0.0.128/25', '2001:db8:0:1::/64']) +
+        adv('x', '{}'),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.config.pools.size).toBe(2);
+  });
+
+  it('rule unknown-pool: advertisement names a pool that does not exist', () => {
+    const r = build(pool('a', ['10.0.0.0/24']) + adv('x', '{ ipAddressPools: [a, nope] }'));
+    expect(strip(r.errors)).toEqual([
+      {
+        kind: 'BGPAdvertisement',
+        namespace: 'metallb-system',
+        name: 'x',
+        path: 'spec.ipAddressPools[1]',
+        rule: 'unknown-pool',
+        message: 'IPAddressPool "nope" does not exist in namespace metallb-system (known: a)',
+      },
+    ]);
+    expect(r.config.advertisements.size).toBe(0);
+  });
+
+  it('rule unknown-bfd-profile', () => {
+    const r = build(peer('p', '{ myASN: 1, peerASN: 2, peerAddress: 10.0.0.1, bfdProfile: fast }'));
+    expect(strip(r.errors)).toEqual([
+      {
+        kind: 'BGPPeer',
+        namespace: 'metallb-system',
+        name: 'p',
+        path: 'spec.bfdProfile',
+        rule: 'unknown-bfd-profile',
+        message: 'BFDProfile "fast" does not exist in namespace metallb-system',
+      },
+    ]);
+    expect(r.config.peers.size).toBe(0);
+  });
+
+  it('rule unknown-community: neither a value nor an alias', () => {
+    const r = build(pool('a', ['10.0.0.0/24']) + adv('x', '{ communities: ["65000:1", no-export-ish] }'));
+    expect(strip(r.errors)).toEqual([
+      {
+        kind: 'BGPAdvertisement',
+        namespace: 'metallb-system',
+        name: 'x',
+        path: 'spec.communities[1]',
+        rule: 'unknown-community',
+        message:
+          '"no-export-ish" is neither a community value (AS:VALUE, large:G:L1:L2) nor the name of a Community alias',
+      },
+    ]);
+  });
+
+  it('Community aliases resolve; standard and large; duplicates collapse', () => {
+    const r = build(
+      `---
+apiVersion: metallb.io/v1beta1
+kind: Community
+metadata: { name: c, namespace: metallb-system }
+spec:
+  communities:
+    - { name: no-advertise, value: "65535:65282" }
+    - { name: big, value: "large:65000:1:2" }
+` +
+        pool('a', ['10.0.0.0/24']) +
+        adv('x', '{ communities: [no-advertise, "65535:65282", big, "large:1:2:3"] }'),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.config.advertisements.get('x')!.communities.map(formatCommunity)).toEqual([
+      '65535:65282',
+      'large:65000:1:2',
+      'large:1:2:3',
+    ]);
+    expect([...r.config.communities.keys()]).toEqual(['big', 'no-advertise']);
+  });
+
+  it('rule duplicate-community: an alias defined in two Community objects', () => {
+    const c = (n: string, v: string) => `---
+apiVersion: metallb.io/v1beta1
+kind: Community
+metadata: { name: ${n}, namespace: metallb-system }
+spec: { communities: [{ name: x, value: "${v}" }] }
+`;
+    const r = build(c('c1', '1:1') + c('c2', '2:2'));
+    expect(strip(r.errors)).toEqual([
+      {
+        kind: 'Community',
+        namespace: 'metallb-system',
+        name: 'c2',
+        path: 'spec.communities[0].name',
+        rule: 'duplicate-community',
+        message:
+          'duplicate definition of community "x" (already defined in Community metallb-system/c1 spec.communities[0])',
+      },
+    ]);
+  });
+
+  it('rule aggregation-length: shorter than the pool CIDR prefix', () => {
+    const r = build(
+      pool('a', ['10.0.0.0/24', '2001:db8::/64']) +
+        adv('x', '{ aggregationLength: 16, aggregationLengthV6: 48 }'),
+    );
+    expect(strip(r.errors)).toEqual([
+      {
+        kind: 'BGPAdvertisement',
+        namespace: 'metallb-system',
+        name: 'x',
+        path: 'spec.aggregationLength',
+        rule: 'aggregation-length',
+        message:
+          'invalid aggregationLength 16: prefix /24 of "10.0.0.0/24" (IPAddressPool metallb-system/a spec.addresses[0]) is more specific than the aggregation length; use 24 or longer',
+      },
+      {
+        kind: 'BGPAdvertisement',
+        namespace: 'metallb-system',
+        name: 'x',
+        path: 'spec.aggregationLengthV6',
+        rule: 'aggregation-length',
+        message:
+          'invalid aggregationLengthV6 48: prefix /64 of "2001:db8::/64" (IPAddressPool metallb-system/a spec.addresses[1]) is more specific than the aggregation length; use 64 or longer',
+      },
+    ]);
+    expect(build(pool('a', ['10.0.0.0/24']) + adv('x', '{ aggregationLength: 24 }')).errors).toEqual([]);
+    expect(build(pool('a', ['10.0.0.0/24']) + adv('x', '{ aggregationLength: 28 }')).errors).toEqual([]);
+  });
+
+  it('aggregation-length with a range pool uses its widest CIDR (MetalLB lowestMask)', () => {
+    // 10.0.0.0-10.0.1.255 is one /23
+    expect(
+      strip(build(pool('a', ['10.0.0.0-10.0.1.255']) + adv('x', '{ aggregationLength: 22 }')).errors)[0],
+    ).toMatchObject({
+      rule: 'aggregation-length',
+      path: 'spec.aggregationLength',
+    });
+    expect(build(pool('a', ['10.0.0.0-10.0.1.255']) + adv('x', '{ aggregationLength: 23 }')).errors).toEqual(
+      [],
+    );
+  });
+
+  it('rule conflicting-local-pref: same pool, same aggregation, all nodes and peers', () => {
+    const r = build(
+      pool('a', ['10.0.0.0/24']) + adv('x', '{ localPref: 100 }') + adv('y', '{ localPref: 200 }'),
+    );
+    expect(strip(r.errors)).toEqual([
+      {
+        kind: 'BGPAdvertisement',
+        namespace: 'metallb-system',
+        name: 'y',
+        path: 'spec.localPref',
+        rule: 'conflicting-local-pref',
+        message:
+          'localPref 200 conflicts with localPref 100 of BGPAdvertisement metallb-system/x: both announce IPAddressPool a with the same aggregation length to the same peers from the same nodes',
+      },
+    ]);
+  });
+
+  it('localPref may differ with a different aggregation length, disjoint peers, or disjoint nodes', () => {
+    const base = pool('a', ['10.0.0.0/24']) + adv('x', '{ localPref: 100 }');
+    expect(build(base + adv('y', '{ localPref: 200, aggregationLength: 24 }')).errors).toEqual([]);
+    expect(
+      build(
+        pool('a', ['10.0.0.0/24']) +
+          adv('x', '{ localPref: 100, peers: [p1] }') +
+          adv('y', '{ localPref: 200, peers: [p2] }'),
+      ).errors,
+    ).toEqual([]);
+    const nodes = `---
+apiVersion: v1
+kind: Node
+metadata: { name: n1, labels: { rack: r1 } }
+---
+apiVersion: v1
+kind: Node
+metadata: { name: n2, labels: { rack: r2 } }
+`;
+    const sel = (r: string) => `nodeSelectors: [{ matchLabels: { rack: ${r} } }]`;
+    expect(
+      build(
+        nodes +
+          pool('a', ['10.0.0.0/24']) +
+          adv('x', `{ localPref: 100, ${sel('r1')} }`) +
+          adv('y', `{ localPref: 200, ${sel('r2')} }`),
+      ).errors,
+    ).toEqual([]);
+    expect(
+      strip(
+        build(
+          nodes +
+            pool('a', ['10.0.0.0/24']) +
+            adv('x', `{ localPref: 100, ${sel('r1')} }`) +
+            adv('y', '{ localPref: 200 }'),
+        ).errors,
+      ),
+    ).toMatchObject([{ rule: 'conflicting-local-pref', name: 'y' }]);
+  });
+
+  it('rule duplicate-peer: two peers opening the same session from the same nodes', () => {
+    const r = build(
+      peer('a', '{ myASN: 1, peerASN: 2, peerAddress: 10.0.0.1 }') +
+        peer('b', '{ myASN: 3, peerASN: 2, peerAddress: 10.0.0.1 }'),
+    );
+    expect(strip(r.errors)).toEqual([
+      {
+        kind: 'BGPPeer',
+        namespace: 'metallb-system',
+        name: 'b',
+        path: 'spec.peerAddress',
+        rule: 'duplicate-peer',
+        message: 'BGPPeer metallb-system/a already peers with 10.0.0.1 (port 179) from the same nodes',
+      },
+    ]);
+    // Same address from different nodes is fine (e.g. one peer per rack).
+    expect(
+      build(
+        peer(
+          'a',
+          '{ myASN: 1, peerASN: 2, peerAddress: 10.0.0.1, nodeSelectors: [{ matchLabels: { rack: r1 } }] }',
+        ) +
+          peer(
+            'b',
+            '{ myASN: 1, peerASN: 2, peerAddress: 10.0.0.1, nodeSelectors: [{ matchLabels: { rack: r2 } }] }',
+          ),
+      ).errors,
+    ).toEqual([]);
+  });
+
+  it('passwordSecret resolves from a basic-auth Secret; missing or wrong-type Secrets are errors', () => {
+    const secret = (type: string, data: string) => `---
+apiVersion: v1
+kind: Secret
+metadata: { name: tor-pw, namespace: metallb-system }
+type: ${type}
+data: { ${data} }
+`;
+    const p = peer('p', '{ myASN: 1, peerASN: 2, peerAddress: 10.0.0.1, passwordSecret: { name: tor-pw } }');
+    const ok = build(secret('kubernetes.io/basic-auth', 'password: czNjcjN0') + p);
+    expect(ok.errors).toEqual([]);
+    expect(ok.config.peers.get('p')!.password).toBe('s3cr3t');
+    expect(strip(build(p).errors)).toMatchObject([
+      {
+        path: 'spec.passwordSecret',
+        rule: 'unknown-secret',
+        message: 'Secret metallb-system/tor-pw does not exist',
+      },
+    ]);
+    expect(strip(build(secret('Opaque', 'password: czNjcjN0') + p).errors)).toMatchObject([
+      { rule: 'invalid-secret' },
+    ]);
+    expect(strip(build(secret('kubernetes.io/basic-auth', 'username: YQ==') + p).errors)).toMatchObject([
+      { rule: 'invalid-secret' },
+    ]);
+    expect(buildConfig(parseManifests(p).objects, { resolveSecrets: false }).errors).toEqual([]);
+  });
+
+  it('a later object with the same kind/namespace/name replaces the earlier one', () => {
+    const r = build(
+      peer('p', '{ myASN: 1, peerASN: 2, peerAddress: 10.0.0.1 }', 'v1beta1') +
+        peer('p', '{ myASN: 1, peerASN: 2, peerAddress: 10.0.0.2 }'),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.config.peers.get('p')!.peerAddress).toBe('10.0.0.2');
+    expect(r.warnings.map((w) => w.rule)).toEqual(['duplicate-object']);
+  });
+
+  it('metallb.io objects outside metallb-system are ignored with a warning', () => {
+    const r = build(pool('a', ['10.0.0.0/24']).replace('metallb-system', 'other'));
+    expect(r.config.pools.size).toBe(0);
+    expect(strip(r.warnings)).toEqual([
+      {
+        kind: 'IPAddressPool',
+        namespace: 'other',
+        name: 'a',
+        path: 'metadata.namespace',
+        rule: 'ignored-namespace',
+        message: 'ignored: metallb.io objects are read from namespace metallb-system only',
+      },
+    ]);
+  });
+
+  it('an advertisement without pools covers every pool; pool selectors select by label', () => {
+    const r = build(
+      pool('a', ['10.0.0.0/24'], ', labels: { tier: gold }') +
+        pool('b', ['10.0.1.0/24']) +
+        adv('all', '{}') +
+        adv('gold', '{ ipAddressPoolSelectors: [{ matchLabels: { tier: gold } }] }'),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.config.advertisements.get('all')!.pools).toEqual(['a', 'b']);
+    expect(r.config.advertisements.get('gold')!.pools).toEqual(['a']);
+  });
+
+  it('a pool no advertisement covers gets a warning (it will never be announced)', () => {
+    const r = build(
+      pool('a', ['10.0.0.0/24']) + pool('b', ['10.0.1.0/24']) + adv('x', '{ ipAddressPools: [a] }'),
+    );
+    expect(r.errors).toEqual([]);
+    expect(strip(r.warnings)).toMatchObject([{ name: 'b', rule: 'unannounced-pool' }]);
+  });
+
+  it('rule unknown-peer is a warning, not an error', () => {
+    const r = build(pool('a', ['10.0.0.0/24']) + adv('x', '{ peers: [ghost] }'));
+    expect(r.errors).toEqual([]);
+    expect(strip(r.warnings)).toMatchObject([{ path: 'spec.peers[0]', rule: 'unknown-peer' }]);
+  });
+
+  it('one bad object does not hide the good ones', () => {
+    const r = build(
+      pool('a', ['10.0.0.0/24']) +
+        pool('b', ['10.0.0.0/25']) +
+        adv('x', '{ ipAddressPools: [a] }') +
+        peer('p', '{ myASN: 1, peerASN: 2, peerAddress: 10.0.0.1 }'),
+    );
+    expect(r.errors.map((e) => e.rule)).toEqual(['overlapping-pools']);
+    expect([...r.config.pools.keys()]).toEqual(['a']);
+    expect([...r.config.advertisements.keys()]).toEqual(['x']);
+    expect([...r.config.peers.keys()]).toEqual(['p']);
+  });
+});

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { formatConfigError } from './errors.ts';
+import { originOf, parseManifests, validateObject } from './manifests.ts';
+
+describe('parseManifests', () => {
+  it('reads every document, skips empty ones, and keeps good objects next to bad ones', () => {
+    const text = `---
+# empty document follows
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: good }
+spec: { addresses: [10.0.0.0/24] }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: bad }
+spec:
+  addresses: [10.0.0.0/24]
+  autoAssing: false
+---
+apiVersion: metallb.io/v1beta1
+kind: BFDProfile
+metadata: { name: fast }
+spec: { receiveInterval: 50 }
+`;
+    const r = parseManifests(text, { source: 'cfg.yaml' });
+    expect(r.objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'IPAddressPool/good',
+      'BFDProfile/fast',
+    ]);
+    expect(r.errors).toEqual([
+      {
+        kind: 'IPAddressPool',
+        namespace: 'metallb-system',
+        name: 'bad',
+        path: 'spec.autoAssing',
+        rule: 'unknown-field',
+        message:
+          'unknown field "autoAssing" (known fields: addresses, autoAssign, avoidBuggyIPs, serviceAllocation)',
+        source: 'cfg.yaml',
+        document: 2,
+        line: 14,
+        column: 15,
+        offset: expect.any(Number),
+      },
+    ]);
+    expect(formatConfigError(r.errors[0]!)).toBe(
+      'cfg.yaml:14:15 IPAddressPool/metallb-system/bad: spec.autoAssing: unknown field "autoAssing" (known fields: addresses, autoAssign, avoidBuggyIPs, serviceAllocation) [unknown-field]',
+    );
+    expect(originOf(r.objects[1]!)).toMatchObject({ source: 'cfg.yaml', document: 3, line: 16 });
+  });
+
+  it('YAML syntax errors name the file, document and line, and do not stop later documents', () => {
+    const r = parseManifests('a: [1, 2\n---\napiVersion: v1\nkind: Node\nmetadata: { name: n1 }\n', {
+      source: 'x.yaml',
+    });
+    expect(r.errors.length).toBeGreaterThan(0);
+    expect(r.errors[0]).toMatchObject({ rule: 'yaml-syntax', source: 'x.yaml', document: 0 });
+    expect(r.objects.map((o) => o.kind)).toEqual(['Node']);
+  });
+
+  it('duplicate keys are a YAML error', () => {
+    const r = parseManifests('apiVersion: v1\nkind: Node\nkind: Node\nmetadata: { name: n }\n');
+    expect(r.errors.map((e) => e.rule)).toEqual(['yaml-syntax']);
+  });
+
+  it('rule missing-type-meta / not-an-object / unknown-kind', () => {
+    expect(parseManifests('metadata: { name: x }\n').errors.map((e) => [e.path, e.rule])).toEqual([
+      ['apiVersion', 'missing-type-meta'],
+    ]);
+    expect(parseManifests('- 1\n- 2\n').errors.map((e) => e.rule)).toEqual(['not-an-object']);
+    expect(parseManifests('just text\n').errors.map((e) => e.rule)).toEqual(['not-an-object']);
+    const u = parseManifests('apiVersion: metallb.io/v1beta1\nkind: BGPPeers\nmetadata: { name: x }\n');
+    expect(u.errors).toMatchObject([{ kind: 'BGPPeers', path: 'kind', rule: 'unknown-kind' }]);
+  });
+
+  it('L2Advertisement is accepted and ignored with a warning', () => {
+    const r = parseManifests(`apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2 }
+spec: { ipAddressPools: [a], interfaces: [eth0] }
+`);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toMatchObject([
+      {
+        kind: 'L2Advertisement',
+        namespace: 'metallb-system',
+        name: 'l2',
+        rule: 'unsupported-kind',
+        message: expect.stringContaining('BGP only'),
+      },
+    ]);
+  });
+
+  it('other API groups are ignored with a warning', () => {
+    const r = parseManifests('apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec: {}\n');
+    expect(r.errors).toEqual([]);
+    expect(r.objects).toHaveLength(1);
+    expect(r.warnings.map((w) => w.rule)).toEqual(['unsupported-kind']);
+  });
+
+  it('a v1 List is expanded, with errors located inside it', () => {
+    const r = parseManifests(`apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Node
+    metadata: { name: n1 }
+  - apiVersion: metallb.io/v1beta1
+    kind: BFDProfile
+    metadata: { name: b }
+    spec: { detectMultiplier: 1 }
+`);
+    expect(r.objects.map((o) => o.metadata.name)).toEqual(['n1']);
+    expect(r.errors).toMatchObject([
+      { kind: 'BFDProfile', path: 'spec.detectMultiplier', rule: 'minimum', line: 10 },
+    ]);
+  });
+
+  it('validateObject works on already-parsed objects (the Kubernetes source)', () => {
+    const r = validateObject({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'Community',
+      metadata: { name: 'c' },
+      spec: {},
+    });
+    expect(r.ok).toBe(true);
+  });
+});
