@@ -22,11 +22,12 @@ export function parseHostPort(text: string): { host: string; port: number } {
 
 export function serve(
   ep: Endpoint,
-  handlers: { status: () => SpeakerStatus; metrics: SpeakerMetrics },
+  handlers: { status: () => SpeakerStatus; metrics: SpeakerMetrics; refresh?: () => void },
 ): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     if (url === '/metrics') {
+      handlers.refresh?.();
       handlers.metrics.registry
         .metrics()
         .then((text) => {
@@ -101,7 +102,7 @@ export function formatUptime(ms: number): string {
 
 function table(rows: string[][]): string {
   const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  for (const r of rows) for (const [i, c] of r.entries()) widths[i] = Math.max(widths[i] ?? 0, c.length);
   return rows
     .map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd((widths[i] ?? 0) + 2))).join(''))
     .join('\n');

@@ -68,7 +68,7 @@ const seedConfig: AnnounceConfig = {
   pools: [pool('prod-pool', ['203.0.113.0/24'])],
   peers: [peer('tor1'), peer('tor2')],
   advertisements: [
-    adv('prod-adv', { ipAddressPools: ['prod-pool'], communities: [(65000 << 16) | 100], localPref: 100 }),
+    adv('prod-adv', { ipAddressPools: ['prod-pool'], communities: [65000 * 65536 + 100], localPref: 100 }),
   ],
 };
 
@@ -271,6 +271,16 @@ describe('announcement rules (MetalLB speaker)', () => {
     expect(prefixes(computeAnnouncements(input({ config: all })), 'tor1')).toEqual(['203.0.113.10/32']);
   });
 
+  it('a resolved pool list is exact: an empty one covers no pool', () => {
+    const none = { ...seedConfig, advertisements: [adv('a', { poolsResolved: true })] };
+    expect(computeAnnouncements(input({ config: none })).services[0]?.reason).toBe('notOwner');
+    const some = {
+      ...seedConfig,
+      advertisements: [adv('a', { poolsResolved: true, ipAddressPools: ['prod-pool'] })],
+    };
+    expect(prefixes(computeAnnouncements(input({ config: some })), 'tor1')).toEqual(['203.0.113.10/32']);
+  });
+
   it('the pool comes from the ip-allocated-from-pool annotation when two pools contain the IP', () => {
     const config: AnnounceConfig = {
       pools: [pool('wide', ['203.0.113.0/24']), pool('narrow', ['203.0.113.0-203.0.113.20'])],
@@ -351,16 +361,16 @@ describe('announcement rules (MetalLB speaker)', () => {
     const config = {
       ...seedConfig,
       advertisements: [
-        adv('a', { communities: [(65000 << 16) | 100], largeCommunities: [[65000, 1, 2]] }),
+        adv('a', { communities: [65000 * 65536 + 100], largeCommunities: [[65000, 1, 2]] }),
         adv('b', {
-          communities: [(65000 << 16) | 200, (65000 << 16) | 100],
+          communities: [65000 * 65536 + 200, 65000 * 65536 + 100],
           largeCommunities: [[65000, 0, 9]],
         }),
       ],
     };
     const attrs = computeAnnouncements(input({ config })).routes.get('tor1')?.ipv4.get('203.0.113.10/32');
     expect(attrs).toEqual({
-      communities: [(65000 << 16) | 100, (65000 << 16) | 200],
+      communities: [65000 * 65536 + 100, 65000 * 65536 + 200],
       largeCommunities: [
         [65000, 0, 9],
         [65000, 1, 2],

@@ -88,6 +88,7 @@ export function poolForService(
 }
 
 function advCoversPool(adv: AdvertisementInfo, pool: PoolInfo): boolean {
+  if (adv.poolsResolved === true) return adv.ipAddressPools.includes(pool.name);
   if (adv.ipAddressPools.length === 0 && adv.ipAddressPoolSelectors.length === 0) return true;
   if (adv.ipAddressPools.includes(pool.name)) return true;
   return adv.ipAddressPoolSelectors.length > 0 && anySelects(adv.ipAddressPoolSelectors, pool.labels);

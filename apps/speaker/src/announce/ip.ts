@@ -191,3 +191,4 @@ export function formatIp(addr: IpAddr): string {
 export function formatCidr(c: Cidr): string {
   return `${formatIp(c.addr)}/${c.length}`;
 }
+export const isIPv6Text = (s: string): boolean => s.includes(':');

@@ -36,6 +36,11 @@ export interface AdvertisementInfo {
   readonly name: string;
   readonly ipAddressPools: readonly string[];
   readonly ipAddressPoolSelectors: readonly LabelSelector[];
+  /**
+   * True when `ipAddressPools` is already the resolved list (explicit names, selected pools, or every
+   * pool): then it is exactly the pools covered, and an empty list covers none.
+   */
+  readonly poolsResolved?: boolean;
   readonly nodeSelectors: readonly LabelSelector[];
   /** Peer names; empty means every peer. */
   readonly peers: readonly string[];

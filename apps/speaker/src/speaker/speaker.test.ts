@@ -48,6 +48,11 @@ function fakeFactory() {
         async deconfigure() {
           s.log.push('deconfigure');
         },
+        counters: () => ({
+          sent: { open: 1, update: s.routes.length, notification: 0, keepalive: 2, 'route-refresh': 0 },
+          received: { open: 1, update: 0, notification: 0, keepalive: 2, 'route-refresh': 0 },
+          advertised: s.routes.at(-1)?.ipv4.size ?? 0,
+        }),
         status: () => ({
           name: cfg.name,
           address: cfg.address,
@@ -77,6 +82,7 @@ function fakeFactory() {
         async close() {
           s.closed = true;
         },
+        packets: () => ({ in: 5, out: 6 }),
         status: () => ({
           name: cfg.name,
           peer: cfg.address,
@@ -285,11 +291,13 @@ describe('Speaker applies configuration as a difference', () => {
     const { speaker, bgp, metrics } = make();
     speaker.apply(snapshot([peerCfg('tor1', '10.0.0.1')]));
     (bgp[0] as FakeBgp).events.onStateChange('tor1', true, 'established');
-    (bgp[0] as FakeBgp).events.onMessageSent('tor1', 'update');
-    (bgp[0] as FakeBgp).events.onPrefixesSent('tor1', 1);
+    speaker.refreshMetrics();
     const text = await metrics.registry.metrics();
     expect(text).toContain('metallb_bgp_session_up{peer="10.0.0.1",vrf="default"} 1');
     expect(text).toContain('metallb_bgp_updates_total{peer="10.0.0.1",vrf="default"} 1');
+    expect(text).toContain('metallb_bgp_keepalives_sent{peer="10.0.0.1",vrf="default"} 2');
+    expect(text).toContain('metallb_bgp_opens_received{peer="10.0.0.1",vrf="default"} 1');
+    expect(text).toContain('metallb_bgp_total_sent{peer="10.0.0.1",vrf="default"} 4');
     expect(text).toContain('metallb_bgp_announced_prefixes_total{peer="10.0.0.1",vrf="default"} 1');
     expect(text).toContain(
       'metallb_speaker_announced{ip="203.0.113.10",node="n1",protocol="bgp",service="default/web"} 1',

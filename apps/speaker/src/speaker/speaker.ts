@@ -11,9 +11,11 @@ import type {
   BfdPeerStatus,
   BfdProfileConfig,
   BfdSessionPort,
+  BgpCounters,
   BgpPeerStatus,
   BgpSessionPort,
   LoadResult,
+  MessageKind,
   PeerConfig,
   SessionFactory,
   SpeakerSnapshot,
@@ -23,7 +25,18 @@ interface RunningPeer {
   cfg: PeerConfig;
   bgp: BgpSessionPort;
   bfd: BfdSessionPort | undefined;
+  /** Counters at the last metrics refresh. */
+  counters?: BgpCounters;
+  bfdPackets?: { readonly in: number; readonly out: number };
 }
+
+const ZERO: Readonly<Record<MessageKind, number>> = {
+  open: 0,
+  update: 0,
+  notification: 0,
+  keepalive: 0,
+  'route-refresh': 0,
+};
 
 export interface ConfigStatus {
   readonly loaded: boolean;
@@ -192,6 +205,7 @@ export class Speaker {
       );
       if (run.bfd !== undefined) void run.bfd.close();
       run.bfd = undefined;
+      run.bfdPackets = undefined;
       this.#o.metrics.forgetBfdPeer(cfg.address);
     } else if (run.bfd === undefined) {
       this.log.info(
@@ -199,6 +213,7 @@ export class Speaker {
         'BFD profile set on peer, starting BFD',
       );
       run.bfd = this.#o.factory.createBfd(cfg, next, this.#bfdEvents(cfg));
+      run.bfdPackets = undefined;
     } else {
       this.log.info(
         { event: 'bfdProfileChanged', peer: cfg.address, profile: next.name },
@@ -226,22 +241,42 @@ export class Speaker {
             `BGP session with ${cfg.address} down: ${reason}`,
           );
       },
-      onMessageSent: (_n: string, type: string) => {
-        m.bgpTotalSent.inc(l);
-        if (type === 'update') m.bgpUpdatesSent.inc(l);
-        else if (type === 'open') m.bgpOpensSent.inc(l);
-        else if (type === 'keepalive') m.bgpKeepalivesSent.inc(l);
-        else if (type === 'notification') m.bgpNotificationsSent.inc(l);
-        else if (type === 'route-refresh') m.bgpRouteRefreshSent.inc(l);
-      },
-      onMessageReceived: (_n: string, type: string) => {
-        m.bgpTotalReceived.inc(l);
-        if (type === 'update') m.bgpUpdatesReceived.inc(l);
-        else if (type === 'open') m.bgpOpensReceived.inc(l);
-        else if (type === 'keepalive') m.bgpKeepalivesReceived.inc(l);
-      },
-      onPrefixesSent: (_n: string, count: number) => m.bgpAnnounced.set(l, count),
     };
+  }
+
+  /** Brings the counters of every session into the metrics (called before each scrape). */
+  refreshMetrics(): void {
+    const m = this.#o.metrics;
+    for (const run of this.#peers.values()) {
+      const l = { peer: run.cfg.address, vrf: run.cfg.vrf ?? 'default' };
+      const c = run.bgp.counters();
+      const prev = run.counters ?? { sent: ZERO, received: ZERO, advertised: 0 };
+      const d = (a: number, b: number) => Math.max(0, a - b);
+      const inc = (metric: { inc(l: object, n: number): void }, n: number) => {
+        if (n > 0) metric.inc(l, n);
+      };
+      inc(m.bgpUpdatesSent, d(c.sent.update, prev.sent.update));
+      inc(m.bgpOpensSent, d(c.sent.open, prev.sent.open));
+      inc(m.bgpKeepalivesSent, d(c.sent.keepalive, prev.sent.keepalive));
+      inc(m.bgpNotificationsSent, d(c.sent.notification, prev.sent.notification));
+      inc(m.bgpRouteRefreshSent, d(c.sent['route-refresh'], prev.sent['route-refresh']));
+      inc(m.bgpUpdatesReceived, d(c.received.update, prev.received.update));
+      inc(m.bgpOpensReceived, d(c.received.open, prev.received.open));
+      inc(m.bgpKeepalivesReceived, d(c.received.keepalive, prev.received.keepalive));
+      const total = (r: Readonly<Record<MessageKind, number>>) =>
+        r.open + r.update + r.notification + r.keepalive + r['route-refresh'];
+      inc(m.bgpTotalSent, d(total(c.sent), total(prev.sent)));
+      inc(m.bgpTotalReceived, d(total(c.received), total(prev.received)));
+      m.bgpAnnounced.set(l, c.advertised);
+      run.counters = c;
+      if (run.bfd !== undefined) {
+        const p = run.bfd.packets();
+        const before = run.bfdPackets ?? { in: 0, out: 0 };
+        inc(m.bfdIn, d(p.in, before.in));
+        inc(m.bfdOut, d(p.out, before.out));
+        run.bfdPackets = p;
+      }
+    }
   }
 
   #bfdEvents(cfg: PeerConfig) {
@@ -271,7 +306,6 @@ export class Speaker {
         );
         this.#peers.get(cfg.name)?.bgp.bfdDown(`BFD down: ${diag}`);
       },
-      onPacket: (_n: string, dir: 'in' | 'out') => (dir === 'in' ? m.bfdIn : m.bfdOut).inc(l),
     };
   }
 

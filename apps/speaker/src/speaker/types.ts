@@ -75,15 +75,19 @@ export interface BfdPeerStatus {
   readonly profile: string;
 }
 
-/** Counters the session reports; the speaker turns them into MetalLB's metrics. */
+export type MessageKind = 'open' | 'update' | 'notification' | 'keepalive' | 'route-refresh';
+
+/** Cumulative counters of one session (read when metrics are scraped). */
+export interface BgpCounters {
+  readonly sent: Readonly<Record<MessageKind, number>>;
+  readonly received: Readonly<Record<MessageKind, number>>;
+  /** Prefixes the peer holds from us now. */
+  readonly advertised: number;
+}
+
 export interface BgpSessionEvents {
+  /** Into or out of Established, with the reason in words. */
   onStateChange(name: string, established: boolean, reason: string): void;
-  onMessageSent(name: string, type: 'open' | 'update' | 'notification' | 'keepalive' | 'route-refresh'): void;
-  onMessageReceived(
-    name: string,
-    type: 'open' | 'update' | 'notification' | 'keepalive' | 'route-refresh',
-  ): void;
-  onPrefixesSent(name: string, count: number): void;
 }
 
 /** One BGP session toward one peer. */
@@ -97,12 +101,12 @@ export interface BgpSessionPort {
   /** The peer was deconfigured: Cease 6/3, close. */
   deconfigure(): Promise<void>;
   status(): BgpPeerStatus;
+  counters(): BgpCounters;
 }
 
 export interface BfdEvents {
   onUp(name: string): void;
   onDown(name: string, diag: string, peerAdminDown: boolean): void;
-  onPacket(name: string, dir: 'in' | 'out'): void;
 }
 
 export interface BfdSessionPort {
@@ -111,6 +115,8 @@ export interface BfdSessionPort {
   /** AdminDown to the peer, then stop. */
   close(): Promise<void>;
   status(): BfdPeerStatus;
+  /** Control packets received and sent so far. */
+  packets(): { readonly in: number; readonly out: number };
 }
 
 export interface SessionFactory {

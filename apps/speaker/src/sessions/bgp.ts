@@ -1,0 +1,275 @@
+// One BGP session toward one BGPPeer, over TCP: @bmlb/bgp-core's BgpSession run by
+// @bmlb/transport-tcp's driver. The source address is the peer's `sourceAddress` or the one the
+// kernel's routing picks toward the peer; the router ID is the peer's `routerID` or that address.
+import dgram from 'node:dgram';
+import os from 'node:os';
+import {
+  BgpSession,
+  type BgpSessionConfig,
+  type FamilyName,
+  type RouteAttributes,
+  type SessionEvent,
+} from '@bmlb/bgp-core';
+import { BgpSessionDriver, bgpTtl } from '@bmlb/transport-tcp';
+import type { Logger } from 'pino';
+import { isIPv6Text } from '../announce/ip.ts';
+import type { PeerRoutes, RouteAttrs } from '../announce/types.ts';
+import type {
+  BgpCounters,
+  BgpPeerStatus,
+  BgpSessionEvents,
+  BgpSessionPort,
+  MessageKind,
+  PeerConfig,
+} from '../speaker/types.ts';
+
+/** The local address the kernel would use toward `peer` (a connected UDP socket sends nothing). */
+export function routeSourceAddress(peer: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket(isIPv6Text(peer) ? 'udp6' : 'udp4');
+    sock.once('error', (err) => {
+      sock.close();
+      reject(new Error(`no route to ${peer}: ${err.message}`));
+    });
+    sock.connect(179, peer, () => {
+      const a = sock.address().address;
+      sock.close();
+      resolve(a);
+    });
+  });
+}
+
+/** Some IPv4 address of this node for the BGP Identifier when the session is IPv6. */
+export function anyIPv4Address(): string | undefined {
+  for (const list of Object.values(os.networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return undefined;
+}
+
+const ZERO: Record<MessageKind, number> = {
+  open: 0,
+  update: 0,
+  notification: 0,
+  keepalive: 0,
+  'route-refresh': 0,
+};
+
+export interface TcpBgpSessionOptions {
+  readonly peer: PeerConfig;
+  readonly events: BgpSessionEvents;
+  readonly logger: Logger;
+  readonly nodeName: string;
+  /** Seconds between dials when the peer names no connectTime. */
+  readonly defaultConnectTime?: number;
+}
+
+function toAttributes(a: RouteAttrs, cache: Map<RouteAttrs, RouteAttributes>): RouteAttributes {
+  let r = cache.get(a);
+  if (r === undefined) {
+    r = {
+      communities: a.communities,
+      largeCommunities: a.largeCommunities,
+      ...(a.localPref === undefined ? {} : { localPref: a.localPref }),
+    };
+    cache.set(a, r);
+  }
+  return r;
+}
+
+export class TcpBgpSession implements BgpSessionPort {
+  readonly #o: TcpBgpSessionOptions;
+  readonly #log: Logger;
+  #driver: BgpSessionDriver | undefined;
+  #pending: PeerRoutes | undefined;
+  #closed = false;
+  #established = false;
+  #since = 0;
+  #state = 'Idle';
+  #lastError: string | undefined;
+  #bfd: string | undefined;
+  #ready: Promise<void>;
+  #families: FamilyName[];
+
+  constructor(o: TcpBgpSessionOptions) {
+    this.#o = o;
+    this.#log = o.logger.child({ peer: o.peer.address, peerName: o.peer.name });
+    this.#families = [isIPv6Text(o.peer.address) ? 'ipv6-unicast' : 'ipv4-unicast'];
+    this.#ready = this.#init().catch((err: unknown) => {
+      this.#lastError = (err as Error).message;
+      this.#log.error(
+        { event: 'sessionSetupFailed', err: this.#lastError },
+        `cannot set up the BGP session: ${this.#lastError}`,
+      );
+    });
+  }
+
+  async #init(): Promise<void> {
+    const p = this.#o.peer;
+    const local = p.sourceAddress ?? (await routeSourceAddress(p.address));
+    if (this.#closed) return;
+    const bgpId = p.routerID ?? (isIPv6Text(local) ? anyIPv4Address() : local);
+    if (bgpId === undefined)
+      throw new Error('no IPv4 address on this node for the BGP Identifier; set routerID');
+    const external = p.peerASN === undefined ? p.dynamicASN === 'external' : p.peerASN !== p.myASN;
+    const ttl = bgpTtl({ external, ebgpMultiHop: p.ebgpMultiHop });
+    const config: BgpSessionConfig = {
+      localAs: p.myASN,
+      peerAs: p.peerASN ?? p.dynamicASN ?? 'external',
+      bgpId,
+      peerAddress: p.address,
+      peerPort: p.port,
+      localAddress: local,
+      holdTime: p.holdTime,
+      ...(p.keepaliveTime === undefined ? {} : { keepaliveTime: p.keepaliveTime }),
+      connectRetryTime: p.connectTime ?? this.#o.defaultConnectTime ?? 5,
+      idleHoldTime: 1,
+      families: this.#families,
+      ...(p.enableGracefulRestart ? { gracefulRestart: { restartTime: 120, forwardingState: true } } : {}),
+      hostname: { hostName: this.#o.nodeName },
+      random: Math.random,
+    };
+    const session = new BgpSession(config);
+    const driver = new BgpSessionDriver(session, {
+      ...(p.password === undefined ? {} : { md5Key: p.password }),
+      ttl: ttl.ttl,
+      ...(ttl.minTtl === undefined ? {} : { minTtl: ttl.minTtl }),
+      localAddress: local,
+    });
+    driver.on('event', (e) => this.#onEvent(e));
+    driver.on('transportError', (err) => {
+      this.#lastError = err.message;
+      this.#log.debug({ event: 'transportError', err: err.message }, err.message);
+    });
+    this.#driver = driver;
+    const pending = this.#pending;
+    this.#pending = undefined;
+    if (pending !== undefined) this.#push(pending);
+    driver.start();
+  }
+
+  #onEvent(e: SessionEvent): void {
+    switch (e.type) {
+      case 'state-change': {
+        this.#state = e.to;
+        const up = e.to === 'Established';
+        if (up !== this.#established) {
+          this.#established = up;
+          this.#since = Date.now();
+          this.#o.events.onStateChange(this.#o.peer.name, up, e.reason);
+        }
+        if (!up && e.from === 'Established') this.#lastError = e.reason;
+        return;
+      }
+      case 'notification-sent':
+        this.#lastError = `sent ${e.description}${e.reason ? `: ${e.reason}` : ''}`;
+        this.#log.warn(
+          { event: 'notificationSent', notification: e.description, reason: e.reason },
+          `sent NOTIFICATION ${e.description}`,
+        );
+        return;
+      case 'notification-received':
+        this.#lastError = `received ${e.description}`;
+        this.#log.warn(
+          { event: 'notificationReceived', notification: e.description },
+          `received NOTIFICATION ${e.description}`,
+        );
+        return;
+      case 'export-error':
+        this.#log.error(
+          { event: 'exportError', prefixes: e.prefixes.length, reason: e.reason },
+          `cannot advertise ${e.prefixes.length} prefixes: ${e.reason}`,
+        );
+        return;
+      case 'attribute-issue':
+        this.#log.warn(
+          { event: 'attributeIssue', issue: e.issue },
+          'malformed attribute from peer (RFC 7606)',
+        );
+        return;
+      default:
+        return;
+    }
+  }
+
+  #push(routes: PeerRoutes): void {
+    const d = this.#driver;
+    if (d === undefined) {
+      this.#pending = routes;
+      return;
+    }
+    const cache = new Map<RouteAttrs, RouteAttributes>();
+    d.act((s, now) => {
+      for (const fam of this.#families) {
+        const table = fam === 'ipv4-unicast' ? routes.ipv4 : routes.ipv6;
+        s.setRoutes(
+          now,
+          fam,
+          (function* () {
+            for (const [prefix, a] of table) yield [prefix, toAttributes(a, cache)] as const;
+          })(),
+        );
+      }
+    });
+  }
+
+  setRoutes(routes: PeerRoutes): void {
+    if (this.#closed) return;
+    this.#push(routes);
+  }
+
+  bfdDown(reason: string): void {
+    this.#bfd = 'down';
+    const d = this.#driver;
+    if (d === undefined || this.#closed) return;
+    this.#lastError = reason;
+    d.act((s, now) => s.bfdDown(now));
+  }
+
+  setBfdState(state: string): void {
+    this.#bfd = state;
+  }
+
+  async shutdown(message: string): Promise<void> {
+    this.#closed = true;
+    await this.#ready;
+    await this.#driver?.shutdown(message);
+  }
+
+  async deconfigure(): Promise<void> {
+    this.#closed = true;
+    await this.#ready;
+    const d = this.#driver;
+    if (d === undefined) return;
+    d.act((s, now) => s.deconfigure(now));
+    await d.shutdown();
+  }
+
+  counters(): BgpCounters {
+    const s = this.#driver?.session.stats();
+    if (s === undefined) return { sent: ZERO, received: ZERO, advertised: 0 };
+    return {
+      sent: s.messagesSent,
+      received: s.messagesReceived,
+      advertised: Object.values(s.prefixesAdvertised).reduce((a, b) => a + b, 0),
+    };
+  }
+
+  status(): BgpPeerStatus {
+    const p = this.#o.peer;
+    const s = this.#driver?.session.stats();
+    return {
+      name: p.name,
+      address: p.address,
+      localAddress: s?.localAddress ?? p.sourceAddress,
+      myASN: p.myASN,
+      peerASN: p.peerASN ?? s?.negotiated?.peerAs,
+      state: s?.state ?? this.#state,
+      since: this.#since,
+      established: this.#established,
+      prefixesSent: s === undefined ? 0 : Object.values(s.prefixesAdvertised).reduce((a, b) => a + b, 0),
+      prefixesReceived: s === undefined ? 0 : Object.values(s.prefixesReceived).reduce((a, b) => a + b, 0),
+      lastError: this.#lastError ?? s?.lastError,
+      bfd: this.#bfd,
+    };
+  }
+}
