@@ -61,6 +61,14 @@ function checkTtl(value: number, what: string): void {
   }
 }
 
+/** A filter that admits nothing: for sockets that only send (nothing queues up on them). */
+export function dropAllFilter(): Buffer {
+  const out = Buffer.alloc(8);
+  const view = new DataView(out.buffer, out.byteOffset, 8);
+  view.setUint16(0, RET_K, HOST_LE);
+  return out;
+}
+
 /** Compiles a policy into a classic BPF program (8 bytes per `struct sock_filter`, host byte order). */
 export function compileTtlFilter(policy: TtlPolicy): Buffer {
   const { family } = policy;

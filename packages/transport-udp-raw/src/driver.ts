@@ -30,6 +30,9 @@ import {
 import { cryptoRandom } from './random.ts';
 import { SessionSocket } from './session-socket.ts';
 
+/** A timer this late (ms) means the loop stalled: catch up on received packets before expiring sessions. */
+const LATE_TIMER_MS = 5;
+
 export interface BfdDriverOptions {
   /** Uniform [0, 1) random source for the core (jitter, discriminators). Default: the OS CSPRNG. */
   readonly random?: (() => number) | undefined;
@@ -68,6 +71,8 @@ export interface BfdDriverCounters {
   sendErrors: number;
   /** Errors on listening sockets. */
   receiveErrors: number;
+  /** Timer expiries that came late (the event loop stalled) and made the driver read sockets first. */
+  lateTimers: number;
   /** Packets the core discarded, by reason (RFC 5880 §6.8.6). */
   discarded: Record<BfdDiscardReason, number>;
 }
@@ -127,9 +132,18 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
   private timer: NodeJS.Timeout | undefined;
   private armedAt = Number.POSITIVE_INFINITY;
   private closed = false;
+  /** Timer expiries that came more than LATE_TIMER_MS late (event loop stalls). */
+  private lateTimers = 0;
   private readonly onTimer = (): void => {
+    const due = this.armedAt;
     this.timer = undefined;
     this.armedAt = Number.POSITIVE_INFINITY;
+    // Late (the event loop stalled: GC, a busy host)? Packets may be waiting in the sockets; read
+    // them first so a session that did hear from its peer is not declared down.
+    if (this.now() - due > LATE_TIMER_MS) {
+      this.lateTimers++;
+      for (const entry of this.sockets.values()) entry.listener.drain();
+    }
     this.core.handleTimeout(this.now());
     this.flush();
   };
@@ -243,7 +257,11 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
   }
 
   counters(): BfdDriverCounters {
-    return { ...this.transportCounters, discarded: { ...this.core.stats.discards } };
+    return {
+      ...this.transportCounters,
+      lateTimers: this.lateTimers,
+      discarded: { ...this.core.stats.discards },
+    };
   }
 
   /** Closes every socket and the timer; sessions are not signalled (the peer detects the loss). */

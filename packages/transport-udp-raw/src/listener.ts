@@ -3,13 +3,16 @@
 // kernel (bpf.ts); what fails it arrives as an empty datagram and is only counted.
 import type dgram from 'node:dgram';
 import { compileTtlFilter, type TtlOverride } from './bpf.ts';
-import { attachFilter, sockaddr } from './libc.ts';
+import { attachFilter, DatagramReader, sockaddr } from './libc.ts';
 import { openSocket } from './socket.ts';
 
 export const SINGLE_HOP_PORT = 3784;
 export const MULTIHOP_PORT = 4784;
 /** MetalLB's default BFDProfile minimumTtl, used for multihop sources without their own minimum. */
 export const DEFAULT_MULTIHOP_MIN_TTL = 254;
+
+/** SO_RCVBUF of a listener unless told otherwise: ~5,000 queued control packets. */
+export const DEFAULT_RECEIVE_BUFFER = 4 << 20;
 
 /** One received BFD packet and what the transport knows about it. */
 export interface ReceivedPacket {
@@ -47,6 +50,7 @@ export interface ListenerOptions {
   /** Multihop only: lowest TTL accepted from sources without an override. Default 254. */
   readonly minTtl?: number | undefined;
   readonly reuseAddr?: boolean | undefined;
+  /** SO_RCVBUF in bytes (default 4 MiB; SO_RCVBUFFORCE when allowed). */
   readonly recvBufferSize?: number | undefined;
 }
 
@@ -83,6 +87,7 @@ export class BfdListener {
   private minTtl: number;
   private overrides: readonly TtlOverride[] = [];
   private closed = false;
+  private reader: DatagramReader | undefined;
 
   constructor(options: ListenerOptions) {
     this.multihop = options.multihop ?? false;
@@ -100,7 +105,7 @@ export class BfdListener {
       port: this.port,
       device: options.device,
       reuseAddr: options.reuseAddr,
-      recvBufferSize: options.recvBufferSize,
+      recvBufferSize: options.recvBufferSize ?? DEFAULT_RECEIVE_BUFFER,
       filter: this.program(),
     });
     this.family = opened.family;
@@ -134,6 +139,42 @@ export class BfdListener {
       this.counters.errors++;
       this.onError(err);
     });
+  }
+
+  private deliver(data: Uint8Array, remoteAddress: string, remotePort: number): void {
+    if (data.length === 0) {
+      this.counters.ttlDropped++;
+      this.onTtlDrop({ remoteAddress, remotePort, localAddress: this.address, multihop: this.multihop });
+      return;
+    }
+    this.counters.received++;
+    this.onPacket({
+      data,
+      localAddress: this.address,
+      remoteAddress,
+      remotePort,
+      ttl: this.multihop ? undefined : 255,
+      interface: this.device,
+      multihop: this.multihop,
+    });
+  }
+
+  /**
+   * Reads and delivers what is queued on the socket now, synchronously (at most `max` datagrams).
+   * The driver calls it before running timers that fired late: after the event loop stalled, the
+   * packets that arrived meanwhile must count before a detection time is declared expired (libuv
+   * runs timers before I/O and reads at most 32 datagrams per socket per loop turn).
+   */
+  drain(max = 100_000): number {
+    if (this.closed) return 0;
+    const reader = (this.reader ??= new DatagramReader());
+    let n = 0;
+    for (; n < max; n++) {
+      const d = reader.read(this.fd);
+      if (!d) break;
+      this.deliver(reader.buffer.slice(0, Math.min(d.length, reader.buffer.length)), d.address, d.port);
+    }
+    return n;
   }
 
   /**

@@ -12,8 +12,11 @@ import {
   IPPROTO_IPV6,
   IPV6_UNICAST_HOPS,
   IPV6_V6ONLY,
+  SO_RCVBUF,
+  SO_RCVBUFFORCE,
   SO_REUSEADDR,
   SOL_SOCKET,
+  SystemCallError,
   setIntOption,
   udpSocket,
 } from './libc.ts';
@@ -45,8 +48,21 @@ export function familyOf(address: string): 4 | 6 {
   return family as 4 | 6;
 }
 
-/** Creates, configures and binds a UDP socket; throws a SystemCallError (with errno) on failure. */
-export function openSocket(options: OpenSocketOptions): OpenedSocket {
+/**
+ * SO_RCVBUFFORCE (with CAP_NET_ADMIN, past net.core.rmem_max), else SO_RCVBUF (capped by the sysctl).
+ * A listener serving many sessions needs room for the bursts a busy event loop lets build up.
+ */
+function setReceiveBuffer(fd: number, bytes: number): void {
+  try {
+    setIntOption(fd, SOL_SOCKET, SO_RCVBUFFORCE, bytes, 'SO_RCVBUFFORCE');
+  } catch (err) {
+    if (!(err instanceof SystemCallError)) throw err;
+    setIntOption(fd, SOL_SOCKET, SO_RCVBUF, bytes, 'SO_RCVBUF');
+  }
+}
+
+/** Creates, configures and binds a UDP socket fd; throws a SystemCallError (with errno) on failure. */
+export function openFd(options: OpenSocketOptions): { fd: number; family: 4 | 6 } {
   const family = familyOf(options.address);
   const fd = udpSocket(family);
   try {
@@ -57,16 +73,20 @@ export function openSocket(options: OpenSocketOptions): OpenedSocket {
       if (family === 4) setIntOption(fd, IPPROTO_IP, IP_TTL, options.sendTtl, 'IP_TTL');
       else setIntOption(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, options.sendTtl, 'IPV6_UNICAST_HOPS');
     }
+    if (options.recvBufferSize) setReceiveBuffer(fd, options.recvBufferSize);
     if (options.filter) attachFilter(fd, options.filter);
     bindFd(fd, family, options.address, options.port);
   } catch (err) {
     closeFd(fd);
     throw err;
   }
-  const socket = dgram.createSocket({
-    type: family === 4 ? 'udp4' : 'udp6',
-    ...(options.recvBufferSize ? { recvBufferSize: options.recvBufferSize } : {}),
-  });
+  return { fd, family };
+}
+
+/** Creates, configures and binds a UDP socket, adopted by node:dgram. */
+export function openSocket(options: OpenSocketOptions): OpenedSocket {
+  const { fd, family } = openFd(options);
+  const socket = dgram.createSocket({ type: family === 4 ? 'udp4' : 'udp6' });
   socket.bind({ fd });
   return { socket, fd, family };
 }

@@ -11,7 +11,7 @@
 //   {"op":"counters"} {"op":"exit"}
 import fs from 'node:fs';
 import net from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { BfdSessionConfig } from '@bmlb/bfd-core';
 import { BfdDriver, type BfdDriverOptions } from '../driver.ts';
 
@@ -59,6 +59,8 @@ for (const s of config.sessions) driver.addSession(s);
 if (config.statsMs) {
   let last = process.cpuUsage();
   let lastAt = performance.now();
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
   setInterval(() => {
     const cpu = process.cpuUsage(last);
     const now = performance.now();
@@ -66,6 +68,7 @@ if (config.statsMs) {
     print({
       event: 'stats',
       cpuPercent: ((cpu.user + cpu.system) / 1000 / (now - lastAt)) * 100,
+      loopDelayMaxMs: lag.max / 1e6,
       up: up.size,
       downs,
       failures,
@@ -77,6 +80,7 @@ if (config.statsMs) {
     });
     last = process.cpuUsage();
     lastAt = now;
+    lag.reset();
   }, config.statsMs);
 }
 
