@@ -341,17 +341,31 @@ export function encodedLength(packet: BfdControlPacketInput): number {
  */
 export function encodeControlPacketInto(packet: BfdControlPacketInput, buf: Uint8Array, offset = 0): number {
   const auth = packet.auth;
-  const length = BFD_HEADER_LENGTH + authSectionLength(auth);
+  const length = auth === undefined ? BFD_HEADER_LENGTH : BFD_HEADER_LENGTH + authSectionLength(auth);
   const version = packet.version ?? 1;
-  checkUint('version', version, 7);
-  checkUint('diag', packet.diag, 31);
-  checkUint('state', packet.state, 3);
-  checkUint('detectMult', packet.detectMult, 255);
-  checkUint('myDiscriminator', packet.myDiscriminator, 0xffffffff);
-  checkUint('yourDiscriminator', packet.yourDiscriminator, 0xffffffff);
-  checkUint('desiredMinTxInterval', packet.desiredMinTxInterval, 0xffffffff);
-  checkUint('requiredMinRxInterval', packet.requiredMinRxInterval, 0xffffffff);
-  checkUint('requiredMinEchoRxInterval', packet.requiredMinEchoRxInterval, 0xffffffff);
+  // One cheap range check of every field (`(x & m) === x` and `(x >>> 0) === x` reject negatives,
+  // fractions and NaN); the slow path names the bad field.
+  if (
+    (version & 7) !== version ||
+    (packet.diag & 31) !== packet.diag ||
+    (packet.state & 3) !== packet.state ||
+    (packet.detectMult & 255) !== packet.detectMult ||
+    packet.myDiscriminator >>> 0 !== packet.myDiscriminator ||
+    packet.yourDiscriminator >>> 0 !== packet.yourDiscriminator ||
+    packet.desiredMinTxInterval >>> 0 !== packet.desiredMinTxInterval ||
+    packet.requiredMinRxInterval >>> 0 !== packet.requiredMinRxInterval ||
+    packet.requiredMinEchoRxInterval >>> 0 !== packet.requiredMinEchoRxInterval
+  ) {
+    checkUint('version', version, 7);
+    checkUint('diag', packet.diag, 31);
+    checkUint('state', packet.state, 3);
+    checkUint('detectMult', packet.detectMult, 255);
+    checkUint('myDiscriminator', packet.myDiscriminator, 0xffffffff);
+    checkUint('yourDiscriminator', packet.yourDiscriminator, 0xffffffff);
+    checkUint('desiredMinTxInterval', packet.desiredMinTxInterval, 0xffffffff);
+    checkUint('requiredMinRxInterval', packet.requiredMinRxInterval, 0xffffffff);
+    checkUint('requiredMinEchoRxInterval', packet.requiredMinEchoRxInterval, 0xffffffff);
+  }
   if (buf.length - offset < length)
     throw new RangeError(`BFD encode needs ${length} bytes, buffer has ${buf.length - offset}`);
   buf[offset] = (version << 5) | packet.diag;
