@@ -38,7 +38,7 @@ let downs = 0;
 let failures = 0;
 driver.on('up', (e) => {
   up.add(e.sessionKey);
-  if (!config.quiet) print({ event: 'up', key: e.sessionKey });
+  if (!config.quiet) print({ event: 'up', sessionKey: e.sessionKey });
 });
 driver.on('down', (e) => {
   up.delete(e.sessionKey);
@@ -51,7 +51,7 @@ driver.on('state', (e) => {
 });
 driver.on('warning', (e) => print({ event: 'warning', ...e }));
 driver.on('socketError', (e) => {
-  if (!config.quiet) print({ event: 'socketError', key: e.sessionKey, message: e.error.message });
+  if (!config.quiet) print({ event: 'socketError', sessionKey: e.sessionKey, message: e.error.message });
 });
 
 for (const s of config.sessions) driver.addSession(s);
