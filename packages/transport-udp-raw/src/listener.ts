@@ -167,7 +167,8 @@ export class BfdListener {
    */
   drain(max = 100_000): number {
     if (this.closed) return 0;
-    const reader = (this.reader ??= new DatagramReader());
+    if (!this.reader) this.reader = new DatagramReader();
+    const reader = this.reader;
     let n = 0;
     for (; n < max; n++) {
       const d = reader.read(this.fd);
