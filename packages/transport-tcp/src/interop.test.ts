@@ -143,7 +143,7 @@ router bgp 65000
     );
   }, 60_000);
 
-  it('a wrong key, or no GTSM towards ttl-security, never connects', async () => {
+  it('a wrong key never connects; our GTSM refuses FRR sending with hop limit 1', async () => {
     // Drop the sessions of the tests above first (same addresses).
     for (const d of drivers.splice(0)) await d.shutdown('next test');
     for (const l of listeners.splice(0)) await l.close();
@@ -153,22 +153,21 @@ router bgp 65000
         (await frr.bgpNeighbor(V6.us))?.bgpState !== 'Established',
       { timeoutMs: 10_000, what: 'FRR to see both sessions go down' },
     );
+    // FRR now treats the IPv6 peer as plain single-hop eBGP (hop limit 1); we insist on GTSM.
+    await frr.configure(['router bgp 65000', `no neighbor ${V6.us} ttl-security hops 1`]);
     const wrongKey = await session(V4.frr, V4.us, { key: 'not-the-key' });
-    const noGtsm = await session(V6.frr, V6.us, { key: KEY, gtsm: false });
+    const gtsmOnly = await session(V6.frr, V6.us, { key: KEY, gtsm: true });
     const errors: string[] = [];
     wrongKey.d.on('transportError', (e) => errors.push(e.kind));
     wrongKey.d.start();
-    noGtsm.d.start();
+    gtsmOnly.d.start();
     await new Promise((r) => setTimeout(r, 4_000));
-    expect(wrongKey.d.session.state).not.toBe('Established');
-    expect(noGtsm.d.session.state).not.toBe('Established');
-    expect((await frr.bgpNeighbor(V4.us))?.bgpState).not.toBe('Established');
-    expect((await frr.bgpNeighbor(V6.us))?.bgpState).not.toBe('Established');
     // A wrongly signed SYN is dropped by FRR's kernel: the dial times out.
+    expect(wrongKey.d.session.state).not.toBe('Established');
+    expect((await frr.bgpNeighbor(V4.us))?.bgpState).not.toBe('Established');
     expect(errors).toContain('timeout');
-    // FRR 8.4 applies ttl-security's minimum hop count to the accepted socket, not the listener: our
-    // hop-limit-1 handshake completes and FRR's OPEN (sent with 255) reaches us, but everything we
-    // send after the handshake is dropped, so FRR never leaves OpenSent.
-    expect(noGtsm.d.session.state).not.toBe('Established');
+    // FRR's segments arrive with hop limit 1 < 255: our kernel drops them (listener and sockets).
+    expect(gtsmOnly.d.session.state).not.toBe('Established');
+    expect((await frr.bgpNeighbor(V6.us))?.bgpState).not.toBe('Established');
   }, 60_000);
 });
