@@ -3,7 +3,7 @@
 // pools and Services and turns its answers into Service status, events and IPAddressPool status.
 
 import type { IPAddressPoolStatus, Labels } from '@bmlb/metallb-api';
-import { type Family, formatIP, type IPAddress, parseIP } from './addr.ts';
+import { type Family, formatIP, formatIPv4, formatIPv6, type IPAddress, parseIP } from './addr.ts';
 import { OrderedMap } from './ordered-map.ts';
 import {
   type CompiledPool,
@@ -29,28 +29,9 @@ import {
 } from './service.ts';
 
 type Key = number | bigint;
-type AnySpace = Space<number> | Space<bigint>;
+type AnySpace = Space<Key>;
 
-interface IpEntry {
-  readonly addr: Key;
-  space: AnySpace;
-  /** Services on this address; all carry the same sharing and backend key. */
-  holders: ServiceRecord[];
-}
-
-interface ServiceRecord {
-  readonly key: string;
-  pool: CompiledPool;
-  readonly ips: readonly IpEntry[];
-  readonly ports: readonly string[];
-  readonly sharingKey: string;
-  readonly backendKey: string;
-  readonly namespace: string;
-  readonly labels: Labels | undefined;
-  readonly namespaceLabels: Labels | undefined;
-}
-
-/** What a Service brings to a sharing decision. */
+/** What a Service brings to a sharing or admission decision. */
 interface Claim {
   readonly key: string;
   readonly ports: readonly string[];
@@ -61,10 +42,43 @@ interface Claim {
   readonly namespaceLabels: Labels | undefined;
 }
 
+/** A Service's assignment, as recorded. */
+interface ServiceRecord extends Claim {
+  pool: CompiledPool;
+  /** Addresses in status order: a number is IPv4, a bigint IPv6. */
+  readonly addrs: readonly Key[];
+}
+
 interface Located {
   readonly space: AnySpace;
   readonly addr: Key;
 }
+
+/**
+ * The Services on one address (one record, or an array of two or more): all carry the same
+ * sharing and backend key. A single holder, the common case, costs no array.
+ */
+type Holders = ServiceRecord | ServiceRecord[];
+
+function holderList(h: Holders | undefined): readonly ServiceRecord[] {
+  return h === undefined ? [] : Array.isArray(h) ? h : [h];
+}
+
+function familyOf(addr: Key): Family {
+  return typeof addr === 'number' ? 'IPv4' : 'IPv6';
+}
+
+function formatAddr(addr: Key): string {
+  return typeof addr === 'number' ? formatIPv4(addr) : formatIPv6(addr);
+}
+
+/** The space of `pool` that holds `addr` (the caller knows it does). */
+function spaceFor(pool: CompiledPool, addr: Key): Space<Key> {
+  return spaceOf(pool, familyOf(addr)) as Space<Key>;
+}
+
+/** Port lists are interned (most Services have one of a few), up to this many distinct lists. */
+const MAX_INTERNED_PORT_LISTS = 4096;
 
 export interface Assignment {
   /** `namespace/name`. */
@@ -178,8 +192,9 @@ function familyChanged(
 export class Allocator {
   #pools: CompiledPools = { byName: new Map(), v4Index: [], v6Index: [], ordered: [] };
   readonly #records = new Map<string, ServiceRecord>();
-  readonly #v4 = new Map<number, IpEntry>();
-  readonly #v6 = new Map<bigint, IpEntry>();
+  readonly #v4 = new Map<number, Holders>();
+  readonly #v6 = new Map<bigint, Holders>();
+  readonly #portLists = new Map<string, readonly string[]>();
 
   // ---- pools ----------------------------------------------------------------------------------
 
@@ -199,7 +214,7 @@ export class Allocator {
     const keys = [...this.#records.keys()].sort();
     for (const key of keys) {
       const rec = this.#records.get(key)!;
-      const ips = rec.ips.map((e) => e.space.format(e.addr as never));
+      const ips = rec.addrs.map(formatAddr);
       const old = rec.pool.name;
       const release = (reason: PoolChangeReason, message: string): void => {
         released.add(rec);
@@ -209,9 +224,9 @@ export class Allocator {
       let target: CompiledPool | undefined;
       let why: PoolChangeReason | undefined;
       let whyIP = '';
-      for (let i = 0; i < rec.ips.length; i++) {
-        const e = rec.ips[i]!;
-        const loc = this.#locateAddr(e.space.family, e.addr);
+      for (let i = 0; i < rec.addrs.length; i++) {
+        const addr = rec.addrs[i]!;
+        const loc = this.#locateAddr(familyOf(addr), addr);
         if (loc === undefined || loc.index === undefined) {
           why =
             loc === undefined ? (next.byName.has(old) ? 'AddressRemoved' : 'PoolDeleted') : 'AvoidBuggyIPs';
@@ -257,16 +272,17 @@ export class Allocator {
       }
     }
     // Rebuild the per-space state (in-use runs, sharing groups) on the new pools.
-    for (const map of [this.#v4, this.#v6] as Map<Key, IpEntry>[]) {
-      for (const [addr, entry] of map) {
-        if (released.size > 0) entry.holders = entry.holders.filter((h) => !released.has(h));
-        if (entry.holders.length === 0) {
+    for (const map of [this.#v4, this.#v6] as Map<Key, Holders>[]) {
+      for (const [addr, h] of map) {
+        const kept = holderList(h).filter((r) => !released.has(r));
+        if (kept.length === 0) {
           map.delete(addr);
           continue;
         }
-        const loc = this.#locateAddr(entry.space.family, addr)!;
-        entry.space = loc.space;
-        this.#occupy(entry, loc.index!, entry.holders[0]!);
+        if (kept.length === 1) map.set(addr, kept[0]!);
+        else if (kept.length !== holderList(h).length) map.set(addr, kept);
+        const space = spaceFor(kept[0]!.pool, addr);
+        this.#occupy(space, space.toIndex(addr)!, kept[0]!);
       }
     }
     return { ok: true, changes };
@@ -287,15 +303,7 @@ export class Allocator {
     const requested = req.ok ? req.ips : [];
     const families = serviceFamilies(svc, requested);
     const policy: IPFamilyPolicy = svc.spec.ipFamilyPolicy ?? 'SingleStack';
-    const claim: Claim = {
-      key,
-      ports: portKeys(svc),
-      sharingKey: sharingKey(svc),
-      backendKey: backendKey(svc),
-      namespace: svc.namespace,
-      labels: svc.labels,
-      namespaceLabels: svc.namespaceLabels,
-    };
+    const claim = this.#claim(svc, key);
     const before = this.#records.get(key);
     const beforeIPs = before === undefined ? EMPTY : this.#texts(before);
     const released: string[] = [];
@@ -330,16 +338,13 @@ export class Allocator {
     }
 
     if (rec !== undefined) {
-      const held = rec.ips.map((e) => e.space.family);
+      const held = rec.addrs.map(familyOf);
       if (familyChanged(held, families, policy)) {
         drop();
       } else {
-        const locs = rec.ips.map((e) => ({ space: e.space, addr: e.addr }));
-        const check = this.#check(
-          claim,
-          locs,
-          rec.ips.map((e) => e.space.format(e.addr as never)),
-        );
+        const pool = rec.pool;
+        const locs = rec.addrs.map((addr) => ({ space: spaceFor(pool, addr), addr }));
+        const check = this.#check(claim, locs, rec.addrs.map(formatAddr));
         if (check.ok) {
           rec = this.#commit(claim, check.pool, locs, rec);
         } else {
@@ -351,7 +356,7 @@ export class Allocator {
       if (rec !== undefined && requested.length > 0 && !sameSet(requested.map(formatIP), this.#texts(rec)))
         drop();
       if (rec !== undefined) {
-        if (rec.ips.length === 1 && families.length === 2 && policy === 'PreferDualStack') {
+        if (rec.addrs.length === 1 && families.length === 2 && policy === 'PreferDualStack') {
           const extra = this.#addFamily(claim, rec, families);
           return extra.ok ? done(extra.rec) : done(rec, extra.reason);
         }
@@ -377,14 +382,8 @@ export class Allocator {
           message: `requested loadBalancer IP(s) ${label(texts)} do not match the IP families (${families.join(', ')}) of service ${key}`,
         });
       }
-      const locs: Located[] = [];
-      for (let i = 0; i < requested.length; i++) {
-        const ip = requested[i]!;
-        const loc = this.#locateAddr(ip.family, ip.value);
-        if (loc === undefined || loc.index === undefined)
-          return fail(this.#outside(key, texts[i]!, loc?.space));
-        locs.push({ space: loc.space, addr: ip.value });
-      }
+      const locs = this.#locateAll(key, requested, texts);
+      if (!Array.isArray(locs)) return fail(locs);
       const check = this.#check(claim, locs, texts);
       if (!check.ok) return fail(check.reason);
       if (req.pool !== '' && check.pool.name !== req.pool) {
@@ -489,23 +488,9 @@ export class Allocator {
         },
       };
     }
-    const locs: Located[] = [];
-    for (let i = 0; i < parsed.length; i++) {
-      const ip = parsed[i]!;
-      const loc = this.#locateAddr(ip.family, ip.value);
-      if (loc === undefined || loc.index === undefined)
-        return { ok: false, reason: this.#outside(key, texts[i]!, loc?.space) };
-      locs.push({ space: loc.space, addr: ip.value });
-    }
-    const claim: Claim = {
-      key,
-      ports: portKeys(svc),
-      sharingKey: sharingKey(svc),
-      backendKey: backendKey(svc),
-      namespace: svc.namespace,
-      labels: svc.labels,
-      namespaceLabels: svc.namespaceLabels,
-    };
+    const locs = this.#locateAll(key, parsed, texts);
+    if (!Array.isArray(locs)) return { ok: false, reason: locs };
+    const claim = this.#claim(svc, key);
     const check = this.#check(claim, locs, texts);
     if (!check.ok) return { ok: false, reason: check.reason };
     const rec = this.#commit(claim, check.pool, locs, this.#records.get(key));
@@ -518,13 +503,13 @@ export class Allocator {
   lookup(ip: string): AddressOwners | undefined {
     const a = parseIP(ip.trim());
     if (a === undefined) return undefined;
-    const entry = a.family === 'IPv4' ? this.#v4.get(a.value) : this.#v6.get(a.value);
-    if (entry === undefined) return undefined;
+    const holders = holderList(a.family === 'IPv4' ? this.#v4.get(a.value) : this.#v6.get(a.value));
+    if (holders.length === 0) return undefined;
     return {
       ip: formatIP(a),
-      pool: entry.space.pool.name,
-      sharingKey: entry.holders[0]!.sharingKey,
-      services: entry.holders.map((h) => ({ service: h.key, ports: h.ports })),
+      pool: holders[0]!.pool.name,
+      sharingKey: holders[0]!.sharingKey,
+      services: holders.map((h) => ({ service: h.key, ports: h.ports })),
     };
   }
 
@@ -592,24 +577,58 @@ export class Allocator {
       : locate(this.#pools.v6Index, addr as bigint);
   }
 
-  #map(family: Family): Map<Key, IpEntry> {
-    return (family === 'IPv4' ? this.#v4 : this.#v6) as Map<Key, IpEntry>;
+  #claim(svc: AllocatorService, key: string): Claim {
+    return {
+      key,
+      ports: this.#ports(svc),
+      sharingKey: sharingKey(svc),
+      backendKey: backendKey(svc),
+      namespace: svc.namespace,
+      labels: svc.labels,
+      namespaceLabels: svc.namespaceLabels,
+    };
+  }
+
+  /** Each address's pool space, or why one has none. */
+  #locateAll(service: string, ips: readonly IPAddress[], texts: readonly string[]): Located[] | Refusal {
+    const locs: Located[] = [];
+    for (let i = 0; i < ips.length; i++) {
+      const ip = ips[i]!;
+      const loc = this.#locateAddr(ip.family, ip.value);
+      if (loc === undefined || loc.index === undefined) return this.#outside(service, texts[i]!, loc?.space);
+      locs.push({ space: loc.space, addr: ip.value });
+    }
+    return locs;
+  }
+
+  #map(family: Family): Map<Key, Holders> {
+    return (family === 'IPv4' ? this.#v4 : this.#v6) as Map<Key, Holders>;
   }
 
   #texts(rec: ServiceRecord): string[] {
-    return rec.ips.map((e) => e.space.format(e.addr as never));
+    return rec.addrs.map(formatAddr);
+  }
+
+  #ports(svc: AllocatorService): readonly string[] {
+    const ports = portKeys(svc);
+    if (ports.length === 0) return ports;
+    const k = ports.join(',');
+    const known = this.#portLists.get(k);
+    if (known !== undefined) return known;
+    if (this.#portLists.size < MAX_INTERNED_PORT_LISTS) this.#portLists.set(k, ports);
+    return ports;
   }
 
   #assignment(rec: ServiceRecord): Assignment {
     return { service: rec.key, ips: this.#texts(rec), pool: rec.pool.name };
   }
 
-  /** Why `claim` may not join the holders of `entry`, or undefined when it may. */
+  /** Why `claim` may not join the Services on an address, or undefined when it may. */
   #conflict(
-    entry: IpEntry,
+    on: Holders,
     claim: Claim,
   ): { conflict: SharingConflict; holders: string[]; port?: string } | undefined {
-    const others = entry.holders.filter((h) => h.key !== claim.key);
+    const others = holderList(on).filter((h) => h.key !== claim.key);
     if (others.length === 0) return undefined;
     const h = others[0]!;
     const holders = others.map((o) => o.key);
@@ -649,9 +668,9 @@ export class Allocator {
     if (excl !== undefined) return { ok: false, reason: this.#notCompatible(claim.key, pool.name, excl) };
     for (let i = 0; i < locs.length; i++) {
       const l = locs[i]!;
-      const entry = this.#map(l.space.family).get(l.addr);
-      if (entry === undefined) continue;
-      const c = this.#conflict(entry, claim);
+      const on = this.#map(l.space.family).get(l.addr);
+      if (on === undefined) continue;
+      const c = this.#conflict(on, claim);
       if (c !== undefined) return { ok: false, reason: this.#inUse(claim, texts[i]!, pool.name, c) };
     }
     return { ok: true, pool };
@@ -724,37 +743,36 @@ export class Allocator {
     prev: ServiceRecord | undefined,
   ): ServiceRecord {
     if (prev !== undefined) this.#unassign(prev);
-    const ips: IpEntry[] = [];
+    // A literal with every field (not a spread) keeps the properties in-object: 24 bytes less per Service.
     const rec: ServiceRecord = {
       key: claim.key,
-      pool,
-      ips,
       ports: claim.ports,
       sharingKey: claim.sharingKey,
       backendKey: claim.backendKey,
       namespace: claim.namespace,
       labels: claim.labels,
       namespaceLabels: claim.namespaceLabels,
+      pool,
+      addrs: locs.map((l) => l.addr),
     };
     for (const l of locs) {
       const map = this.#map(l.space.family);
-      let entry = map.get(l.addr);
-      if (entry === undefined) {
-        entry = { addr: l.addr, space: l.space, holders: [rec] };
-        map.set(l.addr, entry);
-        this.#occupy(entry, (l.space as Space<Key>).toIndex(l.addr)!, rec);
+      const on = map.get(l.addr);
+      if (on === undefined) {
+        map.set(l.addr, rec);
+        this.#occupy(l.space as Space<Key>, (l.space as Space<Key>).toIndex(l.addr)!, rec);
+      } else if (Array.isArray(on)) {
+        on.push(rec);
       } else {
-        entry.holders.push(rec);
+        map.set(l.addr, [on, rec]);
       }
-      ips.push(entry);
     }
     this.#records.set(claim.key, rec);
     return rec;
   }
 
-  /** Marks an entry's address in use in its space (and in its sharing group). */
-  #occupy(entry: IpEntry, index: Key, holder: ServiceRecord): void {
-    const space = entry.space as Space<Key>;
+  /** Marks an index in use in its space (and in its sharing group). */
+  #occupy(space: Space<Key>, index: Key, holder: ServiceRecord): void {
     space.used.add(index);
     if (holder.sharingKey !== '') {
       const g = `${holder.sharingKey}\0${holder.backendKey}`;
@@ -769,13 +787,19 @@ export class Allocator {
 
   #unassign(rec: ServiceRecord): void {
     if (this.#records.get(rec.key) === rec) this.#records.delete(rec.key);
-    for (const entry of rec.ips) {
-      const i = entry.holders.indexOf(rec);
-      if (i < 0) continue;
-      entry.holders.splice(i, 1);
-      if (entry.holders.length > 0) continue;
-      const space = entry.space as Space<Key>;
-      const index = space.toIndex(entry.addr)!;
+    for (const addr of rec.addrs) {
+      const map = this.#map(familyOf(addr));
+      const on = map.get(addr);
+      if (Array.isArray(on)) {
+        const i = on.indexOf(rec);
+        if (i >= 0) on.splice(i, 1);
+        if (on.length === 1) map.set(addr, on[0]!);
+        continue;
+      }
+      if (on !== rec) continue;
+      map.delete(addr);
+      const space = spaceFor(rec.pool, addr);
+      const index = space.toIndex(addr)!;
       space.used.delete(index);
       if (rec.sharingKey !== '') {
         const g = `${rec.sharingKey}\0${rec.backendKey}`;
@@ -785,7 +809,6 @@ export class Allocator {
           if (group.size === 0) space.shared.delete(g);
         }
       }
-      this.#map(space.family).delete(entry.addr);
     }
   }
 
@@ -799,8 +822,7 @@ export class Allocator {
     const map = this.#map(s.family);
     for (const n of group.nodes()) {
       if (free !== undefined && n.key > free) break;
-      const entry = map.get(s.toAddress(n.key))!;
-      if (this.#conflict(entry, claim) === undefined) return n.key;
+      if (this.#conflict(map.get(s.toAddress(n.key))!, claim) === undefined) return n.key;
     }
     return free;
   }
@@ -864,8 +886,9 @@ export class Allocator {
     rec: ServiceRecord,
     families: readonly Family[],
   ): { ok: true; rec: ServiceRecord } | { ok: false; reason: Refusal } {
-    const have = rec.ips[0]!;
-    const missing = families.find((f) => f !== have.space.family)!;
+    const haveAddr = rec.addrs[0]!;
+    const have = familyOf(haveAddr);
+    const missing = families.find((f) => f !== have)!;
     const space = spaceOf(rec.pool, missing);
     const extra = this.#pickInSpace(space, claim);
     if (extra === undefined) {
@@ -875,8 +898,8 @@ export class Allocator {
         reason: this.#poolRefusal(claim.key, [rec.pool], [missing], 'SingleStack', exhausted),
       };
     }
-    const mine: Located = { space: have.space, addr: have.addr };
-    const locs = families[0] === have.space.family ? [mine, extra] : [extra, mine];
+    const mine: Located = { space: spaceFor(rec.pool, haveAddr), addr: haveAddr };
+    const locs = families[0] === have ? [mine, extra] : [extra, mine];
     return { ok: true, rec: this.#commit(claim, rec.pool, locs, rec) };
   }
 
