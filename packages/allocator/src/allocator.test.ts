@@ -80,6 +80,15 @@ describe('pools', () => {
     }
   });
 
+  it('refuses a pool whose addresses are not a list of strings, instead of throwing', () => {
+    const bad = { metadata: { name: 'x' }, spec: { addresses: '10.0.0.0/24' } } as unknown as PoolInput;
+    const r = new Allocator().setPools([bad]);
+    expect(r).toMatchObject({
+      ok: false,
+      errors: [{ pool: 'x', path: 'spec.addresses', code: 'InvalidAddress' }],
+    });
+  });
+
   it('accepts adjacent pools and adjacent entries', () => {
     const a = withPools(pool('a', ['10.0.0.0/25', '10.0.0.128/25']), pool('b', ['10.0.1.0/24']));
     expect(a.poolStats('a')?.capacityIPv4).toBe(256);
@@ -328,6 +337,18 @@ describe('requests', () => {
       code: 'IPOutsidePools',
       ip: '192.0.2.1',
       service: 'default/x',
+    });
+  });
+
+  it('requested addresses of two families must lie in one pool', () => {
+    const a = withPools(pool('v4', ['10.0.0.0/24']), pool('v6', ['fd00::/120']));
+    const r = refusal(
+      a.assign(svc('x', { ips: '10.0.0.1,fd00::1', policy: 'RequireDualStack', families: ['IPv4', 'IPv6'] })),
+    );
+    expect(r).toMatchObject({
+      code: 'IPsInDifferentPools',
+      ips: ['10.0.0.1', 'fd00::1'],
+      pools: ['v4', 'v6'],
     });
   });
 
@@ -696,6 +717,26 @@ describe('restart and pool edits', () => {
     ]);
     expect(a.poolStats('p')).toBeUndefined();
     expect(a.serviceCount).toBe(1);
+  });
+});
+
+describe('lookup and listing', () => {
+  it('finds holders by address in any spelling, and nothing for free or invalid addresses', () => {
+    const a = withPools(pool('p', ['10.0.0.0/24', '2001:db8::/64']));
+    ips(a.assign(svc('x', { loadBalancerIP: '2001:db8::10' })));
+    expect(a.lookup('2001:DB8:0::0010')).toMatchObject({ ip: '2001:db8::10', pool: 'p', sharingKey: '' });
+    expect(a.lookup('2001:db8::11')).toBeUndefined();
+    expect(a.lookup('not-an-ip')).toBeUndefined();
+  });
+
+  it('lists assignments by Service and restores nothing from an empty status', () => {
+    const a = withPools(pool('p', ['10.0.0.0/24']));
+    ips(a.assign(svc('b')));
+    ips(a.assign(svc('a')));
+    expect(a.assignments().map((x) => x.service)).toEqual(['default/a', 'default/b']);
+    expect(a.restore(svc('c'), [])).toEqual({ ok: true, service: 'default/c', ips: [], pool: '' });
+    expect(a.serviceCount).toBe(2);
+    expect(a.release('default/nope')).toBeUndefined();
   });
 });
 

@@ -229,6 +229,15 @@ export function compilePools(
     seen.add(name);
     const v4: RawSegment<number>[] = [];
     const v6: RawSegment<bigint>[] = [];
+    if (!Array.isArray(p.spec?.addresses) || p.spec.addresses.some((a) => typeof a !== 'string')) {
+      errors.push({
+        pool: name,
+        path: 'spec.addresses',
+        code: 'InvalidAddress',
+        message: `pool "${name}" spec.addresses must be a list of strings`,
+      });
+      continue;
+    }
     if (p.spec.addresses.length === 0) {
       errors.push({
         pool: name,
