@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatCommunity } from './community.ts';
-import { buildConfig } from './config.ts';
+import { buildConfig, peersForNode } from './config.ts';
 import { formatConfigError } from './errors.ts';
 import { parseManifests } from './manifests.ts';
 
@@ -387,5 +387,54 @@ data: { ${data} }
     expect([...r.config.pools.keys()]).toEqual(['a']);
     expect([...r.config.advertisements.keys()]).toEqual(['x']);
     expect([...r.config.peers.keys()]).toEqual(['p']);
+  });
+});
+
+describe('MetalLB extra rules and per-node peers', () => {
+  it('rule bfd-echo-ipv6: echo mode on a peer that gets IPv6 announcements', () => {
+    const r = build(
+      `---
+apiVersion: metallb.io/v1beta1
+kind: BFDProfile
+metadata: { name: echo, namespace: metallb-system }
+spec: { echoMode: true }
+` +
+        peer('p', '{ myASN: 1, peerASN: 2, peerAddress: "2001:db8::1", bfdProfile: echo }') +
+        pool('v6', ['2001:db8:1::/120']) +
+        adv('x', '{}'),
+    );
+    expect(strip(r.errors)).toEqual([
+      {
+        kind: 'BGPPeer',
+        namespace: 'metallb-system',
+        name: 'p',
+        path: 'spec.bfdProfile',
+        rule: 'bfd-echo-ipv6',
+        message:
+          'BFDProfile echo has echoMode enabled, which is not possible for IPv6: BGPAdvertisement x announces IPv6 addresses to this peer',
+      },
+    ]);
+  });
+
+  it('peersForNode: selectors, and a conflict when two selected peers open the same session', () => {
+    const r = build(
+      peer('all', '{ myASN: 1, peerASN: 2, peerAddress: 10.0.0.1 }') +
+        peer(
+          'r1',
+          '{ myASN: 1, peerASN: 2, peerAddress: 10.0.0.2, nodeSelectors: [{ matchLabels: { rack: r1 } }] }',
+        ) +
+        peer(
+          'r1b',
+          '{ myASN: 1, peerASN: 3, peerAddress: 10.0.0.2, nodeSelectors: [{ matchExpressions: [{ key: rack, operator: In, values: [r1, r2] }] }] }',
+        ),
+    );
+    expect(r.errors).toEqual([]);
+    const n1 = peersForNode(r.config, { rack: 'r1' });
+    expect(n1.peers.map((p) => p.name)).toEqual(['all', 'r1']);
+    expect(n1.conflicts).toMatchObject([{ name: 'r1b', rule: 'duplicate-peer' }]);
+    const n2 = peersForNode(r.config, { rack: 'r2' });
+    expect(n2.peers.map((p) => p.name)).toEqual(['all', 'r1b']);
+    expect(n2.conflicts).toEqual([]);
+    expect(peersForNode(r.config, undefined).peers.map((p) => p.name)).toEqual(['all']);
   });
 });

@@ -511,6 +511,26 @@ export function buildConfig(
     advOut.set(adv.name, adv);
   }
 
+  // MetalLB: BFD echo mode is not possible on a peer that IPv6 addresses are announced to.
+  for (const adv of advOut.values()) {
+    const v6 = adv.pools.some((pn) => poolOut.get(pn)!.addresses.some((e) => e.family === 6));
+    if (!v6) continue;
+    const targets =
+      adv.peers.length === 0 ? [...peerOut.values()] : adv.peers.flatMap((n) => peerOut.get(n) ?? []);
+    for (const p of targets) {
+      if (p.bfdProfile === undefined || bfdOut.get(p.bfdProfile)?.echoMode !== true) continue;
+      const obj = peers.find((x) => x.metadata.name === p.name)!;
+      err(
+        obj,
+        refOfObj(obj),
+        'spec.bfdProfile',
+        'bfd-echo-ipv6',
+        `BFDProfile ${p.bfdProfile} has echoMode enabled, which is not possible for IPv6: BGPAdvertisement ${adv.name} announces IPv6 addresses to this peer`,
+      );
+      peerOut.delete(p.name);
+    }
+  }
+
   // Pools that no advertisement covers are allocated but never announced: tell the user.
   for (const p of poolOut.values()) {
     if (!perPool.has(p.name)) {
@@ -540,4 +560,37 @@ export function buildConfig(
     errors,
     warnings,
   };
+}
+
+/**
+ * The peers a node opens sessions with: those whose nodeSelectors select the node's labels (no
+ * selectors: every node). Two selected peers that would open the same session (same address or
+ * interface, port and VRF) are a conflict: the first (by name) is kept and the other reported.
+ */
+export function peersForNode(
+  config: Pick<MetallbConfig, 'peers'>,
+  nodeLabels: Readonly<Record<string, string>> | undefined,
+): { peers: NormalizedPeer[]; conflicts: ConfigError[] } {
+  const out: NormalizedPeer[] = [];
+  const conflicts: ConfigError[] = [];
+  const seen = new Map<string, NormalizedPeer>();
+  for (const p of config.peers.values()) {
+    if (!matchAnySelector(p.nodeSelectors, nodeLabels)) continue;
+    const key = `${p.peerAddress ?? `if:${p.interface}`}|${p.port}|${p.vrf ?? ''}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      conflicts.push(
+        configError(
+          { kind: 'BGPPeer', namespace: p.namespace, name: p.name },
+          'spec.nodeSelectors',
+          'duplicate-peer',
+          `BGPPeer ${first.namespace}/${first.name} already peers with ${p.peerAddress ?? p.interface} (port ${p.port}) from this node; this peer is not used here`,
+        ),
+      );
+      continue;
+    }
+    seen.set(key, p);
+    out.push(p);
+  }
+  return { peers: out, conflicts };
 }

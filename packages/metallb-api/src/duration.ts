@@ -46,7 +46,7 @@ export function parseGoDuration(text: string): DurationResult {
       return bad('a number is expected before the unit');
     // The unit runs until the next digit or dot.
     const unit = unitRaw;
-    const mult = UNIT_NS[unit];
+    const mult = Object.hasOwn(UNIT_NS, unit) ? UNIT_NS[unit] : undefined;
     if (mult === undefined) return bad(`unknown unit "${unit}" (use ns, us, ms, s, m or h)`);
     const value = Number(`${intPart === '' ? '0' : intPart}.${fracPart ?? '0'}`);
     totalNs += value * mult;

@@ -83,6 +83,7 @@ export const ConfigRules = [
   'invalid-secret',
   'ignored-namespace',
   'unannounced-pool',
+  'bfd-echo-ipv6',
 ] as const;
 export type ConfigRule = (typeof ConfigRules)[number];
 

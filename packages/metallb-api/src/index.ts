@@ -8,6 +8,7 @@ export {
   buildConfig,
   type MetallbConfig,
   type NormalizedAdvertisement,
+  peersForNode,
 } from './config.ts';
 export { type DurationResult, formatDuration, parseGoDuration } from './duration.ts';
 export {
@@ -29,6 +30,8 @@ export {
   type IPRange,
   type ParseResult,
   type PoolAddressEntry,
+  type PoolAddressProblem,
+  type PoolAddressResult,
   parseCIDR,
   parseIP,
   parsePoolAddress,

@@ -93,13 +93,16 @@ describe('parsePoolAddress', () => {
   it('rejects start > end, mixed families and garbage with the reason', () => {
     expect(parsePoolAddress('10.0.0.5-10.0.0.1')).toEqual({
       ok: false,
+      reason: 'invalid-range',
       error: 'invalid IP range "10.0.0.5-10.0.0.1": start IP 10.0.0.5 is after the end IP 10.0.0.1',
     });
     expect(parsePoolAddress('10.0.0.1-2001:db8::1')).toEqual({
       ok: false,
+      reason: 'mixed-families',
       error: 'invalid IP range "10.0.0.1-2001:db8::1": start 10.0.0.1 is IPv4 but end 2001:db8::1 is IPv6',
     });
-    expect(parsePoolAddress('nope').ok).toBe(false);
+    expect(parsePoolAddress('nope')).toMatchObject({ ok: false, reason: 'invalid-ip' });
+    expect(parsePoolAddress('10.0.0.0/40')).toMatchObject({ ok: false, reason: 'invalid-cidr' });
   });
 });
 

@@ -157,6 +157,12 @@ export function prefixRange(p: IPPrefix): IPRange {
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
+/** Why a pool address did not parse. */
+export type PoolAddressProblem = 'invalid-cidr' | 'invalid-range' | 'mixed-families' | 'invalid-ip';
+export type PoolAddressResult =
+  | { ok: true; value: PoolAddressEntry }
+  | { ok: false; error: string; reason: PoolAddressProblem };
+
 /**
  * Parse `a.b.c.d/n` or `x::y/n`. As Go's `net.ParseCIDR`, host bits are allowed and cleared
  * (`10.0.0.5/24` is `10.0.0.0/24`).
@@ -200,7 +206,7 @@ export function summarizeRange(r: IPRange): IPPrefix[] {
  * range (`192.168.9.1-192.168.9.5`, spaces around `-` allowed as MetalLB does) or a single address
  * (`192.168.9.7`, taken as a /32 or /128).
  */
-export function parsePoolAddress(text: string): ParseResult<PoolAddressEntry> {
+export function parsePoolAddress(text: string): PoolAddressResult {
   const s = text.trim();
   if (s.includes('-')) {
     const dash = s.indexOf('-');
@@ -210,6 +216,7 @@ export function parsePoolAddress(text: string): ParseResult<PoolAddressEntry> {
     if (start === undefined) {
       return {
         ok: false,
+        reason: 'invalid-range',
         error: `invalid IP range ${JSON.stringify(text)}: invalid start IP ${JSON.stringify(a)}`,
       };
     }
@@ -217,18 +224,21 @@ export function parsePoolAddress(text: string): ParseResult<PoolAddressEntry> {
     if (end === undefined) {
       return {
         ok: false,
+        reason: 'invalid-range',
         error: `invalid IP range ${JSON.stringify(text)}: invalid end IP ${JSON.stringify(b)}`,
       };
     }
     if (start.family !== end.family) {
       return {
         ok: false,
+        reason: 'mixed-families',
         error: `invalid IP range ${JSON.stringify(text)}: start ${a} is IPv${start.family} but end ${b} is IPv${end.family}`,
       };
     }
     if (start.value > end.value) {
       return {
         ok: false,
+        reason: 'invalid-range',
         error: `invalid IP range ${JSON.stringify(text)}: start IP ${a} is after the end IP ${b}`,
       };
     }
@@ -237,13 +247,14 @@ export function parsePoolAddress(text: string): ParseResult<PoolAddressEntry> {
   }
   if (s.includes('/')) {
     const p = parseCIDR(s);
-    if (!p.ok) return p;
+    if (!p.ok) return { ok: false, reason: 'invalid-cidr', error: p.error };
     return { ok: true, value: { ...prefixRange(p.value), text, form: 'cidr', cidrs: [p.value] } };
   }
   const ip = parseIP(s);
   if (ip === undefined) {
     return {
       ok: false,
+      reason: 'invalid-ip',
       error: `invalid address ${JSON.stringify(text)}: expected a CIDR (a.b.c.d/n), a range (a-b) or an IP address`,
     };
   }

@@ -24,7 +24,7 @@ import {
 import { type IPAddressPool, validateIPAddressPool } from './kinds/ipaddresspool.ts';
 import { acceptIgnored, IGNORED_METALLB_KINDS, type IgnoredObject } from './kinds/l2advertisement.ts';
 import { DEFAULT_NAMESPACE, METALLB_GROUP, refOf, type ValidationResult } from './meta.ts';
-import { isPlainObject } from './schema-check.ts';
+import { isPlainObject, own } from './schema-check.ts';
 
 /** Every object kind a manifest file may hold. */
 export type ManifestObject =
@@ -104,9 +104,9 @@ export function validateObject(raw: unknown): ValidationResult<ManifestObject> {
   }
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
   if (group === METALLB_GROUP) {
-    const v = METALLB_VALIDATORS[kind];
+    const v = own(METALLB_VALIDATORS, kind);
     if (v !== undefined) return v(raw);
-    if (IGNORED_METALLB_KINDS[kind] !== undefined && METALLB_VERSIONS.has(apiVersion))
+    if (own(IGNORED_METALLB_KINDS, kind) !== undefined && METALLB_VERSIONS.has(apiVersion))
       return acceptIgnored(raw, kind);
     return {
       ok: false,
@@ -121,10 +121,24 @@ export function validateObject(raw: unknown): ValidationResult<ManifestObject> {
       warnings: [],
     };
   }
-  const v = CORE_VALIDATORS[apiVersion]?.[kind];
+  const v = own(own(CORE_VALIDATORS, apiVersion), kind);
   if (v !== undefined) return v(raw);
+  if (own(METALLB_VALIDATORS, kind) !== undefined) {
+    return {
+      ok: false,
+      errors: [
+        configError(
+          { ...ref, namespace: ref.namespace || DEFAULT_NAMESPACE },
+          'apiVersion',
+          'enum',
+          `apiVersion must be ${kind === 'BGPPeer' ? 'metallb.io/v1beta1 or metallb.io/v1beta2' : 'metallb.io/v1beta1'} for ${kind}, got ${JSON.stringify(apiVersion)}`,
+        ),
+      ],
+      warnings: [],
+    };
+  }
   for (const [ver, kinds] of Object.entries(CORE_VALIDATORS)) {
-    if (kinds[kind] !== undefined) {
+    if (own(kinds, kind) !== undefined) {
       return {
         ok: false,
         errors: [
@@ -139,9 +153,13 @@ export function validateObject(raw: unknown): ValidationResult<ManifestObject> {
       };
     }
   }
+  const md = isPlainObject(raw.metadata) ? raw.metadata : {};
   return {
     ok: true,
-    object: raw as unknown as IgnoredObject,
+    object: {
+      ...raw,
+      metadata: { ...md, name: ref.name, namespace: ref.namespace },
+    } as unknown as IgnoredObject,
     warnings: [
       configError(ref, '', 'unsupported-kind', `${apiVersion} ${kind} is not used by bmlb; ignored`),
     ],
@@ -211,7 +229,22 @@ export function parseManifests(text: string, options: ParseManifestsOptions = {}
       return;
     }
     if (doc.contents === null) return; // empty document
-    const raw: unknown = doc.toJS({ maxAliasCount: 100 });
+    let raw: unknown;
+    try {
+      raw = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      // e.g. an alias without its anchor, or an alias bomb
+      errors.push({
+        ...configError(
+          { kind: '', namespace: '', name: '' },
+          '',
+          'yaml-syntax',
+          e instanceof Error ? e.message : String(e),
+        ),
+        ...docLoc,
+      });
+      return;
+    }
     if (raw === null || raw === undefined) return;
     const find = (base: (string | number)[], path: string) => {
       const keys = [...base, ...pathKeys(path)];

@@ -115,9 +115,11 @@ export function validateEnvelope(
   const md = checkSchema(ObjectMetaSchema as JsonSchema, raw.metadata ?? undefined, ref, 'metadata');
   if (raw.metadata === undefined || raw.metadata === null) {
     errors.push(configError(ref, 'metadata', 'required', 'required field metadata is missing'));
+  } else if (!isPlainObject(md.value)) {
+    errors.push(...md.errors);
   } else {
     errors.push(...md.errors);
-    const m = md.value as Record<string, unknown>;
+    const m = md.value;
     if (typeof m.name === 'string') {
       const p = m.name === '' ? 'must not be empty' : dnsSubdomainProblem(m.name);
       if (p !== undefined)
@@ -180,7 +182,14 @@ export function validateEnvelope(
         ),
       );
     } else {
-      out[k] = raw[k];
+      if (k === '__proto__') {
+        Object.defineProperty(out, k, {
+          value: raw[k],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else out[k] = raw[k];
     }
   }
   if (errors.length > 0) return { errors };

@@ -30,6 +30,11 @@ export interface JsonSchema {
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
+/** `o[k]` only when `k` is o's own key (never Object.prototype's `constructor`, `__proto__`, …). */
+export function own<T>(o: Readonly<Record<string, T>> | undefined, k: string): T | undefined {
+  return o !== undefined && Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -43,11 +48,18 @@ const typeName = (v: unknown): string => {
 
 const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
 
+/** Set an own property, even one named `__proto__`. */
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__')
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 function clone(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(clone);
   if (isPlainObject(v)) {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) o[k] = clone(x);
+    for (const [k, x] of Object.entries(v)) setOwn(o, k, clone(x));
     return o;
   }
   return v;
@@ -95,7 +107,7 @@ function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: string, erro
         }
       }
       for (const [k, x] of Object.entries(v)) {
-        const sub = props[k];
+        const sub = own(props, k);
         const childPath = joinPath(path, k);
         if (sub !== undefined) {
           // `null` means "not set", as in Kubernetes' JSON decoding of optional fields.
@@ -104,9 +116,9 @@ function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: string, erro
             if (sub.default !== undefined) v[k] = clone(sub.default);
             continue;
           }
-          v[k] = walk(sub, x, ref, childPath, errors);
+          setOwn(v, k, walk(sub, x, ref, childPath, errors));
         } else if (isPlainObject(schema.additionalProperties)) {
-          v[k] = walk(schema.additionalProperties, x, ref, childPath, errors);
+          setOwn(v, k, walk(schema.additionalProperties, x, ref, childPath, errors));
         } else if (schema.additionalProperties === false && !schema['x-kubernetes-preserve-unknown-fields']) {
           const known = Object.keys(props);
           errors.push(

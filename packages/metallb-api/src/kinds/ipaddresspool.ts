@@ -148,11 +148,8 @@ export function checkPoolAddresses(
     const path = `spec.addresses[${i}]`;
     const r = parsePoolAddress(text);
     if (!r.ok) {
-      const rule = text.includes('-')
-        ? r.error.includes(' is IPv')
-          ? 'mixed-families'
-          : 'invalid-range'
-        : 'invalid-cidr';
+      // A bare word that is not an address reads best as a bad CIDR entry.
+      const rule = r.reason === 'invalid-ip' ? 'invalid-cidr' : r.reason;
       errors.push(configError(ref, path, rule, r.error));
       return;
     }

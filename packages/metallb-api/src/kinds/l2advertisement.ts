@@ -5,6 +5,7 @@
 import { configError } from '../errors.ts';
 import type { ValidationResult } from '../meta.ts';
 import { DEFAULT_NAMESPACE, refOf } from '../meta.ts';
+import { own } from '../schema-check.ts';
 
 export interface IgnoredObject {
   apiVersion: string;
@@ -28,6 +29,8 @@ export function acceptIgnored(raw: Record<string, unknown>, kind: string): Valid
   return {
     ok: true,
     object,
-    warnings: [configError(ref, '', 'unsupported-kind', IGNORED_METALLB_KINDS[kind] ?? `${kind} is ignored`)],
+    warnings: [
+      configError(ref, '', 'unsupported-kind', own(IGNORED_METALLB_KINDS, kind) ?? `${kind} is ignored`),
+    ],
   };
 }
