@@ -1,17 +1,26 @@
 // Adj-RIB-Out (RFC 4271 §3.2, §9.2): the routes the caller wants advertised to one peer, what the peer
 // has been sent, and the difference between the two. Pure data: the session turns changes into UPDATEs.
 //
-// One Map entry per prefix holds both the desired and the sent attribute set (interned, so a route
-// costs a map slot and a small object); a dirty set remembers which prefixes changed since the last
-// flush, so a flush is proportional to the change, not to the table.
+// One Map entry per prefix points at a small slot holding both the desired and the sent attribute set
+// (interned: routes with equal attributes share one object). Changed slots are queued on a dirty list,
+// so a flush costs in proportion to the change, not to the table; `setRoutes` finds the routes that
+// left with a generation mark instead of a second map.
 
 import { type AttributeSet, AttributeTable, type RouteAttributes } from './attributes.ts';
 
-interface RouteSlot {
+class RouteSlot {
   /** What the caller wants advertised (undefined: withdraw). */
-  desired: AttributeSet | undefined;
+  desired: AttributeSet | undefined = undefined;
   /** What the peer was last sent (undefined: not advertised). */
-  sent: AttributeSet | undefined;
+  sent: AttributeSet | undefined = undefined;
+  /** Generation of the last `setRoutes` that named this prefix. */
+  mark = 0;
+  /** Queued on the dirty list. */
+  dirty = false;
+  readonly prefix: string;
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
 }
 
 /** A group of prefixes that share one attribute set. */
@@ -28,17 +37,22 @@ export interface RibChanges {
 
 class FamilyTable {
   readonly routes = new Map<string, RouteSlot>();
-  readonly dirty = new Set<string>();
+  dirty: RouteSlot[] = [];
+  generation = 0;
   /** Prefixes the peer currently holds from us. */
   sentCount = 0;
   /** Prefixes the caller wants advertised. */
   desiredCount = 0;
 }
 
+/** Turns a caller's prefix text into the canonical key (throws on invalid input). */
+export type PrefixNormalizer = (prefix: string) => string;
+
+const identity: PrefixNormalizer = (p) => p;
+
 /**
  * Desired and sent routes per family, keyed by canonical prefix strings. The family key is opaque here
- * (the session uses the AFI number). Prefix strings must already be canonical (the session parses
- * and re-formats them).
+ * (the session uses the AFI number). Prefixes go through `normalize` (default: taken as they are).
  */
 export class AdjRibOut<F extends string | number = number> {
   readonly #attributes = new AttributeTable();
@@ -53,68 +67,120 @@ export class AdjRibOut<F extends string | number = number> {
     return t;
   }
 
-  #setDesired(t: FamilyTable, prefix: string, set: AttributeSet | undefined): void {
-    let slot = t.routes.get(prefix);
-    if (slot === undefined) {
-      if (set === undefined) return;
-      slot = { desired: undefined, sent: undefined };
-      t.routes.set(prefix, slot);
-    }
+  #setDesired(t: FamilyTable, slot: RouteSlot, set: AttributeSet | undefined): void {
     if (slot.desired === set) return;
-    if (set !== undefined) this.#attributes.retain(set);
-    if (slot.desired !== undefined) this.#attributes.release(slot.desired);
-    t.desiredCount += (set !== undefined ? 1 : 0) - (slot.desired !== undefined ? 1 : 0);
-    slot.desired = set;
-    if (slot.desired === slot.sent) {
-      t.dirty.delete(prefix);
-      if (set === undefined) t.routes.delete(prefix);
+    if (set !== undefined) {
+      this.#attributes.retain(set);
+      if (slot.desired === undefined) t.desiredCount++;
     } else {
-      t.dirty.add(prefix);
+      t.desiredCount--;
+    }
+    if (slot.desired !== undefined) this.#attributes.release(slot.desired);
+    slot.desired = set;
+    if (!slot.dirty) {
+      slot.dirty = true;
+      t.dirty.push(slot);
     }
   }
 
-  /** Intern attributes, reusing the result for the same object within one call. */
-  #interner(): (attrs: RouteAttributes) => AttributeSet {
+  #slot(t: FamilyTable, prefix: string): RouteSlot {
+    let slot = t.routes.get(prefix);
+    if (slot === undefined) {
+      slot = new RouteSlot(prefix);
+      t.routes.set(prefix, slot);
+    }
+    return slot;
+  }
+
+  /**
+   * Intern attributes, reusing the result for the same object within one call; `done` drops sets
+   * interned by the call that no route ended up using.
+   */
+  #interner(): { intern: (attrs: RouteAttributes) => AttributeSet; done: () => void } {
     let lastIn: RouteAttributes | undefined;
     let lastOut: AttributeSet | undefined;
     const seen = new Map<RouteAttributes, AttributeSet>();
-    return (attrs) => {
-      if (attrs === lastIn && lastOut !== undefined) return lastOut;
-      let set = seen.get(attrs);
-      if (set === undefined) {
-        set = this.#attributes.intern(attrs);
-        seen.set(attrs, set);
-      }
-      lastIn = attrs;
-      lastOut = set;
-      return set;
+    return {
+      intern: (attrs) => {
+        if (attrs === lastIn && lastOut !== undefined) return lastOut;
+        let set = seen.get(attrs);
+        if (set === undefined) {
+          set = this.#attributes.intern(attrs);
+          seen.set(attrs, set);
+        }
+        lastIn = attrs;
+        lastOut = set;
+        return set;
+      },
+      done: () => {
+        for (const set of seen.values()) this.#attributes.dropIfUnused(set);
+      },
     };
   }
 
-  /** Replace the desired routes of a family with exactly these. */
-  setRoutes(family: F, routes: Iterable<readonly [string, RouteAttributes]>): void {
-    const t = this.#table(family);
-    const intern = this.#interner();
-    const wanted = new Map<string, AttributeSet>();
-    for (const [prefix, attrs] of routes) wanted.set(prefix, intern(attrs));
-    // Retain the new sets first so a set shared by old and new routes never drops to zero refs.
-    for (const [prefix, set] of wanted) this.#setDesired(t, prefix, set);
-    for (const [prefix, slot] of [...t.routes]) {
-      if (slot.desired !== undefined && !wanted.has(prefix)) this.#setDesired(t, prefix, undefined);
+  /**
+   * Normalize and intern every route before touching the table, so bad input (which throws) changes
+   * nothing.
+   */
+  #prepare(
+    routes: Iterable<readonly [string, RouteAttributes]>,
+    normalize: PrefixNormalizer,
+  ): { keys: string[]; sets: AttributeSet[]; done: () => void } {
+    const { intern, done } = this.#interner();
+    const keys: string[] = [];
+    const sets: AttributeSet[] = [];
+    try {
+      for (const [prefix, attrs] of routes) {
+        keys.push(normalize(prefix));
+        sets.push(intern(attrs));
+      }
+    } catch (err) {
+      done();
+      throw err;
     }
+    return { keys, sets, done };
+  }
+
+  /** Replace the desired routes of a family with exactly these (a later duplicate prefix wins). */
+  setRoutes(
+    family: F,
+    routes: Iterable<readonly [string, RouteAttributes]>,
+    normalize: PrefixNormalizer = identity,
+  ): void {
+    const { keys, sets, done } = this.#prepare(routes, normalize);
+    const t = this.#table(family);
+    const gen = ++t.generation;
+    for (let i = 0; i < keys.length; i++) {
+      const slot = this.#slot(t, keys[i] as string);
+      slot.mark = gen;
+      this.#setDesired(t, slot, sets[i]);
+    }
+    for (const slot of t.routes.values()) {
+      if (slot.mark !== gen && slot.desired !== undefined) this.#setDesired(t, slot, undefined);
+    }
+    done();
   }
 
   /** Add or replace some desired routes. */
-  announce(family: F, routes: Iterable<readonly [string, RouteAttributes]>): void {
+  announce(
+    family: F,
+    routes: Iterable<readonly [string, RouteAttributes]>,
+    normalize: PrefixNormalizer = identity,
+  ): void {
+    const { keys, sets, done } = this.#prepare(routes, normalize);
     const t = this.#table(family);
-    const intern = this.#interner();
-    for (const [prefix, attrs] of routes) this.#setDesired(t, prefix, intern(attrs));
+    for (let i = 0; i < keys.length; i++) this.#setDesired(t, this.#slot(t, keys[i] as string), sets[i]);
+    done();
   }
 
   /** Remove some desired routes (prefixes not present are ignored). */
-  withdraw(family: F, prefixes: Iterable<string>): void {
+  withdraw(family: F, prefixes: Iterable<string>, normalize: PrefixNormalizer = identity): void {
+    const keys = Array.from(prefixes, normalize);
     const t = this.#table(family);
-    for (const prefix of prefixes) this.#setDesired(t, prefix, undefined);
+    for (const key of keys) {
+      const slot = t.routes.get(key);
+      if (slot !== undefined) this.#setDesired(t, slot, undefined);
+    }
   }
 
   /** The desired routes of a family. */
@@ -136,15 +202,40 @@ export class AdjRibOut<F extends string | number = number> {
 
   /** Whether a family has changes not yet taken. */
   hasChanges(family: F): boolean {
-    return (this.#families.get(family)?.dirty.size ?? 0) > 0;
+    const t = this.#families.get(family);
+    if (t === undefined) return false;
+    for (const slot of t.dirty) if (slot.desired !== slot.sent) return true;
+    return false;
   }
 
-  #sendSlot(t: FamilyTable, prefix: string, slot: RouteSlot): void {
+  /** Mark a slot as sent in its desired state (a slot with neither state leaves the table). */
+  #send(t: FamilyTable, slot: RouteSlot): void {
     if (slot.desired !== undefined) this.#attributes.retain(slot.desired);
     if (slot.sent !== undefined) this.#attributes.release(slot.sent);
     t.sentCount += (slot.desired !== undefined ? 1 : 0) - (slot.sent !== undefined ? 1 : 0);
     slot.sent = slot.desired;
-    if (slot.sent === undefined) t.routes.delete(prefix);
+    if (slot.sent === undefined) t.routes.delete(slot.prefix);
+  }
+
+  #collect(t: FamilyTable, slots: Iterable<RouteSlot>, all: boolean): RibChanges {
+    const withdraw: string[] = [];
+    const groups = new Map<AttributeSet, string[]>();
+    for (const slot of slots) {
+      slot.dirty = false;
+      if (slot.desired === undefined) {
+        if (slot.sent !== undefined) withdraw.push(slot.prefix);
+      } else if (all || slot.desired !== slot.sent) {
+        let g = groups.get(slot.desired);
+        if (g === undefined) {
+          g = [];
+          groups.set(slot.desired, g);
+        }
+        g.push(slot.prefix);
+      }
+      this.#send(t, slot);
+    }
+    t.dirty = [];
+    return { withdraw, announce: [...groups].map(([attributes, prefixes]) => ({ attributes, prefixes })) };
   }
 
   /**
@@ -153,68 +244,38 @@ export class AdjRibOut<F extends string | number = number> {
    */
   takeChanges(family: F): RibChanges {
     const t = this.#families.get(family);
-    const withdraw: string[] = [];
-    const groups = new Map<AttributeSet, string[]>();
-    if (t === undefined) return { withdraw, announce: [] };
-    for (const prefix of t.dirty) {
-      const slot = t.routes.get(prefix);
-      if (slot === undefined || slot.desired === slot.sent) continue;
-      if (slot.desired === undefined) {
-        withdraw.push(prefix);
-      } else {
-        let g = groups.get(slot.desired);
-        if (g === undefined) {
-          g = [];
-          groups.set(slot.desired, g);
-        }
-        g.push(prefix);
-      }
-      this.#sendSlot(t, prefix, slot);
-    }
-    t.dirty.clear();
-    return { withdraw, announce: [...groups].map(([attributes, prefixes]) => ({ attributes, prefixes })) };
+    if (t === undefined) return { withdraw: [], announce: [] };
+    return this.#collect(t, t.dirty, false);
   }
 
   /**
    * Every desired route of the family (for the initial sync or a route refresh), grouped by attribute
-   * set; pending withdrawals are dropped (a fresh peer never had them; after a refresh request the
-   * peer rebuilds from what it is sent — with enhanced route refresh it purges the rest itself).
-   * Returns the prefixes sent-but-no-longer-desired in `withdraw` so a plain refresh can remove them.
+   * set, plus withdrawals of what the peer was sent but is no longer desired.
    */
   takeAll(family: F): RibChanges {
     const t = this.#families.get(family);
-    const withdraw: string[] = [];
-    const groups = new Map<AttributeSet, string[]>();
-    if (t === undefined) return { withdraw, announce: [] };
-    for (const [prefix, slot] of [...t.routes]) {
-      if (slot.desired === undefined) {
-        if (slot.sent !== undefined) withdraw.push(prefix);
-      } else {
-        let g = groups.get(slot.desired);
-        if (g === undefined) {
-          g = [];
-          groups.set(slot.desired, g);
-        }
-        g.push(prefix);
-      }
-      this.#sendSlot(t, prefix, slot);
-    }
-    t.dirty.clear();
-    return { withdraw, announce: [...groups].map(([attributes, prefixes]) => ({ attributes, prefixes })) };
+    if (t === undefined) return { withdraw: [], announce: [] };
+    for (const slot of t.dirty) slot.dirty = false;
+    return this.#collect(t, t.routes.values(), true);
   }
 
   /** The session went down: the peer holds nothing any more; every desired route is pending again. */
   resetSent(): void {
     for (const t of this.#families.values()) {
-      t.dirty.clear();
+      for (const slot of t.dirty) slot.dirty = false;
+      t.dirty = [];
       t.sentCount = 0;
-      for (const [prefix, slot] of [...t.routes]) {
+      for (const [prefix, slot] of t.routes) {
         if (slot.sent !== undefined) {
           this.#attributes.release(slot.sent);
           slot.sent = undefined;
         }
-        if (slot.desired === undefined) t.routes.delete(prefix);
-        else t.dirty.add(prefix);
+        if (slot.desired === undefined) {
+          t.routes.delete(prefix);
+        } else {
+          slot.dirty = true;
+          t.dirty.push(slot);
+        }
       }
     }
     this.#attributes.clearExported();

@@ -160,6 +160,11 @@ export class AttributeTable {
     if (set.refs <= 0 && this.#byKey.get(set.key) === set) this.#byKey.delete(set.key);
   }
 
+  /** Drop a set that was interned but never retained. */
+  dropIfUnused(set: AttributeSet): void {
+    if (set.refs <= 0 && this.#byKey.get(set.key) === set) this.#byKey.delete(set.key);
+  }
+
   /** Forget every cached export (the session's next hop or peer type changed). */
   clearExported(): void {
     for (const set of this.#byKey.values()) set.exported = undefined;

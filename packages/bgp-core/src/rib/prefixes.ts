@@ -12,6 +12,10 @@ const masked = new Uint32Array(4);
  * bits set beyond its length (a local misuse).
  */
 export function canonicalPrefix(afi: 1 | 2, text: string): string {
+  if (afi === 1) {
+    const fast = canonicalV4Fast(text);
+    if (fast !== undefined) return fast;
+  }
   const slash = text.indexOf('/');
   const addr = slash < 0 ? text : text.slice(0, slash);
   const max = afi === 1 ? 32 : 128;
@@ -43,4 +47,48 @@ export function canonicalPrefix(afi: 1 | 2, text: string): string {
   }
   const canonical = `${formatIPv6Words(scratch)}/${len}`;
   return canonical === text ? text : canonical;
+}
+
+/**
+ * IPv4 fast path without slicing or regular expressions: returns the canonical text, or undefined
+ * when the text is not a well-formed IPv4 prefix (the slow path then names the problem).
+ */
+function canonicalV4Fast(text: string): string | undefined {
+  const n = text.length;
+  let i = 0;
+  let value = 0;
+  for (let octet = 0; octet < 4; octet++) {
+    if (octet > 0) {
+      if (text.charCodeAt(i) !== 46) return undefined;
+      i++;
+    }
+    const start = i;
+    let v = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || v > 255 || (digits > 1 && text.charCodeAt(start) === 48))
+      return undefined;
+    value = value * 256 + v;
+  }
+  if (i === n) return `${text}/32`;
+  if (text.charCodeAt(i) !== 47) return undefined;
+  i++;
+  const start = i;
+  let len = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    len = len * 10 + (c - 48);
+    i++;
+  }
+  const digits = i - start;
+  if (digits === 0 || digits > 2 || len > 32 || (digits > 1 && text.charCodeAt(start) === 48))
+    return undefined;
+  const host = len === 32 ? 0 : len === 0 ? 0xffffffff : 0xffffffff >>> len;
+  return (value & host) >>> 0 === 0 ? text : undefined;
 }

@@ -95,6 +95,9 @@ function zeroCounts(): Record<MessageKind, number> {
   return { open: 0, update: 0, notification: 0, keepalive: 0, 'route-refresh': 0 };
 }
 
+const canonicalV4 = (p: string) => canonicalPrefix(1, p);
+const canonicalV6 = (p: string) => canonicalPrefix(2, p);
+
 /** A family as an AFI (1 IPv4, 2 IPv6; unicast) or by name. */
 export type FamilyRef = 1 | 2 | FamilyName;
 
@@ -428,7 +431,7 @@ export class BgpSession {
   setRoutes(now: number, family: FamilyRef, routes: Iterable<readonly [string, RouteAttributes]>): void {
     this.#now = now;
     const afi = afiOf(family);
-    this.#rib.setRoutes(afi, this.#canonicalRoutes(afi, routes));
+    this.#rib.setRoutes(afi, routes, afi === 1 ? canonicalV4 : canonicalV6);
     this.#flush(now);
   }
 
@@ -436,7 +439,7 @@ export class BgpSession {
   announce(now: number, family: FamilyRef, routes: Iterable<readonly [string, RouteAttributes]>): void {
     this.#now = now;
     const afi = afiOf(family);
-    this.#rib.announce(afi, this.#canonicalRoutes(afi, routes));
+    this.#rib.announce(afi, routes, afi === 1 ? canonicalV4 : canonicalV6);
     this.#flush(now);
   }
 
@@ -444,7 +447,7 @@ export class BgpSession {
   withdraw(now: number, family: FamilyRef, prefixes: Iterable<string>): void {
     this.#now = now;
     const afi = afiOf(family);
-    this.#rib.withdraw(afi, this.#canonicalPrefixes(afi, prefixes));
+    this.#rib.withdraw(afi, prefixes, afi === 1 ? canonicalV4 : canonicalV6);
     this.#flush(now);
   }
 
@@ -464,21 +467,6 @@ export class BgpSession {
       subtype: RouteRefreshSubtype.Normal,
     });
     return true;
-  }
-
-  #canonicalRoutes(
-    afi: 1 | 2,
-    routes: Iterable<readonly [string, RouteAttributes]>,
-  ): Iterable<readonly [string, RouteAttributes]> {
-    const out: [string, RouteAttributes][] = [];
-    for (const [prefix, attrs] of routes) out.push([canonicalPrefix(afi, prefix), attrs]);
-    return out;
-  }
-
-  #canonicalPrefixes(afi: 1 | 2, prefixes: Iterable<string>): string[] {
-    const out: string[] = [];
-    for (const p of prefixes) out.push(canonicalPrefix(afi, p));
-    return out;
   }
 
   // -------------------------------------------------------------------------------------------
