@@ -171,3 +171,80 @@ router bgp 65000
     expect((await frr.bgpNeighbor(V6.us))?.bgpState).not.toBe('Established');
   }, 60_000);
 });
+
+const skipGobgp = labSkipReason({ gobgp: true });
+
+describe.skipIf(skipGobgp)('interop with GoBGP (TCP MD5)', () => {
+  const G = { us: '10.203.0.1', gobgp: '10.203.0.2' };
+  let lab: Lab;
+  let driver: BgpSessionDriver | undefined;
+  let listener: BgpListener | undefined;
+
+  afterAll(async () => {
+    await driver?.close();
+    await listener?.close();
+    await lab?.close();
+  });
+
+  it('reaches Established with auth-password and exchanges routes', async () => {
+    lab = await Lab.create({ prefix: 'tcpt' });
+    const ns = await lab.namespace('gobgp');
+    await lab.rootLink(ns, { rootAddrs: [`${G.us}/30`], nsAddrs: [`${G.gobgp}/30`] });
+    const gobgp = await lab.gobgp(ns, {
+      config: `[global.config]
+  as = 65001
+  router-id = "${G.gobgp}"
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "${G.us}"
+    peer-as = 65100
+    auth-password = "${KEY}"
+  [neighbors.timers.config]
+    connect-retry = 1
+    hold-time = 9
+    keepalive-interval = 3
+`,
+    });
+    await gobgp.gobgp(['global', 'rib', 'add', '10.204.0.0/24', '-a', 'ipv4']);
+    listener = await BgpListener.listen({ host: G.us, port: 179 });
+    driver = new BgpSessionDriver(
+      new BgpSession({
+        localAs: 65100,
+        peerAs: 65001,
+        bgpId: G.us,
+        peerAddress: G.gobgp,
+        localAddress: G.us,
+        holdTime: 9,
+        connectRetryTime: 2,
+        idleHoldTime: 0,
+        families: ['ipv4-unicast'],
+        random: () => 0.5,
+      }),
+      { md5Key: KEY, ...bgpTtl({ external: true }), listener },
+    );
+    const events: SessionEvent[] = [];
+    driver.on('event', (e) => events.push(e));
+    driver.start();
+    await gobgp.waitForNeighborState(G.us, 'established', { timeoutMs: 20_000 });
+    await waitFor(() => driver?.session.state === 'Established', { what: 'our session Established' });
+    driver.act((s, now) =>
+      s.setRoutes(now, 'ipv4-unicast', [['203.0.113.60/32', { largeCommunities: ['65100:1:2'] }]]),
+    );
+    const rib = await waitFor(
+      async () => {
+        const out = await gobgp.gobgp(['global', 'rib', '-a', 'ipv4']);
+        return out.includes('203.0.113.60/32') ? out : undefined;
+      },
+      { timeoutMs: 10_000, what: '203.0.113.60/32 in GoBGP' },
+    );
+    expect(rib).toMatch(/203\.0\.113\.60\/32\s+10\.203\.0\.1/);
+    expect(rib).toMatch(/LargeCommunity: \[ ?65100:1:2\]/);
+    await waitFor(
+      () => events.some((e) => e.type === 'route-received' && e.prefixes.includes('10.204.0.0/24')),
+      {
+        timeoutMs: 10_000,
+        what: 'GoBGP route 10.204.0.0/24 received',
+      },
+    );
+  }, 60_000);
+});
