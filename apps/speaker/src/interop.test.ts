@@ -1,28 +1,96 @@
 // Interop in network namespaces: two FRR ToRs and three nodes running our speaker on one L2 segment
-// (the seed topology), checked on the ToRs the way a network engineer would.
-import { Lab, labSkipReason, sleep } from '@bmlb/netlab';
+// (the seed topology), checked on the ToRs the way a network engineer would; then a second lab for
+// iBGP (LOCAL_PREF), TCP MD5 and GoBGP as another kind of peer.
+import fs from 'node:fs';
+import { Lab, labSkipReason, waitFor } from '@bmlb/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedManifests, serviceManifests, Topology } from './test-support/topology.ts';
+import {
+  type ServiceSpec,
+  type SpeakerNode,
+  seedManifests,
+  serviceManifests,
+  Topology,
+} from './test-support/topology.ts';
 
-const skip = labSkipReason({ frr: true });
+const skip = labSkipReason({ frr: true, gobgp: true });
 if (skip) console.warn(`speaker interop skipped: ${skip}`);
 
-const IP = '203.0.113.10';
-const PFX = `${IP}/32`;
+const WEB = '203.0.113.10';
+const API = '203.0.113.20';
+const WEB6 = '2001:db8:100::10';
+const NODE_ADDRS = ['10.0.0.11', '10.0.0.12', '10.0.0.13'];
 
-function config(extra: string[] = [], opts: { bfd?: boolean } = {}): string {
-  return [seedManifests({ bfd: opts.bfd ?? false }), ...extra].join('\n---\n');
+const V6_DOCS = `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: v6-pool, namespace: metallb-system }
+spec: { addresses: ["2001:db8:100::/64"] }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor1-v6, namespace: metallb-system }
+spec: { myASN: 65100, peerASN: 65000, peerAddress: "fd00::1" }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor2-v6, namespace: metallb-system }
+spec: { myASN: 65100, peerASN: 65000, peerAddress: "fd00::2" }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: v6-adv, namespace: metallb-system }
+spec: { ipAddressPools: [v6-pool], peers: [tor1-v6, tor2-v6] }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: large-adv, namespace: metallb-system }
+spec: { ipAddressPools: [prod-pool], communities: ["large:65000:1:2"], localPref: 100 }`;
+
+/** tor2 with the seed's BFD profile as well (05-bfd.yaml sets it on tor1 only). */
+const TOR2_BFD = `apiVersion: metallb.io/v1beta1
+kind: BGPPeer
+metadata: { name: tor2, namespace: metallb-system }
+spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.2, bfdProfile: tor-bfd }`;
+
+function nodeConfig(bfd: boolean, services: readonly ServiceSpec[]): string {
+  return [
+    seedManifests({ bfd }),
+    ...(bfd ? [TOR2_BFD] : []),
+    V6_DOCS,
+    ...services.map(serviceManifests),
+  ].join('\n---\n');
 }
 
 describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
   let lab: Lab;
   let topo: Topology;
+  let services: ServiceSpec[];
+  /** node1 and node2 run BFD with both ToRs (the seed's profile); node3 does not. */
+  const bfdNodes = new Set(['node1', 'node2']);
+  const writeAll = () => {
+    for (const n of topo.nodes) topo.writeConfig(n, nodeConfig(bfdNodes.has(n.name), services));
+  };
+  const counters = async () =>
+    Promise.all(
+      topo.tors.map(async (t) =>
+        Object.fromEntries(
+          Object.entries(await topo.bgpPeers(t)).map(([k, v]) => [
+            k,
+            `${v.connectionsEstablished}/${v.connectionsDropped}`,
+          ]),
+        ),
+      ),
+    );
+  const statusJson = async (n: SpeakerNode) => JSON.parse(await topo.speakerStatus(n, true));
 
   beforeAll(async () => {
     lab = await Lab.create({ prefix: 'spk' });
-    topo = await Topology.create(lab, { nodes: 3 });
-    const svc = serviceManifests({ name: 'web', ips: [IP], policy: 'Cluster', endpointsOn: ['node1'] });
-    for (const n of topo.nodes) topo.writeConfig(n, config([svc]));
+    topo = await Topology.create(lab, { nodes: 3, bfd: true, ipv6: true, holdTime: 9 });
+    services = [
+      { name: 'web', ips: [WEB], policy: 'Cluster', endpointsOn: ['node1'] },
+      { name: 'api', ips: [API], policy: 'Local', endpointsOn: ['node1', 'node2'] },
+      { name: 'web6', ips: [WEB6], policy: 'Cluster', endpointsOn: ['node3'] },
+    ];
+    writeAll();
     await Promise.all(topo.nodes.map((n) => topo.startSpeaker(n)));
   }, 60_000);
 
@@ -30,11 +98,288 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
     await lab?.close();
   }, 30_000);
 
-  it('establishes sessions with both ToRs from every node', async () => {
+  it('establishes IPv4 and IPv6 sessions with both ToRs from every node', async () => {
     await topo.waitEstablished();
-  }, 40_000);
+    for (const tor of topo.tors)
+      for (const n of topo.nodes) await tor.waitForBgpState(n.addr6, 'Established', { timeoutMs: 20_000 });
+  }, 60_000);
 
   it('Cluster policy: the Service IP has three ECMP next hops on each ToR', async () => {
-    await topo.waitNextHops(PFX, ['10.0.0.11', '10.0.0.12', '10.0.0.13']);
+    await topo.waitNextHops(`${WEB}/32`, NODE_ADDRS);
   }, 30_000);
+
+  it('Local policy with endpoints on two nodes: two next hops', async () => {
+    await topo.waitNextHops(`${API}/32`, ['10.0.0.11', '10.0.0.12']);
+  }, 30_000);
+
+  it('removing an endpoint in FILE removes that next hop without resetting any session', async () => {
+    const before = await counters();
+    services = services.map((s) => (s.name === 'api' ? { ...s, endpointsOn: ['node1'] } : s));
+    writeAll();
+    await topo.waitNextHops(`${API}/32`, ['10.0.0.11']);
+    await topo.waitNextHops(`${WEB}/32`, NODE_ADDRS);
+    expect(await counters()).toEqual(before);
+  }, 30_000);
+
+  it('community 65000:100 and large community 65000:1:2 reach the ToR; no LOCAL_PREF over eBGP', async () => {
+    const r = await topo.tors[0]?.vtyshJson<{ paths: Array<Record<string, unknown>> }>(
+      `show bgp ipv4 unicast ${WEB}/32 json`,
+    );
+    const paths = r?.paths ?? [];
+    expect(paths).toHaveLength(3);
+    for (const p of paths) {
+      expect((p.community as { string: string }).string).toBe('65000:100');
+      expect((p.largeCommunity as { string: string }).string).toBe('65000:1:2');
+      expect((p.aspath as { string: string }).string).toBe('65100');
+      // FRR shows 'locPrf' only for a LOCAL_PREF it received (eBGP never carries one).
+      expect(p.locPrf).toBeUndefined();
+    }
+  }, 20_000);
+
+  it('IPv6: a /128 from an IPv6 pool over the IPv6 sessions', async () => {
+    for (const tor of topo.tors) {
+      await waitFor(async () => (await topo.nextHops(tor, `${WEB6}/128`)).length === 3, {
+        timeoutMs: 20_000,
+        what: `${tor.name}: ${WEB6}/128 via three nodes`,
+      });
+      expect(await topo.nextHops(tor, `${WEB6}/128`)).toEqual(['fd00::11', 'fd00::12', 'fd00::13']);
+    }
+  }, 30_000);
+
+  it('speaker status lists both sessions Established and the BFD peers', async () => {
+    const text = await topo.speakerStatus(topo.node('node1'));
+    expect(text).toMatch(/10\.0\.0\.1\s+tor1\s+65000\s+65100\s+Established/);
+    expect(text).toMatch(/fd00::2\s+tor2-v6\s+65000\s+65100\s+Established/);
+    await waitFor(
+      async () =>
+        (await statusJson(topo.node('node1'))).bfd.every((b: { state: string }) => b.state === 'up'),
+      {
+        timeoutMs: 10_000,
+        what: 'node1 BFD up with both ToRs',
+      },
+    );
+    const bfd = await topo.tors[0]?.bfdPeers();
+    expect(
+      bfd
+        ?.filter((p) => p.status === 'up')
+        .map((p) => p.peer)
+        .sort(),
+    ).toEqual(['10.0.0.11', '10.0.0.12']);
+  }, 20_000);
+
+  it.each([
+    [
+      'an unknown field',
+      'apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: { name: tor9, namespace: metallb-system }\nspec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.9, holdtime: 9s }',
+      /BGPPeer\/metallb-system\/tor9: spec.*holdtime/,
+    ],
+    [
+      'overlapping pools',
+      'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: { name: overlap, namespace: metallb-system }\nspec: { addresses: [203.0.113.0/25] }',
+      /IPAddressPool\/metallb-system\/overlap.*overlap/i,
+    ],
+    [
+      'a peer without ASN',
+      'apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: { name: tor9, namespace: metallb-system }\nspec: { myASN: 65100, peerAddress: 10.0.0.9 }',
+      /BGPPeer\/metallb-system\/tor9/,
+    ],
+  ])(
+    'bad config (%s): clear error, running sessions and routes untouched',
+    async (_what, doc, re) => {
+      const node = topo.node('node2');
+      const before = await counters();
+      topo.writeConfig(node, `${nodeConfig(true, services)}\n---\n${doc}`);
+      const st = await waitFor(
+        async () => {
+          const s = await statusJson(node);
+          return s.config.stale === true ? s : undefined;
+        },
+        { timeoutMs: 5_000, what: 'node2 to report the rejected edit' },
+      );
+      expect(st.config.lastErrors.join('\n')).toMatch(re);
+      expect(await topo.speakerStatus(node)).toContain('STALE');
+      expect(node.proc?.output()).toMatch(/"event":"configRejected"/);
+      await topo.waitNextHops(`${WEB}/32`, NODE_ADDRS);
+      expect(await counters()).toEqual(before);
+      topo.writeConfig(node, nodeConfig(true, services));
+      await waitFor(async () => (await statusJson(node)).config.stale === false, {
+        timeoutMs: 5_000,
+        what: 'recovery',
+      });
+      expect(await counters()).toEqual(before);
+    },
+    30_000,
+  );
+
+  it('failover drill: hard failure with BFD, hard failure without BFD (hold time), SIGKILL, SIGTERM', async () => {
+    const pfx = `${WEB}/32`;
+    await topo.waitNextHops(pfx, NODE_ADDRS);
+    await waitFor(
+      async () => ((await topo.tors[1]?.bfdPeers()) ?? []).filter((p) => p.status === 'up').length === 2,
+      { timeoutMs: 10_000, what: 'BFD up on tor2 with node1 and node2' },
+    );
+    const f = (ms: number | undefined) => (ms === undefined ? 'NOT REMOVED' : `${ms.toFixed(0)} ms`);
+    // A plain SIGKILL: the kernel closes the dead process's sockets (FIN), so the ToRs learn at once.
+    const n3 = topo.node('node3');
+    let t0 = performance.now();
+    n3.proc?.kill('SIGKILL');
+    const killMs = await topo.measureRemoval(pfx, n3.addr, t0, 5_000);
+    await topo.startSpeaker(n3);
+    await topo.waitNextHops(pfx, NODE_ADDRS);
+
+    // A hard node failure: the link goes dead first (no FIN, no NOTIFICATION), then the process dies.
+    const n1 = topo.node('node1');
+    t0 = performance.now();
+    await n1.ns.setDown('eth0');
+    n1.proc?.kill('SIGKILL');
+    const t1 = t0;
+    const bfdDownAt = waitFor(
+      async () =>
+        ((await topo.tors[0]?.bfdPeers()) ?? []).some((p) => p.peer === n1.addr && p.status === 'down'),
+      { timeoutMs: 5_000, intervalMs: 5, what: 'tor1 BFD down' },
+    ).then(() => performance.now() - t1);
+    const bfdMs = await topo.measureRemoval(pfx, n1.addr, t0, 5_000);
+    const bfdDetectMs = await bfdDownAt.catch(() => undefined);
+
+    t0 = performance.now();
+    await n3.ns.setDown('eth0');
+    n3.proc?.kill('SIGKILL');
+    const holdMs = await topo.measureRemoval(pfx, n3.addr, t0, 20_000);
+
+    const n2 = topo.node('node2');
+    t0 = performance.now();
+    n2.proc?.kill('SIGTERM');
+    const termMs = await topo.measureRemoval(pfx, n2.addr, t0, 5_000);
+    const exit = await n2.proc?.exited;
+
+    console.log(
+      `failover drill, time until the next hop left both ToRs: ` +
+        `hard failure with BFD 300ms×3: ${f(bfdMs)} (tor1 BFD down after ${f(bfdDetectMs)}); hard failure without BFD (hold time 9 s): ${f(holdMs)}; ` +
+        `SIGKILL (kernel FIN): ${f(killMs)}; SIGTERM (Cease 6/2): ${f(termMs)}`,
+    );
+    expect(bfdMs).toBeDefined();
+    expect(bfdMs as number).toBeLessThan(1_500);
+    expect(holdMs).toBeDefined();
+    expect(holdMs as number).toBeGreaterThan(5_000); // it waited for the hold timer
+    expect(killMs).toBeDefined();
+    expect(termMs).toBeDefined();
+    expect(termMs as number).toBeLessThan(1_500);
+    expect(exit?.code).toBe(0);
+    const last = await topo.tors[0]?.bgpNeighbor(n2.addr);
+    expect(JSON.stringify(last)).toMatch(/Administrative Shutdown|Administratively Shutdown|shutdown/i);
+  }, 60_000);
+});
+
+describe.skipIf(skip)('speaker toward an iBGP FRR with TCP MD5, and toward GoBGP', () => {
+  let lab: Lab;
+  let topo: Topology;
+
+  beforeAll(async () => {
+    lab = await Lab.create({ prefix: 'spk' });
+    topo = await Topology.create(lab, { nodes: 1, tors: 0 });
+    const rrNs = await lab.namespace('rr', { ipForward: true });
+    await topo.segment.attach(rrNs, { ifname: 'eth0', addrs: ['10.0.0.3/24'] });
+    topo.tors.push(
+      await lab.frr(rrNs, {
+        name: `${lab.id}-rr`,
+        config: `frr defaults datacenter
+hostname rr
+router bgp 65100
+ bgp router-id 10.0.0.3
+ no bgp ebgp-requires-policy
+ neighbor 10.0.0.11 remote-as 65100
+ neighbor 10.0.0.11 password s3cret-md5
+ neighbor 10.0.0.11 timers connect 1
+ address-family ipv4 unicast
+  neighbor 10.0.0.11 activate
+ exit-address-family
+!
+`,
+      }),
+    );
+    const gbNs = await lab.namespace('gobgp');
+    await topo.segment.attach(gbNs, { ifname: 'eth0', addrs: ['10.0.0.4/24'] });
+    const gobgp = await lab.gobgp(gbNs, {
+      config: `[global.config]
+  as = 65200
+  router-id = "10.0.0.4"
+[[neighbors]]
+  [neighbors.config]
+    neighbor-address = "10.0.0.11"
+    peer-as = 65100
+`,
+    });
+    (topo as unknown as { gobgp: typeof gobgp }).gobgp = gobgp;
+    const node = topo.node('node1');
+    topo.writeConfig(
+      node,
+      `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: prod-pool, namespace: metallb-system }
+spec: { addresses: [203.0.113.0/24] }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: rr-md5, namespace: metallb-system }
+type: kubernetes.io/basic-auth
+stringData: { password: s3cret-md5 }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: rr, namespace: metallb-system }
+spec: { myASN: 65100, peerASN: 65100, peerAddress: 10.0.0.3, passwordSecret: { name: rr-md5, namespace: metallb-system } }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: gobgp, namespace: metallb-system }
+spec: { myASN: 65100, peerASN: 65200, peerAddress: 10.0.0.4 }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: adv, namespace: metallb-system }
+spec: { ipAddressPools: [prod-pool], localPref: 250, communities: ["65000:100", "large:65100:7:7"] }
+---
+${serviceManifests({ name: 'web', ips: [WEB], policy: 'Cluster', endpointsOn: ['node1'] })}`,
+    );
+    await topo.startSpeaker(node);
+  }, 60_000);
+
+  afterAll(async () => {
+    await lab?.close();
+  }, 30_000);
+
+  it('TCP MD5 (FRR neighbor password, key from passwordSecret) and LOCAL_PREF over iBGP', async () => {
+    const rr = topo.tors[0];
+    if (rr === undefined) throw new Error('no rr');
+    await rr.waitForBgpState('10.0.0.11', 'Established', { timeoutMs: 30_000 });
+    const r = await rr.waitFor(
+      async () => {
+        const j = await rr.vtyshJson<{ paths?: Array<Record<string, unknown>> }>(
+          `show bgp ipv4 unicast ${WEB}/32 json`,
+        );
+        return j.paths?.[0];
+      },
+      { timeoutMs: 10_000, what: 'rr to hold the route' },
+    );
+    expect(r.locPrf).toBe(250);
+    expect((r.community as { string: string }).string).toBe('65000:100');
+    expect((r.largeCommunity as { string: string }).string).toBe('65100:7:7');
+    expect(fs.existsSync(topo.node('node1').statusSocket)).toBe(true);
+  }, 40_000);
+
+  it('GoBGP (gobgpd) as a second kind of peer: Established, route with our AS path and communities', async () => {
+    const gobgp = (topo as unknown as { gobgp: import('@bmlb/netlab').GobgpInstance }).gobgp;
+    await gobgp.waitForNeighborState('10.0.0.11', 'established', { timeoutMs: 30_000 });
+    const rib = await waitFor(
+      async () => {
+        const out = await gobgp.gobgp(['global', 'rib', '-a', 'ipv4']);
+        return out.includes(`${WEB}/32`) ? out : undefined;
+      },
+      { timeoutMs: 10_000, what: 'gobgpd to hold the route' },
+    );
+    expect(rib).toMatch(new RegExp(`${WEB.replaceAll('.', '\\.')}/32\\s+10\\.0\\.0\\.11\\s+65100`));
+    const detail = await gobgp.gobgp(['global', 'rib', '-a', 'ipv4', `${WEB}/32`]);
+    expect(detail).toMatch(/65000:100/);
+    expect(detail).not.toMatch(/LocalPref/i);
+  }, 40_000);
 });

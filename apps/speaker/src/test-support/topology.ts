@@ -165,6 +165,8 @@ export interface TopologyOptions {
   readonly password?: string;
   readonly ipv6?: boolean;
   readonly ibgpTor2?: boolean;
+  /** Number of FRR ToRs (0–2; default 2). */
+  readonly tors?: number;
 }
 
 /** Two FRR ToRs and N speaker nodes on one L2 segment. */
@@ -211,7 +213,7 @@ export class Topology {
     }
     const torNs: Namespace[] = [];
     const tors: FrrInstance[] = [];
-    for (const t of [1, 2]) {
+    for (const t of [1, 2].slice(0, o.tors ?? 2)) {
       const ns = await lab.namespace(`tor${t}`, { ipForward: true });
       await segment.attach(ns, { ifname: 'eth0', addrs: [`10.0.0.${t}/24`, `fd00::${t}/64`] });
       torNs.push(ns);
@@ -309,6 +311,42 @@ export class Topology {
       'show bgp summary json',
     );
     return s.ipv4Unicast?.peers ?? {};
+  }
+
+  /**
+   * Milliseconds from `t0` (performance.now) until no ToR lists `hop` as a next hop of `prefix`
+   * (both polled in parallel, every few ms); undefined if it is still there after `timeoutMs`.
+   */
+  async measureRemoval(
+    prefix: string,
+    hop: string,
+    t0: number,
+    timeoutMs = 20_000,
+  ): Promise<number | undefined> {
+    const gone = await Promise.all(
+      this.tors.map(async (tor) => {
+        while (performance.now() - t0 < timeoutMs) {
+          if (!(await this.nextHops(tor, prefix)).includes(hop)) return performance.now() - t0;
+        }
+        return undefined;
+      }),
+    );
+    if (gone.some((g) => g === undefined)) return undefined;
+    return Math.max(...(gone as number[]));
+  }
+
+  /** `speaker status` of a node, as its CLI prints it (run from the root namespace over the socket). */
+  async speakerStatus(node: SpeakerNode, json = false): Promise<string> {
+    return this.lab.run([
+      process.execPath,
+      '--conditions=@bmlb/source',
+      '--disable-warning=ExperimentalWarning',
+      MAIN_TS,
+      'status',
+      '--status-socket',
+      node.statusSocket,
+      ...(json ? ['--json'] : []),
+    ]);
   }
 
   async waitEstablished(timeoutMs = 30_000): Promise<void> {
