@@ -303,3 +303,162 @@ describe('MetalLB TestPoolAllocation, replayed', () => {
     });
   });
 });
+
+describe('MetalLB TestBuggyIPs, replayed', () => {
+  it('hands out every usable address of each pool and nothing else', () => {
+    const a = new Allocator();
+    a.setPools([
+      pool('test', ['1.2.3.0/31']),
+      pool('test2', ['1.2.3.254/31']),
+      pool('test3', ['1.2.4.0/31'], { avoidBuggyIPs: true }),
+      pool('test4', ['1.2.4.254/31'], { avoidBuggyIPs: true }),
+    ]);
+    const got = ['s1', 's2', 's3', 's4', 's5', 's6'].map((n) => {
+      const r = a.assign(svc(n));
+      return r.ok ? r.ips[0] : r.reason.code;
+    });
+    expect(got.sort()).toEqual(['1.2.3.0', '1.2.3.1', '1.2.3.254', '1.2.3.255', '1.2.4.1', '1.2.4.254']);
+    expect(a.assign(svc('s7'))).toMatchObject({ ok: false, reason: { code: 'PoolExhausted' } });
+  });
+});
+
+describe('MetalLB TestConfigReload, replayed', () => {
+  const cases: {
+    desc: string;
+    pools: ReturnType<typeof pool>[];
+    s1: string | undefined;
+    s2: string | undefined;
+  }[] = [
+    {
+      desc: 'set same config is no-op',
+      pools: [pool('test', ['1.2.3.0/30', '1000::/126'])],
+      s1: 'test',
+      s2: 'test',
+    },
+    { desc: 'expand pool', pools: [pool('test', ['1.2.3.0/24', '1000::/120'])], s1: 'test', s2: 'test' },
+    { desc: 'shrink pool', pools: [pool('test', ['1.2.3.0/30', '1000::/126'])], s1: 'test', s2: 'test' },
+    {
+      desc: "can't shrink further, removing the service allocation",
+      pools: [pool('test', ['1.2.3.2/31', '1000::0/126'])],
+      s1: undefined,
+      s2: 'test',
+    },
+    {
+      desc: "can't shrink further ipv6, removing the service allocation",
+      pools: [pool('test', ['1.2.3.0/30', '1000::2/127'])],
+      s1: 'test',
+      s2: undefined,
+    },
+    {
+      desc: 'rename the pool',
+      pools: [pool('test2', ['1.2.3.0/30', '1000::0/126'])],
+      s1: 'test2',
+      s2: 'test2',
+    },
+    {
+      desc: 'split pool',
+      pools: [pool('test', ['1.2.3.0/31', '1000::2/127']), pool('test2', ['1.2.3.2/31', '1000::/127'])],
+      s1: 'test',
+      s2: 'test2',
+    },
+    {
+      desc: 'enable buggy IPs not allowed',
+      pools: [pool('test2', ['1.2.3.0/31', '1000::/127'], { avoidBuggyIPs: true })],
+      s1: undefined,
+      s2: 'test2',
+    },
+  ];
+  for (const c of cases) {
+    it(c.desc, () => {
+      const a = new Allocator();
+      a.setPools([pool('test', ['1.2.3.0/30', '1000::/126']), pool('unused', ['1.2.4.0/30', '1001::/126'])]);
+      expect(a.assign(svc('s1', { loadBalancerIP: '1.2.3.0' })).ok).toBe(true);
+      expect(a.assign(svc('s2', { loadBalancerIP: '1000::' })).ok).toBe(true);
+      const r = a.setPools(c.pools);
+      expect(r.ok).toBe(true);
+      expect(a.assignmentOf('default/s1')?.pool).toBe(c.s1);
+      expect(a.assignmentOf('default/s2')?.pool).toBe(c.s2);
+      // Every Service that lost its address, and only those, is reported as released.
+      const released = r.ok ? r.changes.filter((x) => x.action === 'released').map((x) => x.service) : [];
+      const lost = [c.s1 === undefined ? 'default/s1' : '', c.s2 === undefined ? 'default/s2' : ''].filter(
+        Boolean,
+      );
+      expect(released).toEqual(lost);
+    });
+  }
+});
+
+describe('MetalLB TestPoolCount, replayed', () => {
+  const cases: { desc: string; addresses: string[]; avoid?: boolean; ipv4: number; ipv6: bigint }[] = [
+    { desc: 'BGP /24', addresses: ['1.2.3.0/24'], ipv4: 256, ipv6: 0n },
+    { desc: 'BGP /24 and /25', addresses: ['1.2.3.0/24', '2.3.4.128/25'], ipv4: 384, ipv6: 0n },
+    {
+      desc: 'BGP /24 and /25, no buggy IPs',
+      addresses: ['1.2.3.0/24', '2.3.4.128/25'],
+      avoid: true,
+      ipv4: 381,
+      ipv6: 0n,
+    },
+    {
+      desc: 'BGP a BIG ipv6 range (exact here; MetalLB saturates at 2^63-1)',
+      addresses: ['1.2.3.0/24', '2.3.4.128/25', '1000::/64'],
+      avoid: true,
+      ipv4: 381,
+      ipv6: 1n << 64n,
+    },
+    { desc: 'ipv4 and ipv6 range', addresses: ['1.2.3.0/31', '1000::/127'], avoid: true, ipv4: 1, ipv6: 2n },
+  ];
+  for (const c of cases) {
+    it(c.desc, () => {
+      const a = new Allocator();
+      a.setPools([pool('p', c.addresses, { avoidBuggyIPs: c.avoid ?? false })]);
+      expect(a.poolStats('p')).toMatchObject({ capacityIPv4: c.ipv4, capacityIPv6: c.ipv6 });
+    });
+  }
+});
+
+describe('MetalLB TestPoolMetrics, replayed', () => {
+  it('counts distinct addresses in use, shared ones once, and drops a deleted pool', () => {
+    const a = new Allocator();
+    a.setPools([pool('test', ['1.2.3.4/30', '1000::4/126'])]);
+    const counters = () => a.poolStatus('test');
+    expect(counters()).toEqual({ availableIPv4: 4, availableIPv6: 4, assignedIPv4: 0, assignedIPv6: 0 });
+    const steps: [string, () => void, number][] = [
+      ['assign s1', () => a.assign(svc('s1', { loadBalancerIP: '1.2.3.4' })), 1],
+      ['assign s2', () => a.assign(svc('s2', { loadBalancerIP: '1.2.3.5' })), 2],
+      ['unassign s1', () => a.release('default/s1'), 1],
+      ['unassign s2', () => a.release('default/s2'), 0],
+      [
+        'assign s1 shared',
+        () => a.assign(svc('s1', { loadBalancerIP: '1.2.3.4', share: 'key', ports: [{ port: 80 }] })),
+        1,
+      ],
+      [
+        'assign s2 shared',
+        () => a.assign(svc('s2', { loadBalancerIP: '1.2.3.4', share: 'key', ports: [{ port: 443 }] })),
+        1,
+      ],
+      [
+        'assign s3 shared',
+        () => a.assign(svc('s3', { loadBalancerIP: '1.2.3.4', share: 'key', ports: [{ port: 23 }] })),
+        1,
+      ],
+      ['unassign s1 shared', () => a.release('default/s1'), 1],
+      ['unassign s2 shared', () => a.release('default/s2'), 1],
+      ['unassign s3 shared', () => a.release('default/s3'), 0],
+    ];
+    for (const [desc, run, inUse] of steps) {
+      run();
+      expect(counters(), desc).toEqual({
+        availableIPv4: 4 - inUse,
+        availableIPv6: 4,
+        assignedIPv4: inUse,
+        assignedIPv6: 0,
+      });
+    }
+    a.assign(svc('s1', { loadBalancerIP: '1.2.3.4' }));
+    a.setPools([]);
+    expect(counters()).toBeUndefined();
+    expect(a.serviceCount).toBe(0);
+  });
+});
