@@ -266,7 +266,6 @@ export class BfdSession {
       this.#discarded++;
       return reason;
     }
-    this.#received++;
     this.#remoteDiscr = v.myDiscriminator;
     this.#remoteState = v.state;
     this.#remoteDemand = v.demand;
@@ -275,6 +274,8 @@ export class BfdSession {
     this.#remoteDetectMult = v.detectMult;
     this.#remoteDiag = v.diag;
     if (v.final && this.#pollActive) this.#finishPoll();
+    const detectUs = this.#detectionTimeUs();
+    if (this.#authSeqKnown) this.#authSeqExpireAt = now + (2 * detectUs) / 1000;
 
     if (this.#state === BfdState.AdminDown) {
       this.#updateTxSchedule(now);
@@ -283,10 +284,9 @@ export class BfdSession {
       return 'local-admin-down';
     }
     // The packet is valid for detection (§6.8.4).
+    this.#received++;
     this.#lastRxAt = now;
-    const detectUs = this.#detectionTimeUs();
     this.#detectAt = now + detectUs / 1000;
-    if (this.#authSeqKnown) this.#authSeqExpireAt = now + (2 * detectUs) / 1000;
 
     const s = this.#state;
     const rs = v.state;

@@ -1,0 +1,129 @@
+import fc from 'fast-check';
+import { expect, test } from 'vitest';
+import { pair } from './test-support/harness.ts';
+import type { BfdDownEvent } from './types.ts';
+
+type Op =
+  | { kind: 'wait'; ms: number }
+  | { kind: 'profile'; side: 0 | 1; tx: number; rx: number; mult: number }
+  | { kind: 'admin'; side: 0 | 1; down: boolean }
+  | { kind: 'loss'; from: 'a' | 'b' | 'both'; ms: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 1, max: 5000 }) }),
+  fc.record({
+    kind: fc.constant('profile' as const),
+    side: fc.constantFrom(0 as const, 1 as const),
+    tx: fc.integer({ min: 10, max: 2000 }),
+    rx: fc.integer({ min: 10, max: 2000 }),
+    mult: fc.integer({ min: 2, max: 10 }),
+  }),
+  fc.record({
+    kind: fc.constant('admin' as const),
+    side: fc.constantFrom(0 as const, 1 as const),
+    down: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant('loss' as const),
+    from: fc.constantFrom('a' as const, 'b' as const, 'both' as const),
+    ms: fc.integer({ min: 1, max: 8000 }),
+  }),
+);
+
+test('§6.8 convergence: after any mix of timer changes, AdminDown and loss, healed sessions come back Up and stay Up', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 12 }), fc.integer({ min: 1, max: 1000 }), (ops, seed) => {
+      const { net, a, b, sa, sb } = pair({}, {}, [seed, seed + 1]);
+      const sessions = [sa, sb] as const;
+      let lossUntil = 0;
+      let lossFrom: 'a' | 'b' | 'both' = 'both';
+      net.filter = (s) => !(net.now < lossUntil && (lossFrom === 'both' || s.from === lossFrom));
+      for (const op of ops) {
+        if (op.kind === 'wait') net.runFor(op.ms);
+        else if (op.kind === 'profile') {
+          sessions[op.side].updateProfile(net.now, {
+            transmitInterval: op.tx,
+            receiveInterval: op.rx,
+            detectMultiplier: op.mult,
+          });
+          net.collect(op.side === 0 ? a : b);
+        } else if (op.kind === 'admin') {
+          if (op.down) sessions[op.side].adminDown(net.now);
+          else sessions[op.side].adminUp(net.now);
+          net.collect(op.side === 0 ? a : b);
+        } else {
+          lossUntil = net.now + op.ms;
+          lossFrom = op.from;
+        }
+      }
+      // Heal: no loss, both administratively up.
+      lossUntil = 0;
+      for (const [i, s] of sessions.entries()) {
+        s.adminUp(net.now);
+        net.collect(i === 0 ? a : b);
+      }
+      // Detection timers armed during the loss may still fire: let them, then require Up.
+      net.runFor(5_000);
+      expect(net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up', 15_000)).toBe(true);
+      net.runFor(3_000);
+      const downsBefore =
+        a.events.filter((e) => e.kind === 'down').length + b.events.filter((e) => e.kind === 'down').length;
+      net.runFor(30_000);
+      expect(sa.state).toBe('Up');
+      expect(sb.state).toBe('Up');
+      const downsAfter =
+        a.events.filter((e) => e.kind === 'down').length + b.events.filter((e) => e.kind === 'down').length;
+      expect(downsAfter).toBe(downsBefore);
+      expect(sa.info().pollActive || sb.info().pollActive).toBe(false);
+      // Every down reported as a failure had a failure diagnostic.
+      for (const e of [...a.events, ...b.events]) {
+        if (e.kind !== 'down') continue;
+        const d = e as BfdDownEvent;
+        expect(d.failure).toBe(!d.localAdminDown && !d.peerAdminDown);
+        expect([1, 3, 7]).toContain(d.diag);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('§6.8.3 timer changes while Up never cause a false detection (any intervals, multipliers, timing)', () => {
+  const change = fc.record({
+    wait: fc.integer({ min: 0, max: 3000 }),
+    side: fc.constantFrom(0 as const, 1 as const),
+    tx: fc.integer({ min: 10, max: 3000 }),
+    rx: fc.integer({ min: 10, max: 3000 }),
+    mult: fc.integer({ min: 2, max: 8 }),
+  });
+  fc.assert(
+    fc.property(
+      fc.array(change, { minLength: 1, maxLength: 15 }),
+      fc.integer({ min: 1, max: 10_000 }),
+      (changes, seed) => {
+        const { net, a, b, sa, sb } = pair({}, {}, [seed, seed * 7 + 1]);
+        expect(net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up', 10_000)).toBe(true);
+        const sessions = [sa, sb] as const;
+        for (const c of changes) {
+          net.runFor(c.wait);
+          sessions[c.side].updateProfile(net.now, {
+            transmitInterval: c.tx,
+            receiveInterval: c.rx,
+            detectMultiplier: c.mult,
+          });
+          net.collect(c.side === 0 ? a : b);
+        }
+        net.runFor(20_000);
+        expect([...a.events, ...b.events].filter((e) => e.kind === 'down')).toEqual([]);
+        expect(sa.state === 'Up' && sb.state === 'Up').toBe(true);
+        // Negotiated values settle on the last profiles.
+        const pa = sa.profile;
+        const pb = sb.profile;
+        expect(sa.info().transmitInterval).toBe(Math.max(pa.transmitInterval, pb.receiveInterval) * 1000);
+        expect(sb.info().detectionTime).toBe(
+          pa.detectMultiplier * Math.max(pb.receiveInterval, pa.transmitInterval) * 1000,
+        );
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
