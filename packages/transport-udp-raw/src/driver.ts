@@ -31,7 +31,7 @@ import { cryptoRandom } from './random.ts';
 import { SessionSocket } from './session-socket.ts';
 
 /** A timer this late (ms) means the loop stalled: catch up on received packets before expiring sessions. */
-const LATE_TIMER_MS = 5;
+const LATE_TIMER_MS = 10;
 
 export interface BfdDriverOptions {
   /** Uniform [0, 1) random source for the core (jitter, discriminators). Default: the OS CSPRNG. */
@@ -134,14 +134,17 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
   private closed = false;
   /** Timer expiries that came more than LATE_TIMER_MS late (event loop stalls). */
   private lateTimers = 0;
+  private lastCatchUp = Number.NEGATIVE_INFINITY;
   private readonly onTimer = (): void => {
     const due = this.armedAt;
     this.timer = undefined;
     this.armedAt = Number.POSITIVE_INFINITY;
     // Late (the event loop stalled: GC, a busy host)? Packets may be waiting in the sockets; read
     // them first so a session that did hear from its peer is not declared down.
-    if (this.now() - due > LATE_TIMER_MS) {
+    const now = this.now();
+    if (now - due > LATE_TIMER_MS && now - this.lastCatchUp > LATE_TIMER_MS) {
       this.lateTimers++;
+      this.lastCatchUp = now;
       for (const entry of this.sockets.values()) entry.listener.drain();
     }
     this.core.handleTimeout(this.now());

@@ -2,7 +2,7 @@
 // namespace) as
 //   node --conditions=@bmlb/source bfd-peer.ts CONFIG.json
 // CONFIG: { sessions: BfdSessionConfig[], control?: "/path/to/unix.sock", statsMs?: number,
-//           quiet?: boolean, driver?: { singleHopPort?, multihopPort?, recvBufferSize? } }
+//           quiet?: boolean, driver?: { singleHopPort?, multihopPort?, peerPorts?, recvBufferSize? } }
 // stdout: one JSON object a line: {"event":"ready"}, {"event":"up"|"down"|"state"|"warning", ...,
 // "t": epoch ms}, and with statsMs {"event":"stats", cpu, up, downs, counters}. With `quiet` only
 // down events (and ready / stats) are printed.
@@ -20,7 +20,7 @@ interface PeerConfig {
   control?: string;
   statsMs?: number;
   quiet?: boolean;
-  driver?: Pick<BfdDriverOptions, 'singleHopPort' | 'multihopPort' | 'recvBufferSize'>;
+  driver?: Pick<BfdDriverOptions, 'singleHopPort' | 'multihopPort' | 'recvBufferSize' | 'peerPorts'>;
 }
 
 const file = process.argv[2];
@@ -56,6 +56,18 @@ driver.on('socketError', (e) => {
 
 for (const s of config.sessions) driver.addSession(s);
 
+/** Voluntary + involuntary context switches of this process so far (Linux). */
+function contextSwitches(): number {
+  try {
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    let n = 0;
+    for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) n += Number(m[1]);
+    return n;
+  } catch {
+    return 0;
+  }
+}
+
 if (config.statsMs) {
   let last = process.cpuUsage();
   let lastAt = performance.now();
@@ -69,6 +81,7 @@ if (config.statsMs) {
       event: 'stats',
       cpuPercent: ((cpu.user + cpu.system) / 1000 / (now - lastAt)) * 100,
       loopDelayMaxMs: lag.max / 1e6,
+      contextSwitches: contextSwitches(),
       up: up.size,
       downs,
       failures,
