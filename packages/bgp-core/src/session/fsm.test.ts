@@ -122,6 +122,53 @@ describe('establishment', () => {
   });
 });
 
+describe('driver contract', () => {
+  test('a connection id already up is a caller error', () => {
+    const p = new Probe().open();
+    expect(() =>
+      p.session.connectionUp(p.now, { id: p.connId, localAddress: '10.0.0.1', remoteAddress: '10.0.0.2' }),
+    ).toThrow(/already up/);
+  });
+
+  test('bytes for a connection we closed are dropped', () => {
+    const p = new Probe().open();
+    p.peerSends({ type: 'keepalive' }); // 5/1: closed
+    const n = p.actions.length;
+    p.peerSends({ type: 'keepalive' });
+    expect(p.actions.length).toBe(n);
+  });
+
+  test('RFC 4271 §8.1.1: while waiting to restart after a failure, the peer may connect (passive TCP establishment)', () => {
+    const p = new Probe({ idleHoldTime: 60 }).open();
+    p.peerSends({ type: 'keepalive' }); // 5/1 → Idle, restart in ~60 s
+    expect(p.session.state).toBe('Idle');
+    p.session.connectionUp(p.now, { id: 'again', localAddress: '10.0.0.1', remoteAddress: '10.0.0.2' });
+    p.drain();
+    expect(p.session.state).toBe('OpenSent');
+  });
+
+  test('stats count messages by type and prefixes per family', () => {
+    const net = Network.pair();
+    net.act('a', (s, now) => s.setRoutes(now, 'ipv6-unicast', [['2001:db8::1/128', {}]]));
+    net.establish();
+    net.advance(60_000);
+    const a = net.sessions.a.stats();
+    const b = net.sessions.b.stats();
+    expect(a.state).toBe('Established');
+    // a dialed b before b was started (refused), then b dialed a: two OPENs from a, one received.
+    expect(a.messagesSent.open).toBe(2);
+    expect(b.messagesReceived.open).toBe(1);
+    expect(a.messagesSent.update).toBe(3); // one route, two End-of-RIB
+    expect(b.messagesReceived.update).toBe(3);
+    expect(a.messagesSent.keepalive).toBe(b.messagesReceived.keepalive);
+    expect(a.messagesSent.keepalive).toBeGreaterThanOrEqual(3);
+    expect(a.prefixesAdvertised).toEqual({ 'ipv4-unicast': 0, 'ipv6-unicast': 1 });
+    expect(b.prefixesReceived).toEqual({ 'ipv4-unicast': 0, 'ipv6-unicast': 1 });
+    expect(a.localAddress).toBe('10.0.0.1');
+    expect(a.negotiated?.peerAs).toBe(65002);
+  });
+});
+
 describe('timers', () => {
   test('RFC 4271 §4.4 and §10: keepalives every third of the hold time, jittered 0.75–1.0, over 3 hours', () => {
     const net = Network.pair();

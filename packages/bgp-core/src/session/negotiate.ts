@@ -77,7 +77,10 @@ function addPathBits(mode: AddPathMode): 1 | 2 | 3 {
 }
 
 /** The capabilities we advertise. */
-export function localCapabilities(c: ResolvedSessionConfig): Capability[] {
+export function localCapabilities(
+  c: ResolvedSessionConfig,
+  restarted = c.gracefulRestart?.restarting === true,
+): Capability[] {
   const caps: Capability[] = [];
   for (const f of c.families) {
     const { afi, safi } = familyAfiSafi(f);
@@ -95,7 +98,7 @@ export function localCapabilities(c: ResolvedSessionConfig): Capability[] {
     caps.push({
       code: 64,
       kind: 'graceful-restart',
-      restarting: c.gracefulRestart.restarting,
+      restarting: restarted,
       notification: false,
       restartTime: c.gracefulRestart.restartTime,
       families: c.families.map((f) => ({
@@ -116,15 +119,21 @@ export function localCapabilities(c: ResolvedSessionConfig): Capability[] {
   return caps;
 }
 
-/** The OPEN we send. */
-export function localOpen(c: ResolvedSessionConfig): OpenMessage {
+/**
+ * The OPEN we send; `restarted` sets the graceful restart R bit (default: as configured; the session
+ * clears it once the first session after the restart is Established, RFC 4724 §4.1).
+ */
+export function localOpen(
+  c: ResolvedSessionConfig,
+  restarted = c.gracefulRestart?.restarting === true,
+): OpenMessage {
   return {
     type: 'open',
     version: 4,
     myAs: c.localAs > 0xffff ? AS_TRANS : c.localAs,
     holdTime: c.holdTime,
     bgpId: c.bgpIdText,
-    capabilities: localCapabilities(c),
+    capabilities: localCapabilities(c, restarted),
   };
 }
 

@@ -407,6 +407,21 @@ describe('graceful restart (RFC 4724)', () => {
   });
 });
 
+describe('graceful restart, R bit', () => {
+  test('RFC 4724 §4.1: the R bit is set only until the first session after the restart is Established', () => {
+    const net = Network.pair({
+      a: { gracefulRestart: { restartTime: 120, restarting: true }, idleHoldTime: 1 },
+      b: { gracefulRestart: { restartTime: 120 }, idleHoldTime: 1 },
+    });
+    net.establish();
+    net.cut();
+    net.advance(200_000);
+    expect(net.bothEstablished()).toBe(true);
+    const rBits = net.eventsOf('b', 'established').map((e) => e.negotiated.gracefulRestart.peer?.restarting);
+    expect(rBits).toEqual([true, false]);
+  });
+});
+
 describe('prefix limit (RFC 4486)', () => {
   test('RFC 4486 §4: more received prefixes than the limit → Cease 6/1 with AFI, SAFI and the limit', () => {
     const net = Network.pair({ b: { maxPrefixes: 10 } });

@@ -163,6 +163,8 @@ export class BgpSession {
   #exportCtx: ExportContext | undefined;
   #keepaliveBytes: Uint8Array | undefined;
   #now = 0;
+  /** The R bit: set until the first session after our restart is Established (RFC 4724 §4.1). */
+  #restarted: boolean;
   #stateChangedAt = 0;
   #lastError: string | undefined;
   readonly #sentCounts: Record<MessageKind, number> = zeroCounts();
@@ -170,6 +172,7 @@ export class BgpSession {
 
   constructor(config: BgpSessionConfig) {
     this.config = resolveConfig(config);
+    this.#restarted = this.config.gracefulRestart?.restarting === true;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -628,7 +631,11 @@ export class BgpSession {
   // Sending
 
   #sendOpen(now: number, conn: Connection): void {
-    this.#actions.push({ type: 'send', connId: conn.id, bytes: encodeMessage(localOpen(this.config)) });
+    this.#actions.push({
+      type: 'send',
+      connId: conn.id,
+      bytes: encodeMessage(localOpen(this.config, this.#restarted)),
+    });
     this.#sentCounts.open++;
     if (conn.phase === 'delay-open') {
       conn.phase = 'open-sent';
@@ -824,6 +831,7 @@ export class BgpSession {
     if (n === undefined) return;
     conn.phase = 'established';
     this.#established = conn;
+    this.#restarted = false;
     this.#establishedAt = now;
     this.#update('KeepAliveMsg in OpenConfirm');
     this.#events.push({ type: 'established', connId: conn.id, negotiated: n });
