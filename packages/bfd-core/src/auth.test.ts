@@ -247,3 +247,41 @@ describe('RFC 5880 §6.7.2–6.7.4 reception rules with a hand-driven peer', () 
     expect(p.sent[0]!.packet.auth?.type).toBe(BfdAuthType.KeyedMd5);
   });
 });
+
+describe('§6.7.1 key rollover at run time', () => {
+  test('updateAuth: new keys within one type keep the session Up; a type change drops it until both match', () => {
+    const k1: BfdAuthConfig = { type: 'meticulous-keyed-sha1', keys: [{ id: 1, secret: 'one' }] };
+    const both: BfdAuthConfig = {
+      type: 'meticulous-keyed-sha1',
+      keys: [
+        { id: 1, secret: 'one' },
+        { id: 2, secret: 'two' },
+      ],
+    };
+    const { net, a, b, sa, sb } = pair({ auth: k1 }, { auth: k1 });
+    expect(net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up', 10_000)).toBe(true);
+    // Roll over: both accept 1 and 2, then both send 2, then both drop 1.
+    sa.updateAuth(net.now, both);
+    sb.updateAuth(net.now, both);
+    net.runFor(2000);
+    sa.updateAuth(net.now, { ...both, sendKeyId: 2 });
+    net.runFor(2000);
+    sb.updateAuth(net.now, { ...both, sendKeyId: 2 });
+    net.runFor(2000);
+    const only2: BfdAuthConfig = { type: 'meticulous-keyed-sha1', keys: [{ id: 2, secret: 'two' }] };
+    sa.updateAuth(net.now, only2);
+    sb.updateAuth(net.now, only2);
+    net.runFor(5000);
+    expect(sa.state).toBe('Up');
+    expect([...a.events, ...b.events].filter((e) => e.kind === 'down')).toHaveLength(0);
+    expect(a.sent[a.sent.length - 1]!.packet.auth?.keyId).toBe(2);
+    // Turning authentication off on one side only: the other discards, the session fails.
+    sa.updateAuth(net.now, undefined);
+    net.runFor(3000);
+    expect(sb.state).toBe('Down');
+    expect(b.endpoint.stats.discards['auth-missing']).toBeGreaterThan(0);
+    sb.updateAuth(net.now, undefined);
+    expect(net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up', 10_000)).toBe(true);
+    expect(a.sent[a.sent.length - 1]!.packet.authPresent).toBe(false);
+  });
+});

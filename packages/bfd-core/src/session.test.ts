@@ -427,6 +427,28 @@ describe('RFC 5880 §6.8.16 administrative control and §4.1 diagnostics', () =>
     expect(sa.localDiag).toBe(0);
   });
 
+  test('§6.8.16 AdminDown may carry another diagnostic (5 Path Down); adminUp returns to Down and the handshake', () => {
+    const p = new ManualPeer();
+    p.bringUp();
+    p.session.adminDown(p.now, BfdDiag.PathDown);
+    p.collect();
+    expect(downs(p.events)[0]).toMatchObject({
+      diag: 5,
+      diagText: 'Path Down',
+      localAdminDown: true,
+      failure: false,
+    });
+    p.advance(1000);
+    expect(p.sent[p.sent.length - 1]!.packet).toMatchObject({ state: BfdState.AdminDown, diag: 5 });
+    p.session.adminDown(p.now); // already AdminDown: nothing changes
+    expect(p.session.localDiag).toBe(5);
+    p.session.adminUp(p.now);
+    expect(p.session.state).toBe('Down');
+    p.send({ state: BfdState.Init });
+    expect(p.session.state).toBe('Up');
+    expect(() => p.session.adminDown(p.now, 32)).toThrow(/diag/);
+  });
+
   test('§6.8.6 packets received in AdminDown are discarded (no state change, no Final)', () => {
     const p = new ManualPeer({ adminDown: true });
     expect(p.session.state).toBe('AdminDown');

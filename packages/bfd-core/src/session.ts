@@ -6,7 +6,7 @@
 // in the RFC's state variables. A deadline is `lastEvent + intervalUs / 1000`.
 
 import { normalizeAddress } from './address.ts';
-import { type ResolvedAuth, resolveAuth, sequenceInWindow } from './auth.ts';
+import { type BfdAuthConfig, type ResolvedAuth, resolveAuth, sequenceInWindow } from './auth.ts';
 import {
   type BfdControlPacketInput,
   type BfdHashFunction,
@@ -235,6 +235,27 @@ export class BfdSession {
       for (const message of bfdProfileWarnings(next))
         this.#host.emit({ kind: 'warning', sessionKey: this.key, message });
     this.#applyTimers(now);
+    this.#service(now);
+  }
+
+  /**
+   * Replace the authentication configuration (§6.7.1): key rollover within one type keeps the
+   * session; changing the type, or turning authentication on or off, makes the peer discard our
+   * packets until it is reconfigured the same way (the RFC has no in-band way to change it).
+   */
+  updateAuth(now: number, auth: BfdAuthConfig | undefined): void {
+    this.#assertLive();
+    const next = auth === undefined ? undefined : resolveAuth(auth);
+    if (next !== undefined && next.type !== BfdAuthType.SimplePassword && this.#host.hash === undefined)
+      throw new RangeError(
+        `session ${this.key}: ${next.mode} authentication needs the endpoint's hash option`,
+      );
+    if (next?.type !== this.#auth?.type) {
+      this.#authSeqKnown = false;
+      this.#authSeqExpireAt = Number.POSITIVE_INFINITY;
+      this.#packet.auth = undefined;
+    }
+    this.#auth = next;
     this.#service(now);
   }
 
