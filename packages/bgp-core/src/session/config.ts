@@ -183,8 +183,8 @@ export function resolveConfig(c: BgpSessionConfig): ResolvedSessionConfig {
   let hostname: { hostName: string; domainName: string } | undefined;
   if (c.hostname !== undefined) {
     const domainName = c.hostname.domainName ?? '';
-    if (utf8Encode(c.hostname.hostName).length > 255 || utf8Encode(domainName).length > 255) {
-      fail('hostname.hostName and hostname.domainName must be at most 255 octets each');
+    if (utf8Encode(c.hostname.hostName).length + utf8Encode(domainName).length > 253) {
+      fail('hostname.hostName and hostname.domainName must fit in one capability (253 octets together)');
     }
     hostname = { hostName: c.hostname.hostName, domainName };
   }

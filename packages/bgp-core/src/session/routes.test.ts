@@ -251,6 +251,21 @@ describe('Adj-RIB-Out over a session', () => {
     expect(u?.type === 'update' && u.attributes.as4Path).toEqual([{ type: 2, asns: [4200000001] }]);
   });
 
+  test("attributes too large for the peer's message size are reported, the rest is still sent", () => {
+    const net = Network.pair({ a: { extendedMessage: false } });
+    net.establish();
+    const huge: RouteAttributes = { communities: Array.from({ length: 1100 }, (_, i) => i + 1) };
+    net.act('a', (s, now) =>
+      s.setRoutes(now, 1, [
+        ['192.0.2.1/32', huge],
+        ['192.0.2.2/32', {}],
+      ]),
+    );
+    expect(net.eventsOf('a', 'export-error')).toMatchObject([{ prefixes: ['192.0.2.1/32'] }]);
+    expect([...net.ribIn('b', 1).keys()]).toEqual(['192.0.2.2/32']);
+    expect(net.bothEstablished()).toBe(true);
+  });
+
   test('local misuse throws with the offending prefix named', () => {
     const net = Network.pair();
     expect(() => net.sessions.a.setRoutes(0, 1, [['10.0.0.1/24', {}]])).toThrow(/10\.0\.0\.1\/24.*beyond/);

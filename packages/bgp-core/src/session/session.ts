@@ -915,12 +915,20 @@ export class BgpSession {
         continue;
       }
       const announce = this.#prefixList(afi, group.prefixes, addPath);
-      for (const u of packUpdates(
-        { afi, safi: 1, attributes: e.attributes, mpNextHop: e.mpNextHop, announce, withdraw },
-        conn.codec,
-      )) {
-        out.push(u);
+      let packed: Uint8Array[];
+      try {
+        packed = packUpdates(
+          { afi, safi: 1, attributes: e.attributes, mpNextHop: e.mpNextHop, announce, withdraw },
+          conn.codec,
+        );
+      } catch (err) {
+        // The attributes cannot be encoded for this peer (for example too large for its message
+        // size): report them and keep going; nothing of this group was sent.
+        const reason = err instanceof Error ? err.message : String(err);
+        this.#events.push({ type: 'export-error', afi, safi: 1, prefixes: group.prefixes, reason });
+        continue;
       }
+      for (const u of packed) out.push(u);
       withdraw = PrefixList.empty(afi);
     }
     if (withdraw.count > 0) {
