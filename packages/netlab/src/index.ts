@@ -27,6 +27,7 @@ export {
   Namespace,
   type NamespaceOptions,
   Segment,
+  sweepStale,
 } from './lab.ts';
 export { Proc, type ProcExit, type SpawnOptions } from './proc.ts';
 export {

@@ -121,7 +121,11 @@ export class Lab {
     this.#keepDir = opts.keepDir ?? Boolean(process.env.NETLAB_KEEP);
   }
 
-  /** Create a lab. Fails with a clear message when not root or `ip` is missing. */
+  /**
+   * Create a lab. Fails with a clear message when not root or `ip` is missing. First removes what
+   * labs of the same prefix left behind when their process died without cleaning up (SIGKILL, a
+   * crash): their namespaces, processes, FRR run directories and root-namespace links.
+   */
   static async create(opts: LabOptions): Promise<Lab> {
     if (!/^[a-z0-9]{1,5}$/.test(opts.prefix))
       throw new RangeError(
@@ -129,7 +133,11 @@ export class Lab {
       );
     if (process.platform !== 'linux') throw new Error('netlab: needs Linux (network namespaces)');
     if (process.getuid?.() !== 0) throw new Error('netlab: needs root (ip netns, veth, routing daemons)');
-    const id = opts.prefix + randomBytes(2).toString('hex');
+    await sweepStale(opts.prefix);
+    let id: string;
+    do id = opts.prefix + randomBytes(2).toString('hex');
+    while (fs.existsSync(ownerFile(id)));
+    writeOwner(id);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `netlab-${id}-`));
     fs.chmodSync(dir, 0o755);
     const lab = new Lab(opts, dir, id);
@@ -147,6 +155,11 @@ export class Lab {
   track(resource: Closeable): void {
     if (this.#closed) throw new Error(`netlab ${this.id}: lab is closed`);
     this.#resources.push(resource);
+  }
+
+  /** Run a command inside a namespace; resolves with stdout (same as `ns.exec`). */
+  exec(ns: Namespace, argv: readonly string[], opts?: RunOptions): Promise<string> {
+    return ns.exec(argv, opts);
   }
 
   /** Run a command in the root namespace; resolves with stdout. */
@@ -357,6 +370,7 @@ export class Lab {
   }
 
   #finish(): void {
+    fs.rmSync(ownerFile(this.id), { force: true });
     if (!this.#keepDir) fs.rmSync(this.dir, { recursive: true, force: true });
     else process.stderr.write(`netlab ${this.id}: kept ${this.dir}\n`);
     openLabs.delete(this);
@@ -550,4 +564,87 @@ export function killQuiet(pid: number, signal: NodeJS.Signals): boolean {
   } catch {
     return false;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Owner records: /run/netlab/<lab id> holds the owning process's PID and start time, so a later lab
+// of the same prefix can tell a live lab from the remains of a dead one.
+
+const OWNER_DIR = '/run/netlab';
+
+function ownerFile(id: string): string {
+  return path.join(OWNER_DIR, id);
+}
+
+function procStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function writeOwner(id: string): void {
+  fs.mkdirSync(OWNER_DIR, { recursive: true });
+  fs.writeFileSync(ownerFile(id), `${process.pid} ${procStart(process.pid) ?? ''}\n`);
+}
+
+function ownerAlive(id: string): boolean {
+  try {
+    const [pid, start] = fs.readFileSync(ownerFile(id), 'utf8').trim().split(' ');
+    return pid !== undefined && start !== undefined && procStart(Number(pid)) === start;
+  } catch {
+    return false;
+  }
+}
+
+/** Remove namespaces, processes, FRR run dirs and root links of dead labs with this prefix. */
+export async function sweepStale(prefix: string): Promise<string[]> {
+  const idRe = new RegExp(`^(${prefix}[0-9a-f]{4})-`);
+  const stale = new Set<string>();
+  const namespaces = (await run(['ip', 'netns', 'list']).catch(() => ({ stdout: '' }))).stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => idRe.test(n));
+  const frrDirs = fs.existsSync('/var/run/frr')
+    ? fs.readdirSync('/var/run/frr').filter((n) => idRe.test(n))
+    : [];
+  const links = (
+    (await run(['ip', '-o', 'link', 'show']).catch(() => ({ stdout: '' }))).stdout.match(
+      /^\d+: ([^:@\s]+)/gm,
+    ) ?? []
+  )
+    .map((l) => l.replace(/^\d+: /, ''))
+    .filter((n) => idRe.test(n));
+  for (const n of [...namespaces, ...frrDirs, ...links]) {
+    const id = idRe.exec(n)?.[1];
+    if (id && !ownerAlive(id)) stale.add(id);
+  }
+  for (const id of stale) {
+    for (const d of frrDirs.filter((n) => n.startsWith(`${id}-`))) {
+      const dir = path.join('/var/run/frr', d);
+      for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.pid'))) {
+        const pid = Number(fs.readFileSync(path.join(dir, f), 'utf8').trim());
+        const cmd = (() => {
+          try {
+            return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          } catch {
+            return '';
+          }
+        })();
+        if (cmd.includes(d)) killQuiet(pid, 'SIGKILL');
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    for (const n of namespaces.filter((x) => x.startsWith(`${id}-`))) {
+      for (const p of parsePids(runSyncQuiet(['ip', 'netns', 'pids', n]) ?? '')) killQuiet(p, 'SIGKILL');
+      await run(['ip', 'netns', 'del', n]).catch(() => undefined);
+    }
+    for (const l of links.filter((x) => x.startsWith(`${id}-`)))
+      await run(['ip', 'link', 'del', l]).catch(() => undefined);
+    fs.rmSync(ownerFile(id), { force: true });
+    process.stderr.write(`netlab: removed the remains of dead lab ${id}\n`);
+  }
+  return [...stale];
 }

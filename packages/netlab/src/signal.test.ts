@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { run } from './exec.ts';
 import { pidAlive } from './frr.ts';
@@ -39,5 +40,30 @@ describe.skipIf(skip)('Lab on SIGINT', () => {
     expect(await exited).toBe(signal);
     expect((await run(['ip', 'netns', 'list'])).stdout).not.toContain(info.ns);
     await waitFor(() => !info.pids.some(pidAlive), { timeoutMs: 2_000, what: 'lab processes to die' });
+  });
+});
+
+describe.skipIf(skip)('Lab after SIGKILL', () => {
+  it('the next lab of the prefix removes what a killed one left behind', async () => {
+    const proc = spawn(process.execPath, ['--input-type=module', '-e', child], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d));
+    const exited = new Promise<void>((r) => proc.on('exit', () => r()));
+    const line = await waitFor(() => out.split('\n').find((l) => l.startsWith('{')), { timeoutMs: 20_000 });
+    const info = JSON.parse(line) as { ns: string; pids: number[]; runDir: string };
+    proc.kill('SIGKILL'); // no handler runs: everything is left behind
+    await exited;
+    expect((await run(['ip', 'netns', 'list'])).stdout).toContain(info.ns);
+    const { Lab } = await import('./lab.ts');
+    const lab = await Lab.create({ prefix: 'nls' });
+    try {
+      expect((await run(['ip', 'netns', 'list'])).stdout).not.toContain(info.ns);
+      await waitFor(() => !info.pids.some(pidAlive), { timeoutMs: 2_000, what: 'leftover processes to die' });
+      expect(fs.existsSync(info.runDir)).toBe(false);
+    } finally {
+      await lab.close();
+    }
   });
 });
