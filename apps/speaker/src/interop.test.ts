@@ -5,11 +5,14 @@ import fs from 'node:fs';
 import { Lab, labSkipReason, waitFor } from '@bmlb/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  failoverDrill,
+  formatDrill,
   type ServiceSpec,
   type SpeakerNode,
-  seedManifests,
   serviceManifests,
+  speakerConfig,
   Topology,
+  V6_AND_LARGE_DOCS,
 } from './test-support/topology.ts';
 
 const skip = labSkipReason({ frr: true, gobgp: true });
@@ -20,44 +23,8 @@ const API = '203.0.113.20';
 const WEB6 = '2001:db8:100::10';
 const NODE_ADDRS = ['10.0.0.11', '10.0.0.12', '10.0.0.13'];
 
-const V6_DOCS = `apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: { name: v6-pool, namespace: metallb-system }
-spec: { addresses: ["2001:db8:100::/64"] }
----
-apiVersion: metallb.io/v1beta2
-kind: BGPPeer
-metadata: { name: tor1-v6, namespace: metallb-system }
-spec: { myASN: 65100, peerASN: 65000, peerAddress: "fd00::1" }
----
-apiVersion: metallb.io/v1beta2
-kind: BGPPeer
-metadata: { name: tor2-v6, namespace: metallb-system }
-spec: { myASN: 65100, peerASN: 65000, peerAddress: "fd00::2" }
----
-apiVersion: metallb.io/v1beta1
-kind: BGPAdvertisement
-metadata: { name: v6-adv, namespace: metallb-system }
-spec: { ipAddressPools: [v6-pool], peers: [tor1-v6, tor2-v6] }
----
-apiVersion: metallb.io/v1beta1
-kind: BGPAdvertisement
-metadata: { name: large-adv, namespace: metallb-system }
-spec: { ipAddressPools: [prod-pool], communities: ["large:65000:1:2"], localPref: 100 }`;
-
-/** tor2 with the seed's BFD profile as well (05-bfd.yaml sets it on tor1 only). */
-const TOR2_BFD = `apiVersion: metallb.io/v1beta1
-kind: BGPPeer
-metadata: { name: tor2, namespace: metallb-system }
-spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.2, bfdProfile: tor-bfd }`;
-
 function nodeConfig(bfd: boolean, services: readonly ServiceSpec[]): string {
-  return [
-    seedManifests({ bfd }),
-    ...(bfd ? [TOR2_BFD] : []),
-    V6_DOCS,
-    ...services.map(serviceManifests),
-  ].join('\n---\n');
+  return speakerConfig({ bfd, services, extra: [V6_AND_LARGE_DOCS] });
 }
 
 describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
@@ -212,60 +179,22 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
   );
 
   it('failover drill: hard failure with BFD, hard failure without BFD (hold time), SIGKILL, SIGTERM', async () => {
-    const pfx = `${WEB}/32`;
-    await topo.waitNextHops(pfx, NODE_ADDRS);
-    await waitFor(
-      async () => ((await topo.tors[1]?.bfdPeers()) ?? []).filter((p) => p.status === 'up').length === 2,
-      { timeoutMs: 10_000, what: 'BFD up on tor2 with node1 and node2' },
-    );
-    const f = (ms: number | undefined) => (ms === undefined ? 'NOT REMOVED' : `${ms.toFixed(0)} ms`);
-    // A plain SIGKILL: the kernel closes the dead process's sockets (FIN), so the ToRs learn at once.
-    const n3 = topo.node('node3');
-    let t0 = performance.now();
-    n3.proc?.kill('SIGKILL');
-    const killMs = await topo.measureRemoval(pfx, n3.addr, t0, 5_000);
-    await topo.startSpeaker(n3);
-    await topo.waitNextHops(pfx, NODE_ADDRS);
-
-    // A hard node failure: the link goes dead first (no FIN, no NOTIFICATION), then the process dies.
-    const n1 = topo.node('node1');
-    t0 = performance.now();
-    await n1.ns.setDown('eth0');
-    n1.proc?.kill('SIGKILL');
-    const t1 = t0;
-    const bfdDownAt = waitFor(
-      async () =>
-        ((await topo.tors[0]?.bfdPeers()) ?? []).some((p) => p.peer === n1.addr && p.status === 'down'),
-      { timeoutMs: 5_000, intervalMs: 5, what: 'tor1 BFD down' },
-    ).then(() => performance.now() - t1);
-    const bfdMs = await topo.measureRemoval(pfx, n1.addr, t0, 5_000);
-    const bfdDetectMs = await bfdDownAt.catch(() => undefined);
-
-    t0 = performance.now();
-    await n3.ns.setDown('eth0');
-    n3.proc?.kill('SIGKILL');
-    const holdMs = await topo.measureRemoval(pfx, n3.addr, t0, 20_000);
-
-    const n2 = topo.node('node2');
-    t0 = performance.now();
-    n2.proc?.kill('SIGTERM');
-    const termMs = await topo.measureRemoval(pfx, n2.addr, t0, 5_000);
-    const exit = await n2.proc?.exited;
-
-    console.log(
-      `failover drill, time until the next hop left both ToRs: ` +
-        `hard failure with BFD 300ms×3: ${f(bfdMs)} (tor1 BFD down after ${f(bfdDetectMs)}); hard failure without BFD (hold time 9 s): ${f(holdMs)}; ` +
-        `SIGKILL (kernel FIN): ${f(killMs)}; SIGTERM (Cease 6/2): ${f(termMs)}`,
-    );
-    expect(bfdMs).toBeDefined();
-    expect(bfdMs as number).toBeLessThan(1_500);
-    expect(holdMs).toBeDefined();
-    expect(holdMs as number).toBeGreaterThan(5_000); // it waited for the hold timer
-    expect(killMs).toBeDefined();
-    expect(termMs).toBeDefined();
-    expect(termMs as number).toBeLessThan(1_500);
-    expect(exit?.code).toBe(0);
-    const last = await topo.tors[0]?.bgpNeighbor(n2.addr);
+    const r = await failoverDrill(topo, `${WEB}/32`, {
+      bfdNode: 'node1',
+      plainNode: 'node3',
+      termNode: 'node2',
+    });
+    console.log(`failover drill, time until the next hop left both ToRs:\n${formatDrill(r)}`);
+    expect(r.hardFailureBfdMs).toBeDefined();
+    expect(r.hardFailureBfdMs as number).toBeLessThan(1_500);
+    expect(r.bfdDetectMs as number).toBeLessThan(1_000);
+    expect(r.hardFailureNoBfdMs).toBeDefined();
+    expect(r.hardFailureNoBfdMs as number).toBeGreaterThan(5_000); // it waited for the hold timer
+    expect(r.sigkillMs).toBeDefined();
+    expect(r.sigtermMs).toBeDefined();
+    expect(r.sigtermMs as number).toBeLessThan(1_500);
+    expect(r.sigtermExitCode).toBe(0);
+    const last = await topo.tors[0]?.bgpNeighbor(topo.node('node2').addr);
     expect(JSON.stringify(last)).toMatch(/Administrative Shutdown|Administratively Shutdown|shutdown/i);
   }, 60_000);
 });

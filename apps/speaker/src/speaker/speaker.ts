@@ -394,7 +394,10 @@ export class Speaker {
         warnings: c.warnings,
       },
       nodeReason: this.#result?.nodeReason ?? '',
-      bgp: [...this.#peers.values()].map((r) => r.bgp.status()),
+      bgp: [...this.#peers.values()].map((r) => {
+        const st = r.bgp.status();
+        return r.bfd === undefined ? st : { ...st, bfd: r.bfd.status().state };
+      }),
       bfd: [...this.#peers.values()].flatMap((r) => (r.bfd === undefined ? [] : [r.bfd.status()])),
       services: this.#result?.services ?? [],
     };

@@ -354,3 +354,143 @@ export class Topology {
       for (const n of this.nodes) await tor.waitForBgpState(n.addr, 'Established', { timeoutMs });
   }
 }
+
+/** An IPv6 pool, IPv6 sessions with both ToRs, and an advertisement adding a large community. */
+export const V6_AND_LARGE_DOCS = `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: v6-pool, namespace: metallb-system }
+spec: { addresses: ["2001:db8:100::/64"] }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor1-v6, namespace: metallb-system }
+spec: { myASN: 65100, peerASN: 65000, peerAddress: "fd00::1" }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor2-v6, namespace: metallb-system }
+spec: { myASN: 65100, peerASN: 65000, peerAddress: "fd00::2" }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: v6-adv, namespace: metallb-system }
+spec: { ipAddressPools: [v6-pool], peers: [tor1-v6, tor2-v6] }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: large-adv, namespace: metallb-system }
+spec: { ipAddressPools: [prod-pool], communities: ["large:65000:1:2"], localPref: 100 }`;
+
+/** tor2 with the seed's BFD profile as well (05-bfd.yaml sets it on tor1 only). */
+export const TOR2_BFD_DOC = `apiVersion: metallb.io/v1beta1
+kind: BGPPeer
+metadata: { name: tor2, namespace: metallb-system }
+spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.2, bfdProfile: tor-bfd }`;
+
+/** A node's FILE: the seed manifests (with BFD toward both ToRs, or none), extras, and Services. */
+export function speakerConfig(o: {
+  bfd: boolean;
+  services: readonly ServiceSpec[];
+  extra?: readonly string[];
+}): string {
+  return [
+    seedManifests({ bfd: o.bfd }),
+    ...(o.bfd ? [TOR2_BFD_DOC] : []),
+    ...(o.extra ?? []),
+    ...o.services.map(serviceManifests),
+  ].join('\n---\n');
+}
+
+export interface DrillResult {
+  /** Link cut, then SIGKILL, on a node with BFD: ms until both ToRs dropped its next hop. */
+  readonly hardFailureBfdMs: number | undefined;
+  /** When tor1's bfdd declared that node down. */
+  readonly bfdDetectMs: number | undefined;
+  /** The same on a node without BFD: the ToRs wait for the hold time. */
+  readonly hardFailureNoBfdMs: number | undefined;
+  /** SIGKILL alone (the kernel still closes the TCP connection with a FIN). */
+  readonly sigkillMs: number | undefined;
+  /** SIGTERM: our Cease 6/2 with an RFC 9003 message. */
+  readonly sigtermMs: number | undefined;
+  readonly sigtermExitCode: number | null | undefined;
+}
+
+/**
+ * The failover drill on `prefix` (announced by every node): `bfdNode` and `termNode` run BFD,
+ * `plainNode` does not. Restarts `plainNode` once (after the plain SIGKILL). Leaves the three dead.
+ */
+export async function failoverDrill(
+  topo: Topology,
+  prefix: string,
+  names: { bfdNode: string; plainNode: string; termNode: string },
+  log: (line: string) => void = () => {},
+): Promise<DrillResult> {
+  const all = topo.nodes.map((n) => n.addr);
+  await topo.waitNextHops(prefix, all);
+  const plain = topo.node(names.plainNode);
+  const bfd = topo.node(names.bfdNode);
+  const term = topo.node(names.termNode);
+  await waitFor(
+    async () => {
+      for (const tor of topo.tors) {
+        const peers = await tor.bfdPeers();
+        for (const n of [bfd, term])
+          if (!peers.some((p) => p.peer === n.addr && p.status === 'up')) return false;
+      }
+      return true;
+    },
+    { timeoutMs: 15_000, what: 'BFD up on both ToRs with the BFD nodes' },
+  );
+
+  log(`SIGKILL ${plain.name} (its kernel still sends a FIN)…`);
+  let t0 = performance.now();
+  plain.proc?.kill('SIGKILL');
+  const sigkillMs = await topo.measureRemoval(prefix, plain.addr, t0, 5_000);
+  await topo.startSpeaker(plain);
+  await topo.waitNextHops(prefix, all);
+
+  log(`hard failure of ${bfd.name} (link cut, then SIGKILL; BFD 300 ms × 3 with both ToRs)…`);
+  t0 = performance.now();
+  await bfd.ns.setDown('eth0');
+  bfd.proc?.kill('SIGKILL');
+  const tor1 = topo.tors[0];
+  const detect = waitFor(
+    async () => ((await tor1?.bfdPeers()) ?? []).some((p) => p.peer === bfd.addr && p.status === 'down'),
+    { timeoutMs: 5_000, intervalMs: 5, what: 'tor1 BFD down' },
+  ).then(
+    () => performance.now() - t0,
+    () => undefined,
+  );
+  const hardFailureBfdMs = await topo.measureRemoval(prefix, bfd.addr, t0, 5_000);
+  const bfdDetectMs = await detect;
+
+  log(`hard failure of ${plain.name} (no BFD: the ToRs wait for the hold time)…`);
+  t0 = performance.now();
+  await plain.ns.setDown('eth0');
+  plain.proc?.kill('SIGKILL');
+  const hardFailureNoBfdMs = await topo.measureRemoval(prefix, plain.addr, t0, 20_000);
+
+  log(`SIGTERM ${term.name} (graceful: Cease 6/2 with a shutdown message)…`);
+  t0 = performance.now();
+  term.proc?.kill('SIGTERM');
+  const sigtermMs = await topo.measureRemoval(prefix, term.addr, t0, 5_000);
+  const exit = await term.proc?.exited;
+  return {
+    hardFailureBfdMs,
+    bfdDetectMs,
+    hardFailureNoBfdMs,
+    sigkillMs,
+    sigtermMs,
+    sigtermExitCode: exit?.code,
+  };
+}
+
+export function formatDrill(r: DrillResult): string {
+  const f = (ms: number | undefined) => (ms === undefined ? 'NOT REMOVED' : `${(ms / 1000).toFixed(3)} s`);
+  return [
+    `  hard node failure, BFD 300 ms x 3:      ${f(r.hardFailureBfdMs)}   (tor1's BFD declared it down after ${f(r.bfdDetectMs)})`,
+    `  hard node failure, no BFD (hold 9 s):   ${f(r.hardFailureNoBfdMs)}`,
+    `  SIGKILL of the speaker (kernel FIN):     ${f(r.sigkillMs)}`,
+    `  SIGTERM of the speaker (Cease 6/2):      ${f(r.sigtermMs)}`,
+  ].join('\n');
+}
