@@ -191,11 +191,6 @@ export class OrderedMap<K extends number | bigint, V> {
     return removed;
   }
 
-  clear(): void {
-    this.#root = undefined;
-    this.#size = 0;
-  }
-
   /** Nodes in ascending key order, starting at the least key >= `from` (or the first). */
   *nodes(from?: K): Generator<TreeNode<K, V>> {
     const stack: TreeNode<K, V>[] = [];

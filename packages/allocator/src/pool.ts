@@ -84,10 +84,6 @@ export class Space<K extends number | bigint> {
     }
     return undefined;
   }
-
-  format(addr: K): string {
-    return this.family === 'IPv4' ? formatIPv4(addr as number) : formatIPv6(addr as bigint);
-  }
 }
 
 export interface CompiledServiceAllocation {

@@ -90,9 +90,4 @@ export class RunSet<K extends number | bigint> {
   *runs(): Generator<[K, K]> {
     for (const n of this.#runs.nodes()) yield [n.key, n.value];
   }
-
-  clear(): void {
-    this.#runs.clear();
-    this.#count = 0;
-  }
 }

@@ -2,7 +2,7 @@
 // (controller/service.go: getDesiredLbIPs, valueForAnnotation, SharingKey; k8salloc: Ports, BackendKey).
 
 import type { Labels } from '@bmlb/metallb-api';
-import { type Family, formatIP, type IPAddress, parseIP } from './addr.ts';
+import { type Family, type IPAddress, parseIP } from './addr.ts';
 
 export const Annotations = {
   loadBalancerIPs: 'metallb.io/loadBalancerIPs',
@@ -210,8 +210,4 @@ export function serviceFamilies(svc: AllocatorService, requested: readonly IPAdd
   for (const ip of requested) if (!out.includes(ip.family)) out.push(ip.family);
   if (out.length > 0) return out;
   return ['IPv4'];
-}
-
-export function formatIPs(ips: readonly IPAddress[]): string[] {
-  return ips.map(formatIP);
 }

@@ -1,4 +1,5 @@
-// Scale benchmark: prints figures, asserts nothing about speed.
+// Scale benchmark: prints figures, asserts nothing about speed. Wall time swings with the machine's
+// load; the process CPU time (which includes the GC's helper threads) swings less.
 //   cd packages/allocator && ../../node_modules/.bin/node --expose-gc --conditions=@bmlb/source src/test-support/scale-bench.ts
 // (`pnpm --filter @bmlb/allocator bench` runs the same.)
 import { Allocator } from '../allocator.ts';
@@ -49,6 +50,7 @@ function fill(label: string, addresses: string, family: 'IPv4' | 'IPv6', n: numb
   const before = heap();
   const a = new Allocator();
   a.setPools([pool('p', [addresses])]);
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   let last = '';
   for (const s of input) {
@@ -57,6 +59,7 @@ function fill(label: string, addresses: string, family: 'IPv4' | 'IPv6', n: numb
     last = r.ips[0]!;
   }
   const t1 = process.hrtime.bigint();
+  const cpu = process.cpuUsage(c0);
   const after = heap();
   // Lookups of every assigned address.
   const probe = a.assignments().map((x) => x.ips[0]!);
@@ -66,13 +69,18 @@ function fill(label: string, addresses: string, family: 'IPv4' | 'IPv6', n: numb
   const st = a.poolStats('p')!;
   console.log(
     `${label}: ${n.toLocaleString('en')} Services from ${addresses}: ${fmtMs(t1 - t0)} total ` +
+      `(CPU ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms) ` +
       `(${(Number(t1 - t0) / n / 1000).toFixed(2)} µs/assign), heap +${fmtMB(after - before)} ` +
       `(${Math.round((after - before) / n)} B/Service); last ${last}; ` +
       `lookup ${(Number(t3 - t2) / probe.length / 1000).toFixed(2)} µs; ` +
       `assigned ${family === 'IPv4' ? st.assignedIPv4 : st.assignedIPv6}, available ${family === 'IPv4' ? st.availableIPv4 : st.availableIPv6}`,
   );
-  // Keep `a` alive until after the heap measurement.
-  if (a.serviceCount !== n) throw new Error('count');
+  // Re-applying the same pools re-files every assignment (O(n log n)); nothing moves.
+  const t4 = process.hrtime.bigint();
+  const re = a.setPools([pool('p', [addresses])]);
+  const t5 = process.hrtime.bigint();
+  if (!re.ok || re.changes.length !== 0 || a.serviceCount !== n) throw new Error('setPools moved something');
+  console.log(`${label}: setPools with ${n.toLocaleString('en')} assignments: ${fmtMs(t5 - t4)}`);
 }
 
 function churn(cycles: number): void {
