@@ -47,7 +47,7 @@ interface ListenerEvents {
   rejected: [RejectedConnection];
   /** An accepted connection from a peer whose socket options could not be set (it was closed). */
   acceptError: [Error];
-  /** The listening socket failed. */
+  /** The listening socket failed (e.g. accept: EMFILE); never thrown when nobody listens. */
   error: [Error];
 }
 
@@ -71,13 +71,19 @@ export class BgpListener extends EventEmitter<ListenerEvents> {
   #rejected = 0;
   #accepted = 0;
   #closed = false;
+  #serverErrors = 0;
 
   private constructor(server: net.Server) {
     super();
     this.server = server;
     this.#family = socketFamily(server);
     server.on('connection', (s) => this.#onConnection(s));
-    server.on('error', (err) => this.emit('error', err));
+    // A server error after listening (an accept failure such as EMFILE) must not kill a daemon that
+    // registered no handler: it is counted and re-emitted only to listeners.
+    server.on('error', (err) => {
+      this.#serverErrors++;
+      if (this.listenerCount('error') > 0) this.emit('error', err);
+    });
   }
 
   /** Start listening; resolves once bound (rejects with the bind error, e.g. EADDRINUSE or EACCES). */
@@ -113,6 +119,10 @@ export class BgpListener extends EventEmitter<ListenerEvents> {
 
   get rejectedCount(): number {
     return this.#rejected;
+  }
+  /** Errors of the listening socket (accept failures), also emitted as `error` when handled. */
+  get serverErrorCount(): number {
+    return this.#serverErrors;
   }
   get acceptedCount(): number {
     return this.#accepted;
@@ -179,6 +189,13 @@ export class BgpListener extends EventEmitter<ListenerEvents> {
     else clearMinTtl(fd, this.#family);
   }
 
+  /** A link-local peer registered with its zone (`fe80::1%eth0`) while the socket reports none. */
+  #linkLocalPeer(remote: string): PeerAcceptOptions | undefined {
+    if (!remote.startsWith('fe80:') || remote.includes('%')) return undefined;
+    for (const [key, p] of this.#peers) if (key.split('%')[0] === remote) return p;
+    return undefined;
+  }
+
   #onConnection(socket: net.Socket): void {
     const rawRemote = socket.remoteAddress;
     const info = {
@@ -187,7 +204,7 @@ export class BgpListener extends EventEmitter<ListenerEvents> {
       localAddress: socket.localAddress === undefined ? '' : canonicalPeer(socket.localAddress),
       localPort: socket.localPort ?? 0,
     };
-    const peer = this.#peers.get(info.remoteAddress);
+    const peer = this.#peers.get(info.remoteAddress) ?? this.#linkLocalPeer(info.remoteAddress);
     if (!peer || this.#closed) {
       this.#rejected++;
       socket.resetAndDestroy();
