@@ -260,6 +260,26 @@ export function prefixWireSize(list: PrefixList, i: number, addPath: boolean): n
   return (addPath ? 5 : 1) + (((list.lengths[i] as number) + 7) >> 3);
 }
 
+function putU32(b: Uint8Array, p: number, v: number): number {
+  b[p] = v >>> 24;
+  b[p + 1] = v >>> 16;
+  b[p + 2] = v >>> 8;
+  b[p + 3] = v;
+  return p + 4;
+}
+
+/** A new UPDATE of `size` bytes with its header and Withdrawn Routes Length filled in. */
+export function newUpdate(size: number, withdrawnLength: number): Uint8Array {
+  const b = new Uint8Array(size);
+  b.fill(0xff, 0, 16);
+  b[16] = size >>> 8;
+  b[17] = size & 255;
+  b[18] = 2;
+  b[19] = withdrawnLength >>> 8;
+  b[20] = withdrawnLength & 255;
+  return b;
+}
+
 /** Write prefixes [from, to) of `list` at `pos`; returns the new position. */
 export function writePrefixes(
   b: Uint8Array,
@@ -275,14 +295,7 @@ export function writePrefixes(
   let p = pos;
   if (list.afi === 1) {
     for (let i = from; i < to; i++) {
-      if (addPath) {
-        const id = ids === null ? 0 : (ids[i] as number);
-        b[p] = id >>> 24;
-        b[p + 1] = id >>> 16;
-        b[p + 2] = id >>> 8;
-        b[p + 3] = id;
-        p += 4;
-      }
+      if (addPath) p = putU32(b, p, ids === null ? 0 : (ids[i] as number));
       const l = lengths[i] as number;
       const w = words[i] as number;
       b[p++] = l;
@@ -300,14 +313,7 @@ export function writePrefixes(
     return p;
   }
   for (let i = from; i < to; i++) {
-    if (addPath) {
-      const id = ids === null ? 0 : (ids[i] as number);
-      b[p] = id >>> 24;
-      b[p + 1] = id >>> 16;
-      b[p + 2] = id >>> 8;
-      b[p + 3] = id;
-      p += 4;
-    }
+    if (addPath) p = putU32(b, p, ids === null ? 0 : (ids[i] as number));
     const l = lengths[i] as number;
     b[p++] = l;
     const nb = (l + 7) >> 3;
@@ -569,13 +575,7 @@ function encodeUpdate(msg: UpdateMessage, opts: CodecOptions): Uint8Array {
   const max = maxMessageSize(opts);
   if (size > max)
     throw new RangeError(`UPDATE of ${size} bytes exceeds the maximum message size ${max}; use packUpdates`);
-  const b = new Uint8Array(size);
-  b.fill(0xff, 0, 16);
-  b[16] = size >>> 8;
-  b[17] = size & 255;
-  b[18] = 2;
-  b[19] = wl >>> 8;
-  b[20] = wl & 255;
+  const b = newUpdate(size, wl);
   let p = writePrefixes(b, 21, withdrawn, 0, withdrawn.count, ap);
   b[p] = attrs.length >>> 8;
   b[p + 1] = attrs.length & 255;

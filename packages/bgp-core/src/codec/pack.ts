@@ -3,7 +3,7 @@
 // copied straight from the PrefixList typed arrays.
 import { type CodecOptions, familyKey, maxMessageSize, type PathAttributes, parseIPv4 } from '../model.ts';
 import { type PrefixList, parseIPv6Into } from '../prefix.ts';
-import { cachedAttributes, prefixWireSize, writePrefixes } from './encode.ts';
+import { cachedAttributes, newUpdate, prefixWireSize, writePrefixes } from './encode.ts';
 import type { PackInput } from './types.ts';
 
 const v6 = new Uint32Array(4);
@@ -165,13 +165,7 @@ export function packUpdates(input: PackInput, opts: CodecOptions = {}): Uint8Arr
     const wLen = classicW ? wBytes : 0;
     const nLen = classicA ? aBytes : 0;
     const size = 23 + wLen + attrLen + nLen;
-    const b = new Uint8Array(size);
-    b.fill(0xff, 0, 16);
-    b[16] = size >>> 8;
-    b[17] = size & 255;
-    b[18] = 2;
-    b[19] = wLen >>> 8;
-    b[20] = wLen & 255;
+    const b = newUpdate(size, wLen);
     let p = 21;
     if (classicW) p = writePrefixes(b, p, withdraw, w0, wi, ap);
     b[p] = attrLen >>> 8;
