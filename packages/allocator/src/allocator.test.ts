@@ -471,6 +471,14 @@ describe('dual-stack', () => {
     expect(a.assign(s)).toMatchObject({ ok: true, ips: ['10.0.0.0', 'fd00::'], changed: true, released: [] });
   });
 
+  it('PreferDualStack holding the one address it names gets no second family', () => {
+    const a = withPools(pool('p', ['10.0.0.0/24', 'fd00::/120']));
+    const s = svc('x', { policy: 'PreferDualStack', families: ['IPv4', 'IPv6'], loadBalancerIP: '10.0.0.9' });
+    expect(a.restore(s, ['10.0.0.9'])).toMatchObject({ ok: true });
+    expect(a.assign(s)).toMatchObject({ ok: true, ips: ['10.0.0.9'], changed: false });
+    expect(a.assign(s)).toMatchObject({ ok: true, ips: ['10.0.0.9'], changed: false });
+  });
+
   it('an IPv6 single-stack Service gets IPv6 only, and is told when no pool has IPv6', () => {
     const a = withPools(pool('v4', ['10.0.0.0/24']));
     expect(refusal(a.assign(svc('x', { families: ['IPv6'] })))).toMatchObject({

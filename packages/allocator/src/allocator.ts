@@ -356,7 +356,9 @@ export class Allocator {
       if (rec !== undefined && requested.length > 0 && !sameSet(requested.map(formatIP), this.#texts(rec)))
         drop();
       if (rec !== undefined) {
-        if (rec.addrs.length === 1 && families.length === 2 && policy === 'PreferDualStack') {
+        // A Service that names its addresses gets exactly those: no second family is added.
+        const addable = requested.length === 0 && rec.addrs.length === 1 && families.length === 2;
+        if (addable && policy === 'PreferDualStack') {
           const extra = this.#addFamily(claim, rec, families);
           return extra.ok ? done(extra.rec) : done(rec, extra.reason);
         }
