@@ -212,3 +212,48 @@ async function waitUntil(probe: () => boolean, timeoutMs = 5000): Promise<void> 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('retireSession', () => {
+  it('signals AdminDown to the peer (no failure there) and then removes the session', async () => {
+    const { da, db } = pair('127.0.0.1', '127.0.0.2');
+    const upB = next(db, 'up', 'y');
+    da.addSession({
+      key: 'x',
+      localAddress: '127.0.0.1',
+      remoteAddress: '127.0.0.2',
+      profile: { transmitInterval: 300, receiveInterval: 300 },
+    });
+    db.addSession({
+      key: 'y',
+      localAddress: '127.0.0.2',
+      remoteAddress: '127.0.0.1',
+      profile: { transmitInterval: 300, receiveInterval: 300 },
+    });
+    await upB;
+    const downB = next(db, 'down', 'y');
+    const retired = da.retireSession('x');
+    const { e } = await downB;
+    expect(e).toMatchObject({ peerAdminDown: true, failure: false });
+    expect(await retired).toBe(true);
+    expect(da.sessionKeys()).toEqual([]);
+    expect(await da.retireSession('x')).toBe(false);
+  });
+});
+
+describe('authentication', () => {
+  it.each(['meticulous-keyed-sha1', 'keyed-md5', 'simple-password'] as const)(
+    'comes Up with %s (digests from node:crypto), and a key mismatch is discarded and counted',
+    async (type) => {
+      const { da, db } = pair('127.0.0.1', '127.0.0.2');
+      const auth = { type, keys: [{ id: 3, secret: 'bfd-secret' }] };
+      const upA = next(da, 'up', 'x');
+      da.addSession({ key: 'x', localAddress: '127.0.0.1', remoteAddress: '127.0.0.2', profile: fast, auth });
+      db.addSession({ key: 'y', localAddress: '127.0.0.2', remoteAddress: '127.0.0.1', profile: fast, auth });
+      await upA;
+      expect(da.sessionInfo('x')?.authType).toBeGreaterThan(0);
+      db.setAuth('y', { type, keys: [{ id: 3, secret: 'other-secret' }] });
+      const reason = type === 'simple-password' ? 'auth-password' : 'auth-digest';
+      await waitUntil(() => da.counters().discarded[reason] > 0);
+    },
+  );
+});

@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import {
+  type BfdAuthConfig,
   type BfdDiscardReason,
   type BfdDownEvent,
   BfdEndpoint,
@@ -32,6 +33,8 @@ import { SessionSocket } from './session-socket.ts';
 
 /** A timer this late (ms) means the loop stalled: catch up on received packets before expiring sessions. */
 const LATE_TIMER_MS = 10;
+/** retireSession signals AdminDown for at most this long. */
+const MAX_RETIRE_MS = 10_000;
 
 export interface BfdDriverOptions {
   /** Uniform [0, 1) random source for the core (jitter, discriminators). Default: the OS CSPRNG. */
@@ -209,7 +212,10 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
     this.flush();
   }
 
-  /** Stops a session: the core sends nothing more for it, its socket closes. */
+  /**
+   * Stops a session at once: the core sends nothing more for it, its socket closes. The peer will
+   * see a failure after its detection time; `retireSession` tells it first.
+   */
   removeSession(key: string): boolean {
     const s = this.sessions.get(key);
     if (!s) return false;
@@ -222,6 +228,25 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
     return true;
   }
 
+  /**
+   * Takes a session AdminDown, keeps signalling that for the peer's detection time (RFC 5880
+   * §6.8.16, so the peer sees "administratively down", not a failure), then removes it. Resolves
+   * false when there is no such session.
+   */
+  async retireSession(key: string): Promise<boolean> {
+    const session = this.core.getSession(key);
+    if (!session || !this.sessions.has(key)) return false;
+    const info = session.info();
+    // the peer's detection time of us: our Detect Mult × max(its RequiredMinRx, our DesiredMinTx)
+    const peerDetectionMs =
+      (info.detectMult * Math.max(info.remoteMinRxInterval, info.desiredMinTxInUse)) / 1000;
+    session.adminDown(this.now());
+    this.flush();
+    const waitMs = Math.min(Math.max(peerDetectionMs, 1000), MAX_RETIRE_MS);
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    return this.removeSession(key);
+  }
+
   /** Changes a session's profile; changed timers start a Poll sequence (RFC 5880 §6.8.3). */
   setProfile(key: string, profile: BfdProfileInput | BfdProfile): void {
     const s = this.session(key);
@@ -231,6 +256,13 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
       s.minTtl = session.profile.minimumTtl;
       this.applyTtlPolicy(s.listener);
     }
+    this.flush();
+  }
+
+  /** Changes a session's authentication (key rollover: several keys accepted, `sendKeyId` picks one). */
+  setAuth(key: string, auth: BfdAuthConfig | undefined): void {
+    this.session(key);
+    this.coreSession(key).updateAuth(this.now(), auth);
     this.flush();
   }
 

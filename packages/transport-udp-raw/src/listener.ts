@@ -111,30 +111,11 @@ export class BfdListener {
     this.family = opened.family;
     this.socket = opened.socket;
     this.fd = opened.fd;
-    const localAddress = options.address;
-    const ttl = this.multihop ? undefined : 255;
-    this.socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => {
-      if (msg.length === 0) {
-        this.counters.ttlDropped++;
-        this.onTtlDrop({
-          remoteAddress: rinfo.address,
-          remotePort: rinfo.port,
-          localAddress,
-          multihop: this.multihop,
-        });
-        return;
-      }
-      this.counters.received++;
-      this.onPacket({
-        data: msg,
-        localAddress,
-        remoteAddress: rinfo.address,
-        remotePort: rinfo.port,
-        ttl,
-        interface: this.device,
-        multihop: this.multihop,
-      });
-    });
+    // A plain Uint8Array view of node's Buffer: Buffer#slice does not copy, Uint8Array#slice does, and
+    // consumers (the core's digest check) rely on the latter.
+    this.socket.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) =>
+      this.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), rinfo.address, rinfo.port),
+    );
     this.socket.on('error', (err: Error) => {
       this.counters.errors++;
       this.onError(err);
