@@ -13,4 +13,4 @@ export {
 } from './listener.ts';
 export { MD5_MAX_KEY, SyscallError } from './native.ts';
 export { fdOf, readSocketOptions, type SocketOptionsReadback, setTtl } from './sockopt.ts';
-export { bgpTtl, type TtlPolicy, type TtlSettings } from './ttl.ts';
+export { bgpTtl, sessionIsExternal, type TtlPolicy, type TtlSettings } from './ttl.ts';

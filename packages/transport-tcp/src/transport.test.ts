@@ -4,7 +4,7 @@ import { connectBgp } from './connect.ts';
 import { BgpTransportError } from './errors.ts';
 import { type AcceptedConnection, BgpListener, type RejectedConnection } from './listener.ts';
 import { readSocketOptions } from './sockopt.ts';
-import { bgpTtl } from './ttl.ts';
+import { bgpTtl, sessionIsExternal } from './ttl.ts';
 
 const linux = process.platform === 'linux';
 const cleanups: Array<() => unknown> = [];
@@ -260,5 +260,9 @@ describe('bgpTtl', () => {
     expect(bgpTtl({ external: false })).toEqual({ ttl: 255, minTtl: undefined });
     expect(bgpTtl({ external: false, gtsmHops: 3 })).toEqual({ ttl: 255, minTtl: 253 });
     expect(() => bgpTtl({ external: true, gtsmHops: 0 })).toThrow(/gtsmHops 0/);
+    expect(sessionIsExternal({ localAs: 65100, peerAs: 65000 })).toBe(true);
+    expect(sessionIsExternal({ localAs: 65100, peerAs: 65100 })).toBe(false);
+    expect(sessionIsExternal({ localAs: 65100, peerAs: 'external' })).toBe(true);
+    expect(sessionIsExternal({ localAs: 65100, peerAs: 'internal' })).toBe(false);
   });
 });

@@ -39,3 +39,11 @@ export function checkTtl(name: string, v: number | undefined): void {
   if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 255))
     throw new RangeError(`${name} ${v} must be an integer 1–255`);
 }
+
+/**
+ * Whether a session is eBGP, from its configured ASes (`peerAs` may be `'internal'` or
+ * `'external'`, as in BgpSessionConfig), for `bgpTtl({ external })`.
+ */
+export function sessionIsExternal(c: { localAs: number; peerAs: number | 'internal' | 'external' }): boolean {
+  return c.peerAs === 'external' || (typeof c.peerAs === 'number' && c.peerAs !== c.localAs);
+}
