@@ -82,6 +82,9 @@ describe('IPv6 parsing and formatting', () => {
     expect(parseIP('10.0.0.1')).toEqual({ family: 'IPv4', value: 0x0a000001 });
     expect(parseIP('::1')).toEqual({ family: 'IPv6', value: 1n });
     expect(parseIP('nonsense')).toBeUndefined();
+    expect(parseIP('::ffff:192.0.2.1')).toEqual({ family: 'IPv4', value: 0xc0000201 });
+    expect(parseIP('::ffff:c000:201')).toEqual({ family: 'IPv4', value: 0xc0000201 });
+    expect(parseIP('::fffe:c000:201')?.family).toBe('IPv6');
   });
 });
 

@@ -129,11 +129,18 @@ export function parseIPv6(s: string): bigint | undefined {
   );
 }
 
-/** Parses an IPv4 or IPv6 address; undefined when `s` is neither. */
+const V4_MAPPED = 0xffffn << 32n;
+
+/**
+ * Parses an IPv4 or IPv6 address; undefined when `s` is neither. An IPv4-mapped IPv6 address
+ * (`::ffff:192.0.2.1`) is the IPv4 address, as Go's `net.ParseIP(s).To4()` makes it for MetalLB.
+ */
 export function parseIP(s: string): IPAddress | undefined {
   if (s.includes(':')) {
     const v = parseIPv6(s);
-    return v === undefined ? undefined : { family: 'IPv6', value: v };
+    if (v === undefined) return undefined;
+    if (v >> 32n === 0xffffn) return { family: 'IPv4', value: Number(v - V4_MAPPED) };
+    return { family: 'IPv6', value: v };
   }
   const v = parseIPv4(s);
   return v === undefined ? undefined : { family: 'IPv4', value: v };

@@ -284,6 +284,13 @@ describe('requests', () => {
     });
   });
 
+  it('an IPv4-mapped IPv6 address is the IPv4 address, as in Go', () => {
+    expect(a0().assign(svc('x', { loadBalancerIP: '::ffff:10.0.1.7' }))).toMatchObject({
+      ok: true,
+      ips: ['10.0.1.7'],
+    });
+  });
+
   it('metallb.io/loadBalancerIPs takes one address per family', () => {
     const a = a0();
     const r = a.assign(
