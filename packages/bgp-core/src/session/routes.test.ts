@@ -518,6 +518,26 @@ describe('received routes', () => {
     expect(p.session.state).toBe('Established');
   });
 
+  test('RFC 4271 §9.1.2: a path holding our own AS is not accepted (loop) and replaces the earlier route', () => {
+    const p = new Probe().open();
+    p.peerSends(peerOpen());
+    p.peerSends({ type: 'keepalive' });
+    const update = (asns: number[]): UpdateMessage => ({
+      type: 'update',
+      withdrawn: PrefixList.empty(1),
+      attributes: { origin: 0, asPath: [{ type: 2, asns }], nextHop: '10.0.0.2' },
+      nlri: PrefixList.fromStrings(1, ['198.51.100.0/24']),
+    });
+    p.peerSends(update([65002]));
+    expect(p.session.receivedPrefixCount).toBe(1);
+    p.peerSends(update([65002, 65001]));
+    expect(p.session.receivedPrefixCount).toBe(0);
+    expect(p.events.filter((e) => e.type === 'route-withdrawn')).toMatchObject([
+      { prefixes: ['198.51.100.0/24'], cause: 'as-loop' },
+    ]);
+    expect(p.session.state).toBe('Established');
+  });
+
   test('framing: a stream delivered one byte at a time establishes and carries routes', () => {
     const net = Network.pair();
     net.chunkSize = 1;

@@ -1018,7 +1018,7 @@ export class BgpSession {
     return rf;
   }
 
-  #withdrawn(list: PrefixList, safi: number, cause: 'withdrawn' | 'treat-as-withdraw'): void {
+  #withdrawn(list: PrefixList, safi: number, cause: 'withdrawn' | 'treat-as-withdraw' | 'as-loop'): void {
     if (list.count === 0) return;
     const rf = this.#receivedFamily(list.afi, safi);
     const prefixes = list.toArray();
@@ -1097,6 +1097,14 @@ export class BgpSession {
     }
     const { mpReach: _r, mpUnreach: _u, wire: _w, ...rest } = n.as4 ? a : reconstructAs4(a);
     const attributes: PathAttributes = rest;
+    // RFC 4271 §9.1.2: a path that already holds our AS is a loop; it is not accepted (and replaces
+    // any earlier route for those prefixes, so it counts as a withdrawal).
+    if (attributes.asPath?.some((seg) => seg.asns.includes(this.config.localAs)) === true) {
+      for (const [list, safi] of announceLists) {
+        if (this.#negotiatedFamily(n, list.afi, safi)) this.#withdrawn(list, safi, 'as-loop');
+      }
+      return;
+    }
     for (const [list, safi, nextHop] of announceLists) {
       if (!this.#negotiatedFamily(n, list.afi, safi)) {
         ignored(list.afi, safi, list.count);

@@ -62,8 +62,11 @@ export type SessionEvent =
       readonly safi: number;
       readonly prefixes: readonly string[];
       readonly pathIds: readonly number[] | undefined;
-      /** Why: 'withdrawn' by the peer, 'treat-as-withdraw' (RFC 7606), or 'stale' (RFC 7313 EoRR). */
-      readonly cause: 'withdrawn' | 'treat-as-withdraw' | 'stale';
+      /**
+       * Why: 'withdrawn' by the peer, 'treat-as-withdraw' (RFC 7606), 'stale' (RFC 7313 EoRR), or
+       * 'as-loop' (the peer sent a path holding our own AS, RFC 4271 §9.1.2: not accepted).
+       */
+      readonly cause: 'withdrawn' | 'treat-as-withdraw' | 'stale' | 'as-loop';
     }
   | { readonly type: 'end-of-rib'; readonly afi: number; readonly safi: number }
   | {
