@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { encodeControlPacket } from './codec.ts';
 import { BfdState } from './constants.ts';
@@ -183,5 +184,50 @@ describe('RFC 5880 §6.8.6 reception checks, each counted under its own reason',
     }
     expect(p.endpoint.stats.received).toBe(20_000);
     expect(p.session.state).toBe('Down');
+  });
+});
+
+describe('properties of the receive path', () => {
+  test('any sequence of well-formed packets from anywhere never throws and keeps the RFC invariants', () => {
+    const pkt = fc.record({
+      state: fc.constantFrom(0, 1, 2, 3) as fc.Arbitrary<0 | 1 | 2 | 3>,
+      diag: fc.integer({ min: 0, max: 31 }),
+      poll: fc.boolean(),
+      final: fc.boolean(),
+      demand: fc.boolean(),
+      multipoint: fc.boolean(),
+      detectMult: fc.integer({ min: 0, max: 255 }),
+      myDiscriminator: fc.oneof(fc.constant(0), fc.constant(0x0a0b0c0d), fc.nat({ max: 0xffffffff })),
+      your: fc.constantFrom('zero', 'ours', 'random'),
+      yourRandom: fc.nat({ max: 0xffffffff }),
+      desiredMinTxInterval: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5_000_000 })),
+      requiredMinRxInterval: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5_000_000 })),
+      wait: fc.integer({ min: 0, max: 3000 }),
+      from: fc.constantFrom(PEER, '192.0.2.99'),
+      ttl: fc.constantFrom(255, 255, 64, undefined),
+    });
+    fc.assert(
+      fc.property(fc.array(pkt, { maxLength: 40 }), (packets) => {
+        const p = new ManualPeer();
+        for (const x of packets) {
+          p.advance(x.wait);
+          const yourDiscriminator =
+            x.your === 'zero' ? 0 : x.your === 'ours' ? p.session.localDiscriminator : x.yourRandom;
+          p.send(
+            { ...x, yourDiscriminator, requiredMinEchoRxInterval: 0 },
+            { remoteAddress: x.from, ttl: x.ttl },
+          );
+          const info = p.session.info();
+          if (info.state === 'Up' || info.state === 'Init') expect(info.remoteDiscriminator).not.toBe(0);
+          if (info.state === 'Up') expect(info.localDiag).toBe(0);
+          const next = p.endpoint.nextTimeout();
+          if (next !== undefined) expect(next).toBeGreaterThan(p.now);
+        }
+        p.advance(255 * 5000 + 1);
+        // Silence brings every session back to Down within the longest possible detection time.
+        expect(['Down']).toContain(p.session.state);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -19,6 +19,14 @@ describe('RFC 5880 §6.2/§6.8.6 three-way handshake', () => {
     expect(states(a.events)).toEqual(['Down->Init', 'Init->Up']);
     expect(states(b.events)).toEqual(['Down->Init', 'Init->Up']);
     expect(a.events.filter((e) => e.kind === 'up')).toHaveLength(1);
+    // §6.8.3 during the handshake: packets sent while not Up are at least 750 ms apart (Finals excepted).
+    for (const node of [a, b]) {
+      const notUp = node.sent
+        .filter((s) => s.packet.state !== BfdState.Up && !s.packet.final)
+        .map((s) => s.at);
+      expect(notUp.length).toBeGreaterThanOrEqual(1);
+      for (const g of gaps(notUp)) expect(g).toBeGreaterThanOrEqual(750);
+    }
     net.runFor(1000);
     expect(sa.info()).toMatchObject({
       remoteDiscriminator: sb.localDiscriminator,
