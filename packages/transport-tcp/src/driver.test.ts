@@ -1,6 +1,6 @@
 import { BgpSession, type BgpSessionConfig, type SessionEvent } from '@bmlb/bgp-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BgpSessionDriver } from './driver.ts';
+import { BgpSessionDriver, startSession } from './driver.ts';
 import { BgpListener } from './listener.ts';
 
 const linux = process.platform === 'linux';
@@ -189,5 +189,52 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
     expect(errs.length).toBeGreaterThanOrEqual(2);
     expect(errs[0]).toMatchObject({ kind: 'refused', peer: '127.0.0.1:1', local: '127.0.0.1' });
     expect(['Active', 'Connect', 'Idle']).toContain(d.session.state);
+    expect(d.lastError?.message).toBe(
+      'BGP connect to 127.0.0.1:1 from 127.0.0.1: connection refused (ECONNREFUSED)',
+    );
+  });
+
+  it('startSession: MetalLB-style options (password, TTL rules), poke after a direct call', async () => {
+    const lb = await listener('127.0.0.2');
+    const b = startSession(
+      new BgpSession({
+        localAs: 65002,
+        peerAs: 'external',
+        bgpId: '2.2.2.2',
+        peerAddress: '127.0.0.1',
+        passive: true,
+        random: seeded(2),
+      }),
+      { password: 'pw', listener: lb },
+    );
+    const a = startSession(
+      new BgpSession({
+        localAs: 65001,
+        peerAs: 65002,
+        bgpId: '1.1.1.1',
+        peerAddress: '127.0.0.2',
+        peerPort: lb.address.port,
+        connectRetryTime: 1,
+        random: seeded(1),
+      }),
+      { password: 'pw', ebgpMultiHop: true, localAddress: '127.0.0.1' },
+    );
+    cleanups.push(
+      () => a.close(),
+      () => b.close(),
+    );
+    const bEvents: SessionEvent[] = [];
+    b.on('event', (e) => bEvents.push(e));
+    await waitEvent(b, bEvents, isEstablished);
+    expect(a.connections()[0]?.label).toMatch(/^to 127\.0\.0\.2:\d+ \(local 127\.0\.0\.1:\d+\)$/);
+    // A direct call into the session, then poke(): the UPDATE goes out at once.
+    a.session.setRoutes(a.now(), 'ipv4-unicast', [['192.0.2.99/32', {}]]);
+    a.poke();
+    await waitEvent(
+      b,
+      bEvents,
+      (e): e is Extract<SessionEvent, { type: 'route-received' }> =>
+        e.type === 'route-received' && e.prefixes.includes('192.0.2.99/32'),
+    );
   });
 });

@@ -8,7 +8,7 @@ import { canonicalPeer } from './address.ts';
 import { connectBgp } from './connect.ts';
 import { BgpTransportError, classifyError, hostPort } from './errors.ts';
 import type { AcceptedConnection, BgpListener, PeerRegistration } from './listener.ts';
-import { checkTtl } from './ttl.ts';
+import { bgpTtl, checkTtl, sessionIsExternal } from './ttl.ts';
 
 export interface SessionDriverOptions {
   /** TCP MD5 key for this peer (dialing and, through the listener, accepting). */
@@ -72,6 +72,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
   #accepted = 0;
   #pumping = false;
   #closed = false;
+  #lastError: BgpTransportError | undefined;
 
   constructor(session: BgpSession, opts: SessionDriverOptions = {}) {
     super();
@@ -85,6 +86,24 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
   /** The driver's clock (monotonic ms), as passed to the session. */
   now(): number {
     return this.#clock();
+  }
+
+  /** The last transport failure (for `status` displays), until the next one. */
+  get lastError(): BgpTransportError | undefined {
+    return this.#lastError;
+  }
+
+  /** Same as `act`, for callers that think of it as running code against the session. */
+  run<T>(f: (session: BgpSession, now: number) => T): T {
+    return this.act(f);
+  }
+
+  /**
+   * After the session was called directly (not through `act`): carry out its outputs and re-arm
+   * the timer now.
+   */
+  poke(): void {
+    if (!this.#closed) this.#pump();
   }
 
   /** Register with the listener (if any) and start the session (it dials unless passive). */
@@ -256,6 +275,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
           err instanceof BgpTransportError
             ? err
             : classifyError(err, 'connect to', hostPort(host, port), localAddress);
+        this.#lastError = e;
         this.emit('transportError', e);
         this.act((s, now) => s.connectionFailed(now, id));
       },
@@ -299,7 +319,8 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
       if (this.#closed || this.#conns.get(conn.id) !== conn) return;
       this.#conns.delete(conn.id);
       if (lastError) {
-        this.emit('transportError', classifyError(lastError, 'connection with', remote, local));
+        this.#lastError = classifyError(lastError, 'connection with', remote, local);
+        this.emit('transportError', this.#lastError);
         this.act((s, now) => s.connectionFailed(now, conn.id));
       } else {
         this.act((s, now) => s.connectionClosed(now, conn.id));
@@ -323,4 +344,41 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
     const waits = [...this.#closing].map((s) => new Promise<void>((r) => s.once('close', () => r())));
     await Promise.all(waits);
   }
+}
+
+export interface StartSessionOptions {
+  /** BGPPeer `password` / the `passwordSecret`'s value: TCP MD5 (RFC 2385). */
+  password?: string;
+  /** BGPPeer `ebgpMultiHop`: TTL 255 instead of 1 for eBGP (see bgpTtl). */
+  ebgpMultiHop?: boolean;
+  /** GTSM (RFC 5082): the peer is at most this many hops away; both sides must enable it. */
+  gtsmHops?: number;
+  /** Source address to bind when dialing (BGPPeer `sourceAddress`), if the session names none. */
+  localAddress?: string;
+  /** Also accept the peer's connections on this listener. */
+  listener?: BgpListener;
+  /** Further driver options (timeouts, clock). */
+  driver?: Omit<SessionDriverOptions, 'md5Key' | 'ttl' | 'minTtl' | 'listener' | 'localAddress'>;
+}
+
+/**
+ * Wrap a BgpSession in a driver with the peer's MetalLB-style options and start it: TTL from
+ * `ebgpMultiHop` / `gtsmHops` and whether the session is eBGP (FRR's rules, see bgpTtl).
+ */
+export function startSession(session: BgpSession, opts: StartSessionOptions = {}): BgpSessionDriver {
+  const { ttl, minTtl } = bgpTtl({
+    external: sessionIsExternal(session.config),
+    ebgpMultiHop: opts.ebgpMultiHop,
+    gtsmHops: opts.gtsmHops,
+  });
+  const d = new BgpSessionDriver(session, {
+    ...opts.driver,
+    md5Key: opts.password === '' ? undefined : opts.password,
+    ttl,
+    minTtl,
+    listener: opts.listener,
+    localAddress: opts.localAddress,
+  });
+  d.start();
+  return d;
 }
