@@ -319,13 +319,14 @@ export class Allocator {
         ? { ok: false, reason, released }
         : { ok: false, reason, released, held: this.#assignment(rec) };
     const done = (r: ServiceRecord, warning?: Refusal): AssignResult => {
-      const a = this.#assignment(r);
-      const changed = before === undefined || a.pool !== before.pool.name || !sameSet(a.ips, beforeIPs);
+      const ips = this.#texts(r);
+      const pool = r.pool.name;
+      const changed = before === undefined || pool !== before.pool.name || !sameSet(ips, beforeIPs);
       // `released` lists only what is really gone (a drop followed by re-allocating the same is no loss).
-      const gone = released.filter((ip) => !a.ips.includes(ip));
+      const gone = released.length === 0 ? released : released.filter((ip) => !ips.includes(ip));
       return warning === undefined
-        ? { ok: true, ...a, changed, released: gone }
-        : { ok: true, ...a, changed, released: gone, warning };
+        ? { ok: true, service: key, ips, pool, changed, released: gone }
+        : { ok: true, service: key, ips, pool, changed, released: gone, warning };
     };
 
     if (policy === 'RequireDualStack' && families.length < 2) {
