@@ -126,6 +126,7 @@ describe('RFC 5880 §6.8.6 reception checks, each counted under its own reason',
     expectDiscard(p, 'ttl', () => p.send({}, { ttl: 64 }));
     expectDiscard(p, 'ttl', () => p.send({}, { ttl: 254 }));
     expect(p.send({}, { ttl: undefined })).toBeUndefined(); // the transport checked it already
+    expect(p.session.info()).toMatchObject({ packetsDiscarded: 2, discards: { ttl: 2 } });
   });
 
   test('RFC 5883 §2 multihop packets below the profile minimumTtl are discarded', () => {

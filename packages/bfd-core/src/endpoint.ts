@@ -199,7 +199,10 @@ export class BfdEndpoint {
     if (v.yourDiscriminator !== 0) {
       session = this.#byDiscr.get(v.yourDiscriminator);
       if (session === undefined) return 'your-discriminator-unknown';
-      if (!this.#pathMatches(session, info)) return 'address-mismatch';
+      if (!this.#pathMatches(session, info)) {
+        session.countDiscard('address-mismatch');
+        return 'address-mismatch';
+      }
     } else {
       if (v.state !== BfdState.Down && v.state !== BfdState.AdminDown) return 'your-discriminator-zero-state';
       session = this.#findByPath(info);

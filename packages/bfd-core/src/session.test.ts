@@ -377,6 +377,20 @@ describe('RFC 5880 §6.5/§6.8.3 Poll/Final and timer renegotiation while Up', (
     expect(p.session.info()).toMatchObject({ desiredMinTxInUse: 800_000, pollActive: false });
   });
 
+  test('§6.8.3 only interval changes start a Poll: the same profile or a new Detect Mult does not', () => {
+    const p = new ManualPeer();
+    p.bringUp();
+    p.send({ state: BfdState.Up, final: true });
+    p.session.updateProfile(p.now, { transmitInterval: 300, receiveInterval: 300 });
+    expect(p.session.info().pollActive).toBe(false);
+    p.session.updateProfile(p.now, { detectMultiplier: 5 });
+    expect(p.session.info().pollActive).toBe(false);
+    p.keepAlive(400);
+    expect(p.sent[p.sent.length - 1]!.packet).toMatchObject({ detectMult: 5, poll: false });
+    p.session.updateProfile(p.now, { detectMultiplier: 5, receiveInterval: 250 });
+    expect(p.session.info().pollActive).toBe(true);
+  });
+
   test('§6.8.3 a Final without a Poll in progress changes nothing', () => {
     const p = new ManualPeer();
     p.bringUp();

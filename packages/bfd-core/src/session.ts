@@ -106,6 +106,7 @@ export class BfdSession {
   #sent = 0;
   #received = 0;
   #discarded = 0;
+  #discards: Partial<Record<BfdDiscardReason, number>> = {};
 
   /** @internal Use `BfdEndpoint.addSession`. */
   constructor(host: BfdSessionHost, config: BfdSessionConfig, localDiscriminator: number, now: number) {
@@ -198,6 +199,7 @@ export class BfdSession {
       packetsSent: this.#sent,
       packetsReceived: this.#received,
       packetsDiscarded: this.#discarded,
+      discards: { ...this.#discards },
     };
   }
 
@@ -261,6 +263,12 @@ export class BfdSession {
 
   // ---- endpoint-facing --------------------------------------------------------------------------
 
+  /** @internal A packet addressed to this session was discarded. */
+  countDiscard(reason: BfdDiscardReason): void {
+    this.#discarded++;
+    this.#discards[reason] = (this.#discards[reason] ?? 0) + 1;
+  }
+
   /** @internal Earliest deadline (ms) or +Infinity. */
   deadline(): number {
     return Math.min(this.#nextTxAt, this.#detectAt, this.#authSeqExpireAt);
@@ -284,7 +292,7 @@ export class BfdSession {
   ): BfdDiscardReason | undefined {
     const reason = this.#check(v, bytes, offset, info);
     if (reason !== undefined) {
-      this.#discarded++;
+      this.countDiscard(reason);
       return reason;
     }
     this.#remoteDiscr = v.myDiscriminator;
@@ -301,7 +309,7 @@ export class BfdSession {
     if (this.#state === BfdState.AdminDown) {
       this.#updateTxSchedule(now);
       this.#host.reschedule(this);
-      this.#discarded++;
+      this.countDiscard('local-admin-down');
       return 'local-admin-down';
     }
     // The packet is valid for detection (§6.8.4).

@@ -171,4 +171,6 @@ export interface BfdSessionInfo {
   packetsSent: number;
   packetsReceived: number;
   packetsDiscarded: number;
+  /** Discards of packets that reached this session (TTL, authentication, address, AdminDown), by reason. */
+  discards: Partial<Record<BfdDiscardReason, number>>;
 }
