@@ -78,7 +78,7 @@ export function exportAttributes(n: NormalizedAttributes, afi: 1 | 2, ctx: Expor
       nextHop = ownV4 ?? ctx.ipv4NextHop;
     } else if (ctx.ipv4ExtendedNextHop && ctx.ipv6NextHop !== undefined) {
       mpNextHop =
-        ctx.ipv6LinkLocal !== undefined
+        ctx.ipv6LinkLocal !== undefined && ctx.ipv6LinkLocal !== ctx.ipv6NextHop
           ? { global: ctx.ipv6NextHop, linkLocal: ctx.ipv6LinkLocal }
           : { global: ctx.ipv6NextHop };
     } else {

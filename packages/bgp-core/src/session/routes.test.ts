@@ -183,6 +183,54 @@ describe('Adj-RIB-Out over a session', () => {
     expect(without.eventsOf('a', 'export-error')[0]?.reason).toMatch(/RFC 8950/);
   });
 
+  test('RFC 8950 §4: over an IPv6-only session IPv4 routes take the local IPv6 (and link-local) next hop', () => {
+    const enh = {
+      code: 5,
+      kind: 'extended-next-hop',
+      entries: [{ afi: 1, safi: 1, nextHopAfi: 2 }],
+    } as const;
+    const sentUpdate = (p: Probe) => {
+      const u = p.sent().find((m) => m.type === 'update' && (m.attributes.mpReach?.nlri.count ?? 0) > 0);
+      return u?.type === 'update' ? u : undefined;
+    };
+    const p = new Probe().open('fe80::1%eth0', 'fe80::2%eth0');
+    p.peerSends(peerOpen({ capabilities: [...peerOpen().capabilities, enh] }));
+    p.peerSends({ type: 'keepalive' });
+    p.session.setRoutes(p.now, 1, [['192.0.2.1/32', {}]]);
+    p.drain();
+    expect(sentUpdate(p)?.attributes.mpReach).toMatchObject({ afi: 1, safi: 1 });
+    expect(sentUpdate(p)?.attributes.mpReach?.nextHop).toEqual({ global: 'fe80::1' });
+
+    const q = new Probe({ nextHop: { ipv6: '2001:db8::1' } }).open('fe80::1', 'fe80::2');
+    q.peerSends(peerOpen({ capabilities: [...peerOpen().capabilities, enh] }));
+    q.peerSends({ type: 'keepalive' });
+    q.session.setRoutes(q.now, 1, [['192.0.2.1/32', {}]]);
+    q.session.setRoutes(q.now, 2, [['2001:db8:5::/48', {}]]);
+    q.drain();
+    const ups = q.sent().filter((m) => m.type === 'update' && (m.attributes.mpReach?.nlri.count ?? 0) > 0);
+    expect(ups.map((u) => u.type === 'update' && u.attributes.mpReach?.nextHop)).toEqual([
+      { global: '2001:db8::1', linkLocal: 'fe80::1' },
+      { global: '2001:db8::1', linkLocal: 'fe80::1' },
+    ]);
+
+    const r = new Probe().open('2001:db8::1', '2001:db8::2');
+    r.peerSends(peerOpen());
+    r.peerSends({ type: 'keepalive' });
+    r.session.setRoutes(r.now, 1, [['192.0.2.1/32', {}]]);
+    r.drain();
+    expect(r.events.filter((e) => e.type === 'export-error')).toHaveLength(1);
+  });
+
+  test("a dual-stack socket's IPv4-mapped local address gives an IPv4 NEXT_HOP", () => {
+    const p = new Probe().open('::ffff:10.0.0.1', '::ffff:10.0.0.2');
+    p.peerSends(peerOpen());
+    p.peerSends({ type: 'keepalive' });
+    p.session.setRoutes(p.now, 1, [['192.0.2.1/32', {}]]);
+    p.drain();
+    const u = p.sent().find((m) => m.type === 'update' && m.nlri.count > 0);
+    expect(u?.type === 'update' && u.attributes.nextHop).toBe('10.0.0.1');
+  });
+
   test('RFC 7911 §3: ADD-PATH send puts a path identifier on every prefix', () => {
     const net = Network.pair({
       a: { addPath: { 'ipv4-unicast': 'send' } },

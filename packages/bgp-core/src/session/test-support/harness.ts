@@ -239,13 +239,9 @@ export class Probe {
   }
 
   /** Start (passive) and accept a connection from the peer. */
-  open(): this {
+  open(localAddress = '10.0.0.1', remoteAddress = '10.0.0.2'): this {
     this.session.start(this.now);
-    this.session.connectionUp(this.now, {
-      id: this.connId,
-      localAddress: '10.0.0.1',
-      remoteAddress: '10.0.0.2',
-    });
+    this.session.connectionUp(this.now, { id: this.connId, localAddress, remoteAddress });
     this.drain();
     return this;
   }
