@@ -100,8 +100,14 @@ function run(ops: readonly Op[]): { a: Allocator; inputs: Map<string, AllocatorS
   const inputs = new Map<string, AllocatorService>();
   for (const o of ops) {
     if (o.op === 'assign') {
-      inputs.set(`${o.svc.namespace}/${o.svc.name}`, o.svc);
-      a.assign(o.svc);
+      const key = `${o.svc.namespace}/${o.svc.name}`;
+      inputs.set(key, o.svc);
+      const r = a.assign(o.svc);
+      // Every refusal names the Service, and says so in its message.
+      if (!r.ok) {
+        expect(r.reason.service).toBe(key);
+        expect(r.reason.message).toContain(key);
+      }
     } else if (o.op === 'release') {
       for (const ns of ['ns1', 'ns2']) {
         a.release(`${ns}/${o.name}`);

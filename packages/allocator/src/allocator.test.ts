@@ -689,6 +689,11 @@ describe('restart and pool edits', () => {
       ['default/s2', 'released', 'AddressRemoved', '10.0.1.200', 'shrink'],
       ['other/n', 'released', 'ServiceNoLongerMatches', '10.0.4.0', 'sel'],
     ]);
+    for (const c of r.changes) {
+      expect(c.message).toContain(c.service);
+      expect(c.message).toContain(c.ips[0]);
+      expect(c.message).toContain(`"${c.pool}"`);
+    }
     expect(a.assignmentOf('default/k')?.ips).toEqual(['10.0.0.0']);
     expect(a.assignmentOf('default/s1')?.ips).toEqual(['10.0.1.10']);
     expect(a.assignmentOf('default/b1')?.ips).toEqual(['10.0.3.1']);

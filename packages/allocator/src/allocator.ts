@@ -224,6 +224,7 @@ export class Allocator {
       let target: CompiledPool | undefined;
       let why: PoolChangeReason | undefined;
       let whyIP = '';
+      let buggyPool = '';
       for (let i = 0; i < rec.addrs.length; i++) {
         const addr = rec.addrs[i]!;
         const loc = this.#locateAddr(familyOf(addr), addr);
@@ -231,6 +232,7 @@ export class Allocator {
           why =
             loc === undefined ? (next.byName.has(old) ? 'AddressRemoved' : 'PoolDeleted') : 'AvoidBuggyIPs';
           whyIP = ips[i]!;
+          buggyPool = loc?.space.pool.name ?? '';
           break;
         }
         if (target !== undefined && target !== loc.space.pool) {
@@ -244,7 +246,10 @@ export class Allocator {
       } else if (why === 'AddressRemoved') {
         release(why, `pool "${old}" no longer contains ${whyIP}: service ${key} loses ${label(ips)}`);
       } else if (why === 'AvoidBuggyIPs') {
-        release(why, `pool "${old}" now avoids buggy IPs (.0 and .255): service ${key} loses ${label(ips)}`);
+        release(
+          why,
+          `pool "${buggyPool}" avoids buggy IPs (.0 and .255), such as ${whyIP}: service ${key} loses ${label(ips)}`,
+        );
       } else if (why === 'AddressesSplit') {
         release(why, `the addresses ${label(ips)} of service ${key} are no longer in one pool`);
       } else {
