@@ -54,6 +54,7 @@ interface Stats {
   event: string;
   t: number;
   cpuPercent: number;
+  userPercent: number;
   loopDelayMaxMs: number;
   contextSwitches: number;
   up: number;
@@ -163,7 +164,7 @@ await sleep(duration * 1000 + 500);
 const udpDropped = udpRcvbufErrors() - udpBefore;
 console.log('');
 console.log(
-  'process  CPU % of one core (mean / max per s)  max loop delay ms  packets in/s  packets out/s  wakeups/s  false downs  ttl drops  discards  send errors',
+  'process  CPU % of one core: mean (user) / max per s  max loop delay ms  packets in/s  packets out/s  wakeups/s  false downs  ttl drops  discards  send errors',
 );
 for (const [i, p] of procs.entries()) {
   const window = p.stats.slice(mark[i]?.stats);
@@ -177,7 +178,9 @@ for (const [i, p] of procs.entries()) {
   console.log(
     [
       p.name.padEnd(8),
-      `${mean.toFixed(1)} / ${Math.max(...cpu).toFixed(1)}`.padEnd(40),
+      `${mean.toFixed(1)} (${(window.reduce((a, s) => a + s.userPercent, 0) / window.length).toFixed(1)}) / ${Math.max(...cpu).toFixed(1)}`.padEnd(
+        47,
+      ),
       Math.max(...window.map((s) => s.loopDelayMaxMs))
         .toFixed(1)
         .padStart(17),

@@ -80,6 +80,7 @@ if (config.statsMs) {
     print({
       event: 'stats',
       cpuPercent: ((cpu.user + cpu.system) / 1000 / (now - lastAt)) * 100,
+      userPercent: (cpu.user / 1000 / (now - lastAt)) * 100,
       loopDelayMaxMs: lag.max / 1e6,
       contextSwitches: contextSwitches(),
       up: up.size,
