@@ -156,6 +156,7 @@ export {
   validateLabelSelector,
 } from './labels.ts';
 export {
+  ManifestCache,
   type ManifestObject,
   type Origin,
   originOf,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatConfigError } from './errors.ts';
-import { originOf, parseManifests, validateObject } from './manifests.ts';
+import { ManifestCache, originOf, parseManifests, validateObject } from './manifests.ts';
 
 describe('parseManifests', () => {
   it('reads every document, skips empty ones, and keeps good objects next to bad ones', () => {
@@ -126,5 +126,76 @@ items:
       spec: {},
     });
     expect(r.ok).toBe(true);
+  });
+});
+
+describe('document splitting', () => {
+  const node = (n: string) => `apiVersion: v1\nkind: Node\nmetadata: { name: ${n} }\n`;
+  const names = (t: string) => parseManifests(t).objects.map((o) => o.metadata.name);
+
+  it('CRLF line endings, a BOM, "..." end markers and content on the --- line', () => {
+    expect(
+      names(
+        `\uFEFF${node('a')}---\r\n${node('b').replace(/\n/g, '\r\n')}...\n--- { apiVersion: v1, kind: Node, metadata: { name: c } }\n`,
+      ),
+    ).toEqual(['a', 'b', 'c']);
+  });
+
+  it('"---" inside a value or indented is not a marker', () => {
+    expect(
+      parseManifests(`apiVersion: v1
+kind: Secret
+metadata: { name: s }
+stringData:
+  a: |
+    ---
+    not a marker
+  b: "x --- y"
+`).objects.map((o) => (o as { stringData?: Record<string, string> }).stringData),
+    ).toEqual([{ a: '---\nnot a marker\n', b: 'x --- y' }]);
+  });
+
+  it('document indexes count explicit empty documents, as YAML does', () => {
+    const r = parseManifests(
+      `# leading comment\n---\n---\n${node('a')}---\n# only a comment\n---\nfoo: [\n`,
+      { source: 'f' },
+    );
+    expect(r.objects.map((o) => originOf(o)?.document)).toEqual([1]);
+    expect(r.errors).toMatchObject([{ rule: 'yaml-syntax', document: 3, line: 11 }]);
+  });
+
+  it('streams with %YAML directives go through the full parser', () => {
+    const r = parseManifests(`%YAML 1.2\n---\n${node('a')}...\n%YAML 1.2\n---\n${node('b')}`);
+    expect(r.errors).toEqual([]);
+    expect(r.objects.map((o) => o.metadata.name)).toEqual(['a', 'b']);
+  });
+
+  it('YAML 1.2 core schema: no timestamps, "yes" is a string, 0o17 is octal', () => {
+    const r = parseManifests(`apiVersion: v1
+kind: Node
+metadata: { name: n, creationTimestamp: 2024-01-01T00:00:00Z, labels: { a: yes } }
+`);
+    expect(r.errors).toEqual([]);
+    expect(r.objects[0]!.metadata).toMatchObject({
+      creationTimestamp: '2024-01-01T00:00:00Z',
+      labels: { a: 'yes' },
+    });
+  });
+
+  it('a cache reuses unchanged documents and forgets removed ones', () => {
+    const cache = new ManifestCache();
+    const first = parseManifests(`${node('a')}---\n${node('b')}`, { cache });
+    expect(cache.size).toBe(2);
+    const second = parseManifests(`${node('a')}---\n${node('c')}`, { cache });
+    expect(second.objects[0]).toBe(first.objects[0]);
+    expect(second.objects[1]!.metadata.name).toBe('c');
+    expect(cache.size).toBe(2);
+    // errors are located afresh in the new text
+    const bad = 'apiVersion: v1\nkind: Service\nmetadata: { name: s }\nspec: { type: Nope }\n';
+    expect(parseManifests(bad, { cache }).errors[0]).toMatchObject({ line: 4 });
+    expect(parseManifests(`${node('x')}---\n${bad}`, { cache }).errors[0]).toMatchObject({
+      line: 8,
+      document: 1,
+    });
   });
 });

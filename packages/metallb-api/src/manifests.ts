@@ -2,7 +2,8 @@
  * Multi-document YAML → validated, typed objects. Every document is read; a bad one becomes errors
  * (with file, document, line and column) and never hides the good ones.
  */
-import { isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+import { CORE_SCHEMA, load } from 'js-yaml';
+import { type Document, parseAllDocuments, parseDocument } from 'yaml';
 import type { ConfigError, ObjectRef } from './errors.ts';
 import { configError } from './errors.ts';
 import { type BFDProfile, validateBFDProfile } from './kinds/bfdprofile.ts';
@@ -169,6 +170,11 @@ export function validateObject(raw: unknown): ValidationResult<ManifestObject> {
 export interface ParseManifestsOptions {
   /** File name (or other label) to put in errors. */
   readonly source?: string;
+  /**
+   * Reuse the results of documents whose text has not changed since the previous call with the same
+   * cache (a daemon re-reading its file after an edit). Entries not seen in a call are dropped.
+   */
+  readonly cache?: ManifestCache;
 }
 
 export interface ParseManifestsResult {
@@ -178,6 +184,44 @@ export interface ParseManifestsResult {
   readonly errors: ConfigError[];
   /** Problems that did not (ignored kinds, EndpointSlices without a Service, …). */
   readonly warnings: ConfigError[];
+}
+
+type DocOutcome =
+  | { readonly kind: 'empty' }
+  | { readonly kind: 'yaml-error' }
+  | {
+      readonly kind: 'value';
+      readonly raw: unknown;
+      readonly results: readonly ValidationResult<ManifestObject>[];
+      readonly bases: readonly (readonly (string | number)[])[];
+    };
+
+/** Per-document results kept between calls of `parseManifests` (see `ParseManifestsOptions.cache`). */
+export class ManifestCache {
+  #entries = new Map<string, { outcome: DocOutcome; generation: number }>();
+  #generation = 0;
+  /** @internal */
+  begin(): void {
+    this.#generation++;
+  }
+  /** @internal */
+  get(text: string): DocOutcome | undefined {
+    const e = this.#entries.get(text);
+    if (e === undefined) return undefined;
+    e.generation = this.#generation;
+    return e.outcome;
+  }
+  /** @internal */
+  set(text: string, outcome: DocOutcome): void {
+    this.#entries.set(text, { outcome, generation: this.#generation });
+  }
+  /** @internal Drop what the last call did not use. */
+  end(): void {
+    for (const [k, e] of this.#entries) if (e.generation !== this.#generation) this.#entries.delete(k);
+  }
+  get size(): number {
+    return this.#entries.size;
+  }
 }
 
 /** Split `spec.addresses[1]`, `metadata.labels["a/b"]` into keys. */
@@ -192,113 +236,238 @@ function pathKeys(path: string): (string | number)[] {
   return out;
 }
 
+interface DocSlice {
+  /** The document's text (after its `---` marker, up to the next marker). */
+  readonly text: string;
+  /** Offset of `text[0]` in the stream. */
+  readonly offset: number;
+}
+
+const isContentLine = (line: string): boolean => {
+  const t = line.trim();
+  return t !== '' && !t.startsWith('#');
+};
+
+/**
+ * Split a YAML stream at its document markers (`---` and `...` at column 0, which YAML forbids
+ * anywhere else). Returns undefined for streams with directives (`%YAML`), which go to the full parser.
+ */
+function splitDocuments(text: string): DocSlice[] | undefined {
+  const docs: DocSlice[] = [];
+  let start = 0; // offset where the current document's text starts
+  let explicit = false; // opened by `---`
+  let hasContent = false;
+  let atDocStart = true;
+  const close = (end: number) => {
+    if (explicit || hasContent) docs.push({ text: text.slice(start, end), offset: start });
+  };
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  start = pos;
+  while (pos <= text.length) {
+    let eol = text.indexOf('\n', pos);
+    if (eol === -1) eol = text.length;
+    const line = text.slice(pos, eol);
+    const marker = line.startsWith('---') || line.startsWith('...') ? line.slice(0, 3) : '';
+    const after = line.charCodeAt(3);
+    const isMarker =
+      marker !== '' && (line.length === 3 || after === 0x20 || after === 0x09 || after === 0x0d);
+    if (isMarker && marker === '---') {
+      close(pos);
+      start = pos + 3;
+      explicit = true;
+      hasContent = isContentLine(line.slice(3));
+      atDocStart = false;
+    } else if (isMarker) {
+      close(pos);
+      start = eol + 1;
+      explicit = false;
+      hasContent = false;
+      atDocStart = true;
+    } else {
+      if (line.startsWith('%') && atDocStart && !hasContent) return undefined;
+      if (isContentLine(line)) {
+        hasContent = true;
+        atDocStart = false;
+      }
+    }
+    pos = eol + 1;
+  }
+  close(text.length);
+  return docs;
+}
+
+const NO_REF = { kind: '', namespace: '', name: '' };
+
+/** Validate a document's value: one object, or the items of a `v1 List`. */
+function validateDocument(raw: unknown): DocOutcome {
+  if (raw === null || raw === undefined) return { kind: 'empty' };
+  if (
+    isPlainObject(raw) &&
+    raw.apiVersion === 'v1' &&
+    typeof raw.kind === 'string' &&
+    raw.kind.endsWith('List') &&
+    Array.isArray(raw.items)
+  ) {
+    return {
+      kind: 'value',
+      raw,
+      results: raw.items.map((item) => validateObject(item)),
+      bases: raw.items.map((_, i) => ['items', i]),
+    };
+  }
+  return { kind: 'value', raw, results: [validateObject(raw)], bases: [[]] };
+}
+
 /** Read every YAML document of `text` (a `---`-separated stream) into validated objects. */
 export function parseManifests(text: string, options: ParseManifestsOptions = {}): ParseManifestsResult {
-  const lc = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    lineCounter: lc,
-    prettyErrors: false,
-    uniqueKeys: true,
-    version: '1.2',
-  });
   const objects: ManifestObject[] = [];
   const errors: ConfigError[] = [];
   const warnings: ConfigError[] = [];
   const src = options.source !== undefined ? { source: options.source } : {};
-  const locate = (offset: number) => {
-    const p = lc.linePos(offset);
-    return { line: p.line, column: p.col, offset };
+  const cache = options.cache;
+  cache?.begin();
+
+  // Line starts of the whole stream, built on first need (errors and locations only).
+  let lineStarts: number[] | undefined;
+  const position = (offset: number) => {
+    if (lineStarts === undefined) {
+      lineStarts = [0];
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+    }
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - lineStarts[lo]! + 1, offset };
   };
-  const list = Array.isArray(docs) ? docs : [];
-  list.forEach((doc, index) => {
-    const start = doc.contents?.range?.[0] ?? doc.range[0];
-    const docLoc = { ...src, document: index, ...locate(start) };
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        errors.push({
-          ...configError(
-            { kind: '', namespace: '', name: '' },
-            '',
-            'yaml-syntax',
-            e.message.split('\n')[0] ?? e.message,
-          ),
-          ...docLoc,
-          ...locate(e.pos[0]),
-        });
+
+  const slices = splitDocuments(text);
+  if (slices === undefined) {
+    // Directives: hand the whole stream to the full parser, one slice per document it finds.
+    const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
+    const list = Array.isArray(docs) ? docs : [];
+    list.forEach((doc, index) => {
+      const s = doc.range[0];
+      processDocument(index, { text: text.slice(s, doc.range[2]), offset: s });
+    });
+  } else {
+    slices.forEach((slice, index) => {
+      processDocument(index, slice);
+    });
+  }
+  cache?.end();
+  return { objects, errors, warnings };
+
+  function processDocument(index: number, slice: DocSlice): void {
+    // The full parse of this document (for error positions), made only when needed.
+    let full: Document.Parsed | undefined;
+    const fullDoc = (): Document.Parsed => {
+      full ??= parseDocument(slice.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
+      return full;
+    };
+    // Position of the first non-blank, non-comment character.
+    const docStart = () => {
+      let off = 0;
+      for (const line of slice.text.split('\n')) {
+        if (isContentLine(line)) {
+          off += line.length - line.trimStart().length;
+          return position(slice.offset + off);
+        }
+        off += line.length + 1;
       }
+      return position(slice.offset);
+    };
+
+    let outcome = cache?.get(slice.text);
+    if (outcome === undefined && !/^[ \t]*[^\s#]/m.test(slice.text)) outcome = { kind: 'empty' };
+    if (outcome === undefined) {
+      let raw: unknown;
+      try {
+        raw = load(slice.text, { schema: CORE_SCHEMA });
+        outcome = validateDocument(raw);
+      } catch {
+        outcome = { kind: 'yaml-error' };
+      }
+      cache?.set(slice.text, outcome);
+    }
+    const docLoc = () => ({ ...src, document: index, ...docStart() });
+
+    if (outcome.kind === 'empty') return;
+    if (outcome.kind === 'yaml-error') {
+      const doc = fullDoc();
+      if (doc.errors.length > 0) {
+        for (const e of doc.errors) {
+          errors.push({
+            ...configError(NO_REF, '', 'yaml-syntax', e.message.split('\n')[0] ?? e.message),
+            ...src,
+            document: index,
+            ...position(slice.offset + e.pos[0]),
+          });
+        }
+        return;
+      }
+      // The fast parser refused what the full one accepts (e.g. an alias without its anchor):
+      // report through the full parser's own reading.
+      let message = 'invalid YAML';
+      try {
+        load(slice.text, { schema: CORE_SCHEMA });
+      } catch (e) {
+        message = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
+      }
+      errors.push({ ...configError(NO_REF, '', 'yaml-syntax', message), ...docLoc() });
       return;
     }
-    if (doc.contents === null) return; // empty document
-    let raw: unknown;
-    try {
-      raw = doc.toJS({ maxAliasCount: 100 });
-    } catch (e) {
-      // e.g. an alias without its anchor, or an alias bomb
+    if (!isPlainObject(outcome.raw)) {
       errors.push({
         ...configError(
-          { kind: '', namespace: '', name: '' },
+          NO_REF,
           '',
-          'yaml-syntax',
-          e instanceof Error ? e.message : String(e),
+          'not-an-object',
+          `the document is not a mapping (object): ${JSON.stringify(outcome.raw)?.slice(0, 60)}`,
         ),
-        ...docLoc,
+        ...docLoc(),
       });
       return;
     }
-    if (raw === null || raw === undefined) return;
-    const find = (base: (string | number)[], path: string) => {
+    const find = (base: readonly (string | number)[], path: string) => {
+      const doc = fullDoc();
       const keys = [...base, ...pathKeys(path)];
       // The deepest node that exists on the path.
       for (let n = keys.length; n >= 0; n--) {
         const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
         if (node !== undefined && node !== null && typeof node === 'object' && node.range !== undefined) {
-          return locate(node.range[0]);
+          return position(slice.offset + node.range[0]);
         }
       }
       return undefined;
     };
-    const at = (e: ConfigError, base: (string | number)[]): ConfigError => {
+    const at = (e: ConfigError, base: readonly (string | number)[]): ConfigError => {
       const loc = find(base, e.path);
-      return loc === undefined ? { ...e, ...docLoc } : { ...e, ...src, document: index, ...loc };
+      return loc === undefined ? { ...e, ...docLoc() } : { ...e, ...src, document: index, ...loc };
     };
-    const handle = (item: unknown, base: (string | number)[]) => {
-      const r = validateObject(item);
+    outcome.results.forEach((r, i) => {
+      const base = outcome.bases[i]!;
       warnings.push(...r.warnings.map((w) => at(w, base)));
       if (!r.ok) {
         errors.push(...r.errors.map((e) => at(e, base)));
         return;
       }
-      const line = (base.length === 0 ? undefined : find(base, '')?.line) ?? docLoc.line;
-      origins.set(r.object, { ...src, document: index, line, locate: (path: string) => find(base, path) });
+      let line: number | undefined;
+      origins.set(r.object, {
+        ...src,
+        document: index,
+        get line() {
+          line ??= (base.length === 0 ? undefined : find(base, '')?.line) ?? docStart().line;
+          return line;
+        },
+        locate: (path: string) => find(base, path),
+      });
       objects.push(r.object);
-    };
-    if (
-      isPlainObject(raw) &&
-      raw.apiVersion === 'v1' &&
-      typeof raw.kind === 'string' &&
-      raw.kind.endsWith('List') &&
-      Array.isArray(raw.items)
-    ) {
-      raw.items.forEach((item, i) => {
-        handle(item, ['items', i]);
-      });
-      return;
-    }
-    if (!isMap(doc.contents) && !isSeq(doc.contents) && !isPlainObject(raw)) {
-      errors.push({
-        ...configError(
-          { kind: '', namespace: '', name: '' },
-          '',
-          'not-an-object',
-          `the document is not a mapping (object): ${JSON.stringify(raw).slice(0, 60)}`,
-        ),
-        ...docLoc,
-      });
-      return;
-    }
-    handle(raw, []);
-  });
-  return { objects, errors, warnings };
+    });
+  }
 }
 
 export type { ObjectRef };
