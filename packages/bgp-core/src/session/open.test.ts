@@ -285,6 +285,23 @@ describe('capability negotiation', () => {
     expect(notOffered).toMatchObject({ extendedMessage: false, routeRefresh: false });
   });
 
+  test('RFC 5492 §5: capabilities the peer refuses with 2/7 are left out of the next OPEN', () => {
+    const p = new Probe({ hostname: { hostName: 'node-1' }, idleHoldTime: 1 }).open();
+    const first = p.sent()[0];
+    expect(first?.type === 'open' && first.capabilities.some((c) => c.kind === 'fqdn')).toBe(true);
+    p.peerSends({ type: 'notification', code: 2, subcode: 7, data: Uint8Array.of(73, 0, 6, 0) });
+    expect(p.session.state).toBe('Idle');
+    p.advance(2000);
+    p.session.connectionUp(p.now, { id: 'again', localAddress: '10.0.0.1', remoteAddress: '10.0.0.2' });
+    p.drain();
+    const opens = p.sent().filter((m) => m.type === 'open');
+    const kinds = opens[1]?.type === 'open' ? opens[1].capabilities.map((c) => c.kind) : [];
+    expect(kinds).not.toContain('fqdn');
+    expect(kinds).not.toContain('extended-message');
+    expect(kinds).toContain('multiprotocol');
+    expect(kinds).toContain('as4');
+  });
+
   test('our OPEN carries the configured capabilities (AS_TRANS for a 4-octet AS, RFC 6793 §4.1)', () => {
     const p = new Probe({
       localAs: 4200000001,

@@ -14,6 +14,7 @@ import { adminShutdown, describeNotification, notification } from '../codec/noti
 import { packUpdates } from '../codec/pack.ts';
 import type { ReadResult } from '../codec/types.ts';
 import {
+  CapabilityCode,
   CeaseSubcode,
   type CodecOptions,
   FsmErrorSubcode,
@@ -21,6 +22,7 @@ import {
   type NextHop,
   NotificationCode,
   type NotificationMessage,
+  OpenErrorSubcode,
   type OpenMessage,
   type PathAttributes,
   type RouteRefreshMessage,
@@ -167,6 +169,8 @@ export class BgpSession {
   #restarted: boolean;
   #stateChangedAt = 0;
   #lastError: string | undefined;
+  /** Capability codes the peer refused with 2/7 (RFC 5492 §5), left out of our next OPENs. */
+  readonly #suppressed = new Set<number>();
   readonly #sentCounts: Record<MessageKind, number> = zeroCounts();
   readonly #receivedCounts: Record<MessageKind, number> = zeroCounts();
 
@@ -634,7 +638,7 @@ export class BgpSession {
     this.#actions.push({
       type: 'send',
       connId: conn.id,
-      bytes: encodeMessage(localOpen(this.config, this.#restarted)),
+      bytes: encodeMessage(this.#localOpen()),
     });
     this.#sentCounts.open++;
     if (conn.phase === 'delay-open') {
@@ -642,6 +646,25 @@ export class BgpSession {
       // OpenSent: hold timer set to a large value while waiting for the OPEN (§8.2.2).
       conn.holdMs = LARGE_HOLD_TIME_MS;
       conn.holdDeadline = now + LARGE_HOLD_TIME_MS;
+    }
+  }
+
+  #localOpen(): OpenMessage {
+    const open = localOpen(this.config, this.#restarted);
+    if (this.#suppressed.size === 0) return open;
+    return { ...open, capabilities: open.capabilities.filter((c) => !this.#suppressed.has(c.code)) };
+  }
+
+  /**
+   * RFC 5492 §5: the peer refused capabilities (2/7, data: the capabilities as TLVs); leave them out
+   * of the next OPEN. Multiprotocol and 4-octet AS are kept (without them there is nothing to
+   * negotiate, RFC 4760/6793), as is a capability the data does not name.
+   */
+  #suppressCapabilities(data: Uint8Array): void {
+    for (let i = 0; i + 1 < data.length; i += 2 + (data[i + 1] ?? 0)) {
+      const code = data[i] ?? 0;
+      if (code !== CapabilityCode.Multiprotocol && code !== CapabilityCode.As4) this.#suppressed.add(code);
+      if (code === CapabilityCode.RouteRefresh) this.#suppressed.add(CapabilityCode.EnhancedRouteRefresh);
     }
   }
 
@@ -693,6 +716,12 @@ export class BgpSession {
         description: describeNotification(msg),
       });
       this.#lastError = `received ${describeNotification(msg)}`;
+      if (
+        msg.code === NotificationCode.OpenMessageError &&
+        msg.subcode === OpenErrorSubcode.UnsupportedCapability
+      ) {
+        this.#suppressCapabilities(msg.data);
+      }
       this.#dropConnection(now, conn, true);
       this.#update(`NOTIFICATION received: ${describeNotification(msg)}`);
       return;
