@@ -208,6 +208,47 @@ describe('properties', () => {
     );
   });
 
+  it('arbitrary annotation and spec text never throws: it is granted or refused with a reason', () => {
+    const text = fc.oneof(
+      fc.string(),
+      fc.constantFrom(
+        '10.0.0.1',
+        'fd00::1',
+        '10.0.0.1,fd00::1',
+        '::ffff:10.0.0.1',
+        ' 10.0.0.1 ',
+        '1.2.3.4/32',
+      ),
+    );
+    fc.assert(
+      fc.property(
+        fc.dictionary(
+          fc.constantFrom(
+            'metallb.io/loadBalancerIPs',
+            'metallb.universe.tf/loadBalancerIPs',
+            'metallb.io/address-pool',
+            'metallb.io/allow-shared-ip',
+            'metallb.universe.tf/allow-shared-ip',
+          ),
+          text,
+        ),
+        fc.option(text, { nil: undefined }),
+        (annotations, lbIP) => {
+          const a = new Allocator();
+          a.setPools(CONFIGS[0]!);
+          const s = svc('x', { annotations, ...(lbIP === undefined ? {} : { loadBalancerIP: lbIP }) });
+          const r = a.assign(s);
+          if (r.ok) expect(r.ips.length).toBeGreaterThan(0);
+          else expect(r.reason.message).toContain('default/x');
+          expect(a.restore(s, [lbIP ?? 'x']).ok === false || a.assignmentOf('default/x') !== undefined).toBe(
+            true,
+          );
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('random assign/release never leaks, and always hands out the lowest free address', () => {
     const first = parseIPv4('10.0.0.250')!;
     const last = parseIPv4('10.0.1.20')!;
