@@ -7,14 +7,15 @@
 //   encoding writes into a caller-owned buffer, so neither allocates per packet.
 // Decoding never throws on input: it returns a reason and the byte offset of the offending field.
 // Encoding throws a RangeError when the caller passes an impossible packet (local misuse).
-import {
-  BFD_HEADER_LENGTH,
-  BFD_MD5_AUTH_LENGTH,
-  BFD_SHA1_AUTH_LENGTH,
-  BfdAuthType,
-  type BfdAuthTypeCode,
-  type BfdStateCode,
-} from './constants.ts';
+import type { BfdAuthType, BfdAuthTypeCode, BfdStateCode } from './constants.ts';
+
+// Local copies of the constants used on the hot path (the same values as in constants.ts): reading
+// a module-local const is free, while some loaders turn each use of an imported binding into a call.
+const BFD_HEADER_LENGTH = 24;
+const BFD_MD5_AUTH_LENGTH = 24;
+const BFD_SHA1_AUTH_LENGTH = 28;
+const AUTH_SIMPLE = 1;
+const AUTH_METICULOUS_MD5 = 3;
 
 /** Fields of the mandatory section (§4.1). Intervals are in microseconds, as on the wire. */
 export interface BfdHeaderFields {
@@ -226,7 +227,7 @@ export function decodeControlPacketInto(
   out.authType = authType;
   out.authLength = authLength;
   out.authKeyId = bytes[a + 2]!;
-  if (authType === BfdAuthType.SimplePassword) {
+  if (authType === AUTH_SIMPLE) {
     // Auth Len = 3 + password length, password 1–16 bytes (§4.2).
     if (authLength < 4 || authLength > 19) return BfdDecodeStatus.AuthLength;
     out.authSequence = 0;
@@ -234,7 +235,7 @@ export function decodeControlPacketInto(
     out.authDataLength = authLength - 3;
     return BfdDecodeStatus.Ok;
   }
-  const expected = authType <= BfdAuthType.MeticulousKeyedMd5 ? BFD_MD5_AUTH_LENGTH : BFD_SHA1_AUTH_LENGTH;
+  const expected = authType <= AUTH_METICULOUS_MD5 ? BFD_MD5_AUTH_LENGTH : BFD_SHA1_AUTH_LENGTH;
   if (authLength !== expected) return BfdDecodeStatus.AuthLength;
   out.authSequence = u32(bytes, a + 4);
   out.authDataOffset = a + 8;
@@ -286,8 +287,8 @@ export function packetFromView(view: BfdPacketView, bytes: Uint8Array): BfdContr
   if (view.authPresent) {
     const data = bytes.slice(view.authDataOffset, view.authDataOffset + view.authDataLength);
     packet.auth =
-      view.authType === BfdAuthType.SimplePassword
-        ? { type: BfdAuthType.SimplePassword, keyId: view.authKeyId, password: data }
+      view.authType === AUTH_SIMPLE
+        ? { type: 1, keyId: view.authKeyId, password: data }
         : {
             type: view.authType as BfdDigestAuth['type'],
             keyId: view.authKeyId,
@@ -320,8 +321,8 @@ export function decodeStatusReason(status: BfdDecodeStatusCode): BfdDecodeErrorR
 
 function authSectionLength(auth: BfdAuthSection | undefined): number {
   if (auth === undefined) return 0;
-  if (auth.type === BfdAuthType.SimplePassword) return 3 + auth.password.length;
-  return auth.type <= BfdAuthType.MeticulousKeyedMd5 ? BFD_MD5_AUTH_LENGTH : BFD_SHA1_AUTH_LENGTH;
+  if (auth.type === AUTH_SIMPLE) return 3 + auth.password.length;
+  return auth.type <= AUTH_METICULOUS_MD5 ? BFD_MD5_AUTH_LENGTH : BFD_SHA1_AUTH_LENGTH;
 }
 
 function checkUint(name: string, v: number, max: number): void {
@@ -390,7 +391,7 @@ export function encodeControlPacketInto(packet: BfdControlPacketInput, buf: Uint
   buf[a] = auth.type;
   buf[a + 1] = length - BFD_HEADER_LENGTH;
   buf[a + 2] = auth.keyId;
-  if (auth.type === BfdAuthType.SimplePassword) {
+  if (auth.type === AUTH_SIMPLE) {
     if (auth.password.length < 1 || auth.password.length > 16)
       throw new RangeError(`BFD simple password must be 1–16 bytes, got ${auth.password.length}`);
     buf.set(auth.password, a + 3);
@@ -417,14 +418,14 @@ export function encodeControlPacket(packet: BfdControlPacketInput): Uint8Array {
 
 /** The digest algorithm of an authentication type, or undefined for simple password. */
 export function authAlgorithm(type: number): 'md5' | 'sha1' | undefined {
-  if (type === BfdAuthType.KeyedMd5 || type === BfdAuthType.MeticulousKeyedMd5) return 'md5';
-  if (type === BfdAuthType.KeyedSha1 || type === BfdAuthType.MeticulousKeyedSha1) return 'sha1';
+  if (type === 2 || type === AUTH_METICULOUS_MD5) return 'md5';
+  if (type === 4 || type === 5) return 'sha1';
   return undefined;
 }
 
 /** True for the meticulous types (3 and 5), whose sequence number must increase on every packet. */
 export function isMeticulous(type: number): boolean {
-  return type === BfdAuthType.MeticulousKeyedMd5 || type === BfdAuthType.MeticulousKeyedSha1;
+  return type === AUTH_METICULOUS_MD5 || type === 5;
 }
 
 /** Digest function injected by the caller (e.g. `node:crypto` createHash) so the core stays pure. */
