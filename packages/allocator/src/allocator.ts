@@ -29,7 +29,6 @@ import {
 } from './service.ts';
 
 type Key = number | bigint;
-type AnySpace = Space<Key>;
 
 /** What a Service brings to a sharing or admission decision. */
 interface Claim {
@@ -50,7 +49,7 @@ interface ServiceRecord extends Claim {
 }
 
 interface Located {
-  readonly space: AnySpace;
+  readonly space: Space<Key>;
   readonly addr: Key;
 }
 
@@ -579,7 +578,7 @@ export class Allocator {
 
   // ---- internals ------------------------------------------------------------------------------
 
-  #locateAddr(family: Family, addr: Key): { space: AnySpace; index: Key | undefined } | undefined {
+  #locateAddr(family: Family, addr: Key): { space: Space<Key>; index: Key | undefined } | undefined {
     return family === 'IPv4'
       ? locate(this.#pools.v4Index, addr as number)
       : locate(this.#pools.v6Index, addr as bigint);
@@ -721,7 +720,7 @@ export class Allocator {
     };
   }
 
-  #outside(service: string, ip: string, space: AnySpace | undefined): Refusal {
+  #outside(service: string, ip: string, space: Space<Key> | undefined): Refusal {
     return {
       code: 'IPOutsidePools',
       service,
@@ -768,7 +767,7 @@ export class Allocator {
       const on = map.get(l.addr);
       if (on === undefined) {
         map.set(l.addr, rec);
-        this.#occupy(l.space as Space<Key>, (l.space as Space<Key>).toIndex(l.addr)!, rec);
+        this.#occupy(l.space, l.space.toIndex(l.addr)!, rec);
       } else if (Array.isArray(on)) {
         on.push(rec);
       } else {
@@ -821,8 +820,7 @@ export class Allocator {
   }
 
   /** The lowest index in `space` that `claim` may take: free, or shared with its key and no port clash. */
-  #candidate(space: AnySpace, claim: Claim): Key | undefined {
-    const s = space as Space<Key>;
+  #candidate(s: Space<Key>, claim: Claim): Key | undefined {
     const free = s.firstFree();
     if (claim.sharingKey === '') return free;
     const group = s.shared.get(`${claim.sharingKey}\0${claim.backendKey}`);
@@ -854,10 +852,10 @@ export class Allocator {
     return familyMissing ? { kind: 'family' } : { kind: 'exhausted' };
   }
 
-  #pickInSpace(space: AnySpace | undefined, claim: Claim): Located | undefined {
+  #pickInSpace(space: Space<Key> | undefined, claim: Claim): Located | undefined {
     if (space === undefined) return undefined;
     const idx = this.#candidate(space, claim);
-    return idx === undefined ? undefined : { space, addr: (space as Space<Key>).toAddress(idx) };
+    return idx === undefined ? undefined : { space, addr: space.toAddress(idx) };
   }
 
   /** MetalLB's findBestPoolForService over `pools` in order. */
