@@ -47,6 +47,12 @@ describe('MetalLB BFDProfile fields, defaults and ranges', () => {
     });
   }
 
+  test('a resolved profile from @bmlb/metallb-api (with its name) is accepted as is', () => {
+    const resolved = { name: 'tor-bfd', ...BFD_PROFILE_DEFAULTS, receiveInterval: 100 };
+    expect(normalizeBfdProfile(resolved)).toEqual({ ...BFD_PROFILE_DEFAULTS, receiveInterval: 100 });
+    expect(validateBfdProfile({ name: 5 })).toMatchObject({ ok: false, errors: [{ field: 'name' }] });
+  });
+
   test('booleans must be booleans', () => {
     const r = validateBfdProfile({ echoMode: 'yes', passiveMode: 1 });
     expect(r.ok).toBe(false);

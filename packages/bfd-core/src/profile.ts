@@ -17,6 +17,8 @@ export interface BfdProfileInput {
   passiveMode?: boolean | undefined;
   /** Multihop only: lowest TTL accepted on received packets (1–254, default 254). */
   minimumTtl?: number | undefined;
+  /** Ignored (accepted so that @bmlb/metallb-api's resolved profile, which carries its name, passes). */
+  name?: string | undefined;
 }
 
 /** A validated BFDProfile with every default applied. */
@@ -79,6 +81,8 @@ const INT_FIELDS = [
 ] as const;
 const BOOL_FIELDS = ['echoMode', 'passiveMode'] as const;
 const KNOWN = new Set<string>([...INT_FIELDS, ...BOOL_FIELDS]);
+/** Accepted and ignored: the profile's name, as in @bmlb/metallb-api's NormalizedBFDProfile. */
+const IGNORED = new Set<string>(['name']);
 
 /** The warning given for a profile that asks for echo mode. */
 export const ECHO_NOT_IMPLEMENTED_WARNING =
@@ -98,6 +102,11 @@ export function validateBfdProfile(input: unknown): BfdProfileValidation {
   const spec = input as Record<string, unknown>;
   const profile: BfdProfile = { ...BFD_PROFILE_DEFAULTS };
   for (const key of Object.keys(spec)) {
+    if (IGNORED.has(key)) {
+      if (typeof spec[key] !== 'string' && spec[key] !== undefined)
+        errors.push({ field: key, message: `${key} must be a string, got ${describeValue(spec[key])}` });
+      continue;
+    }
     if (!KNOWN.has(key) && spec[key] !== undefined) {
       errors.push({
         field: key,
