@@ -13,6 +13,7 @@ const SLACK_MS = 400;
 
 interface FrrPeer {
   peer: string;
+  multihop: boolean;
   status: string;
   diagnostic: string;
   'remote-diagnostic': string;
@@ -21,9 +22,9 @@ interface FrrPeer {
   'remote-detect-multiplier': number;
 }
 
-async function frrPeer(frr: FrrInstance, address: string): Promise<FrrPeer | undefined> {
+async function frrPeer(frr: FrrInstance, address: string, multihop = false): Promise<FrrPeer | undefined> {
   const peers = (await frr.bfdPeers()) as unknown as FrrPeer[];
-  return peers.find((p) => p.peer === address);
+  return peers.find((p) => p.peer === address && p.multihop === multihop);
 }
 
 /** Polls FRR until the peer's status is `status`; returns when it was first seen (epoch ms). */
@@ -32,10 +33,11 @@ async function frrSees(
   address: string,
   status: string,
   timeoutMs = 10_000,
+  multihop = false,
 ): Promise<number> {
   return waitFor(
     async () => {
-      const p = await frrPeer(frr, address);
+      const p = await frrPeer(frr, address, multihop);
       return p?.status === status ? Date.now() : undefined;
     },
     { timeoutMs, intervalMs: 5, what: `FRR: BFD peer ${address} ${status}` },
@@ -65,6 +67,9 @@ bfd
  peer fd00:bfd::2 local-address fd00:bfd::1 interface eth-node
   profile tor
  !
+ peer 10.0.0.2 multihop local-address 10.0.0.1
+  profile tor
+ !
 !
 `,
   });
@@ -75,6 +80,7 @@ function startOurs(l: Lab, node: Namespace, name: string) {
   return PeerProcess.start(l, node, name, [
     { key: 'tor4', localAddress: '10.0.0.2', remoteAddress: '10.0.0.1', interface: 'eth-tor', profile },
     { key: 'tor6', localAddress: 'fd00:bfd::2', remoteAddress: 'fd00:bfd::1', interface: 'eth-tor', profile },
+    { key: 'mh4', localAddress: '10.0.0.2', remoteAddress: '10.0.0.1', multihop: true, profile },
   ]);
 }
 
@@ -114,6 +120,26 @@ describe.skipIf(skip)('interop with FRR bfdd', () => {
       await ours.waitForEvent(isUp('tor4'));
       await ours.waitForEvent(isUp('tor6'));
       await frrSees(frr, '10.0.0.2', 'up');
+      await frrSees(frr, 'fd00:bfd::2', 'up');
+      // multihop (RFC 5883, port 4784) on the same addresses: a separate session on both sides
+      await ours.waitForEvent(isUp('mh4'));
+      await frrSees(frr, '10.0.0.2', 'up', 10_000, true);
+
+      // Our administrative shutdown reaches FRR as AdminDown, not as a failure.
+      await ours.command({ op: 'setAdminDown', key: 'tor6', down: true });
+      const ourShut = await waitFor(
+        async () => {
+          const p = await frrPeer(frr, 'fd00:bfd::2');
+          return p && p.status !== 'up' ? p : undefined;
+        },
+        { timeoutMs: 5000, intervalMs: 20, what: 'FRR to see our AdminDown' },
+      );
+      expect(ourShut).toMatchObject({
+        status: 'down',
+        diagnostic: 'neighbor signaled session down',
+        'remote-diagnostic': 'administratively down',
+      });
+      await ours.command({ op: 'setAdminDown', key: 'tor6', down: false });
       await frrSees(frr, 'fd00:bfd::2', 'up');
 
       // A timer change on our side reaches FRR after the Poll/Final.
