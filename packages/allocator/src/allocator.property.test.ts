@@ -208,6 +208,57 @@ describe('properties', () => {
     );
   });
 
+  it('a sharing Service gets exactly the lowest address that is free or shareable with it', () => {
+    const addrs = Array.from({ length: 8 }, (_, i) => `10.0.0.${i}`);
+    const shareArb = fc.record({
+      n: fc.integer({ min: 0, max: 11 }),
+      share: fc.constantFrom(undefined, 'k1', 'k1', 'k2'),
+      ports: fc.subarray([80, 443, 53], { minLength: 1 }),
+      local: fc.constantFrom(false, false, true),
+      app: fc.constantFrom('x', 'y'),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), shareArb), { maxLength: 120, size: 'large' }), (ops) => {
+        const a = new Allocator();
+        a.setPools([pool('p', ['10.0.0.0/29'])]);
+        const inputs = new Map<string, AllocatorService>();
+        for (const [add, o] of ops) {
+          const key = `default/s${o.n}`;
+          if (!add) {
+            a.release(key);
+            inputs.delete(key);
+            continue;
+          }
+          const s = svc(`s${o.n}`, {
+            ...(o.share === undefined ? {} : { share: o.share }),
+            ports: o.ports.map((port) => ({ port })),
+            local: o.local,
+            selector: { app: o.app },
+          });
+          if (a.assignmentOf(key) !== undefined) continue; // only fresh allocations here
+          // Brute force: the first address that is free, or whose holders all may share with s.
+          const want = addrs.find((ip) => {
+            const owners = a.lookup(ip);
+            if (owners === undefined) return true;
+            return owners.services.every((h) => {
+              const other = inputs.get(h.service)!;
+              return (
+                sharingKey(other) !== '' &&
+                sharingKey(other) === sharingKey(s) &&
+                backendKey(other) === backendKey(s) &&
+                !ports(other).some((p) => ports(s).includes(p))
+              );
+            });
+          });
+          const r = a.assign(s);
+          inputs.set(key, s);
+          expect(r.ok ? r.ips[0] : r.reason.code).toBe(want ?? 'PoolExhausted');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('arbitrary annotation and spec text never throws: it is granted or refused with a reason', () => {
     const text = fc.oneof(
       fc.string(),
