@@ -470,6 +470,30 @@ describe('graceful restart (RFC 4724)', () => {
   });
 });
 
+describe('graceful restart, receiving side', () => {
+  test('RFC 4724 §4.2: losing a GR peer without a NOTIFICATION tells the application to keep its routes', () => {
+    const gr = { restartTime: 90 };
+    const net = Network.pair({ a: { gracefulRestart: gr }, b: { gracefulRestart: gr } });
+    net.establish();
+    net.cut();
+    expect(net.eventsOf('a', 'peer-graceful-restart')).toEqual([
+      {
+        type: 'peer-graceful-restart',
+        restartTime: 90,
+        families: [
+          { family: 'ipv4-unicast', forwardingState: false },
+          { family: 'ipv6-unicast', forwardingState: false },
+        ],
+      },
+    ]);
+    // An orderly stop (NOTIFICATION) is not a restart.
+    const net2 = Network.pair({ a: { gracefulRestart: gr }, b: { gracefulRestart: gr } });
+    net2.establish();
+    net2.act('b', (s, now) => s.stop(now, 'bye'));
+    expect(net2.eventsOf('a', 'peer-graceful-restart')).toEqual([]);
+  });
+});
+
 describe('graceful restart, R bit', () => {
   test('RFC 4724 §4.1: the R bit is set only until the first session after the restart is Established', () => {
     const net = Network.pair({

@@ -81,6 +81,8 @@ interface Connection {
   keepaliveDeadline: number | undefined;
   delayOpenDeadline: number | undefined;
   closed: boolean;
+  /** Ends without a NOTIFICATION from the peer (TCP loss, hold expiry): graceful restart applies. */
+  lostUngracefully: boolean;
 }
 
 /** Received-route bookkeeping for one family (for the prefix limit and RFC 7313 stale purging). */
@@ -353,6 +355,7 @@ export class BgpSession {
       keepaliveDeadline: undefined,
       delayOpenDeadline: undefined,
       closed: false,
+      lostUngracefully: false,
     };
     this.#conns.set(conn.id, conn);
     if (this.config.delayOpen) {
@@ -413,6 +416,7 @@ export class BgpSession {
         }
         if (!c.closed && c.holdDeadline !== undefined && c.holdDeadline <= now) {
           c.holdDeadline = undefined;
+          c.lostUngracefully = true;
           this.#sendNotificationAndClose(
             now,
             c,
@@ -573,6 +577,7 @@ export class BgpSession {
     if (conn === undefined) return;
     const phase = conn.phase;
     if (phase === 'established' || phase === 'open-confirm') this.#lastError = `${reason} in ${this.#state}`;
+    conn.lostUngracefully = true;
     this.#removeConnection(now, conn);
     if (phase === 'delay-open' || phase === 'open-sent') {
       // Connect/Active/OpenSent, TcpConnectionFails: back to Active, ConnectRetryTimer restarted.
@@ -606,6 +611,16 @@ export class BgpSession {
       this.#receivedCount = 0;
       const upFor = now - this.#establishedAt;
       if (upFor >= Math.max(conn.holdMs, 60_000)) this.#failures = 0;
+      const gr = conn.negotiated?.gracefulRestart.peer;
+      if (conn.lostUngracefully && gr !== undefined) {
+        // RFC 4724 §4.2: the peer may be restarting; its routes may be kept (stale) for the restart
+        // time, until its End-of-RIB after the session is back.
+        this.#events.push({
+          type: 'peer-graceful-restart',
+          restartTime: gr.restartTime,
+          families: gr.families,
+        });
+      }
     }
   }
 

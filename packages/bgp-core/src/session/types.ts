@@ -2,6 +2,7 @@
 
 import type { AttributeIssue } from '../codec/types.ts';
 import type { NextHop, NotificationMessage, PathAttributes } from '../model.ts';
+import type { FamilyName } from './config.ts';
 import type { Negotiated } from './negotiate.ts';
 
 /** RFC 4271 §8.2.2 session states. */
@@ -100,6 +101,16 @@ export type SessionEvent =
       readonly kept: ConnectionId;
       readonly closed: ConnectionId;
       readonly reason: string;
+    }
+  /**
+   * The Established session was lost without a NOTIFICATION and the peer advertised graceful restart
+   * (RFC 4724 §4.2): a receiver may keep the peer's routes of these families (stale) for up to
+   * `restartTime` seconds, until the peer's End-of-RIB once the session is back.
+   */
+  | {
+      readonly type: 'peer-graceful-restart';
+      readonly restartTime: number;
+      readonly families: readonly { readonly family: FamilyName; readonly forwardingState: boolean }[];
     }
   /** The peer sent routes of a family that was not negotiated; they were ignored (RFC 4760 §7). */
   | {
