@@ -147,7 +147,11 @@ export function resolveConfig(c: BgpSessionConfig): ResolvedSessionConfig {
   if (!Number.isInteger(holdTime)) fail(`holdTime ${holdTime} must be whole seconds`);
   const keepaliveTime =
     c.keepaliveTime === undefined ? undefined : seconds('keepaliveTime', c.keepaliveTime, 0, 0, 21845);
-  if (keepaliveTime === 0) fail('keepaliveTime must be positive (hold time 0 already disables keepalives)');
+  if (keepaliveTime !== undefined && keepaliveTime < 1) {
+    fail(
+      `keepaliveTime ${keepaliveTime} must be at least 1 second (RFC 4271 §4.4; hold time 0 disables keepalives)`,
+    );
+  }
   const connectRetryTime = seconds('connectRetryTime', c.connectRetryTime, 120, 1, 65535);
   const idleHoldTime = seconds('idleHoldTime', c.idleHoldTime, 5, 0, 65535);
   const delayOpenTime = seconds('delayOpenTime', c.delayOpenTime, 5, 1, 65535);

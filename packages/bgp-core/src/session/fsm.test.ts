@@ -202,6 +202,17 @@ describe('timers', () => {
     }
   });
 
+  test('RFC 4271 §4.4: never more than one KEEPALIVE per second, even at hold time 3 with jitter', () => {
+    const net = Network.pair({ a: { holdTime: 3, random: () => 0 }, b: { holdTime: 3 } });
+    net.establish();
+    net.advance(600_000);
+    const gaps = keepaliveGaps(net, 'a').slice(1);
+    expect(gaps.length).toBeGreaterThan(500);
+    expect(Math.min(...gaps)).toBe(1000);
+    expect(net.bothEstablished()).toBe(true);
+    expect(() => Network.pair({ a: { keepaliveTime: 0.5 } })).toThrow(/keepaliveTime 0.5/);
+  });
+
   test('RFC 4271 §8.2.2 Established: hold timer expiry sends 4/0 and drops to Idle', () => {
     const net = Network.pair();
     net.establish();

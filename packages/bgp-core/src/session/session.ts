@@ -696,7 +696,9 @@ export class BgpSession {
   }
 
   #restartKeepalive(now: number, conn: Connection): void {
-    conn.keepaliveDeadline = conn.keepaliveMs > 0 ? now + this.#jitter(conn.keepaliveMs) : undefined;
+    // RFC 4271 §4.4: never more often than one KEEPALIVE per second, jitter included.
+    conn.keepaliveDeadline =
+      conn.keepaliveMs > 0 ? now + Math.max(1000, this.#jitter(conn.keepaliveMs)) : undefined;
   }
 
   #restartHold(now: number, conn: Connection): void {
