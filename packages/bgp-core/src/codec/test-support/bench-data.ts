@@ -1,7 +1,7 @@
 // The benchmark workload (shared by codec.bench.ts and scripts/bench-codec.ts): UPDATEs of 500
 // IPv4 /32s with ORIGIN, AS_PATH (3 ASNs), NEXT_HOP, MED, COMMUNITIES and LARGE_COMMUNITIES.
-import type { PathAttributes } from '../model.ts';
-import { PrefixList } from '../prefix.ts';
+import type { PathAttributes } from '../../model.ts';
+import { PrefixList } from '../../prefix.ts';
 
 export const PREFIXES_PER_UPDATE = 500;
 
