@@ -162,17 +162,21 @@ export class BfdEndpoint {
     }
   }
 
-  /** Run every session whose deadline is ≤ now. An early or extra call does nothing. */
+  /** Run every session whose deadline is ≤ now, once each. An early or extra call does nothing. */
   handleTimeout(now: number): void {
+    // Collect first, then run: a session is serviced at most once per call, so no deadline can keep
+    // this loop busy.
+    const due: BfdSession[] = [];
     for (;;) {
       const top = this.#queue.peek();
-      if (top === undefined || top.at > now) return;
+      if (top === undefined || top.at > now) break;
       this.#queue.pop();
       const session = top.item;
       if (session.removed || top.at !== session.scheduledAt) continue;
       session.scheduledAt = Number.POSITIVE_INFINITY;
-      session.onTimeout(now);
+      due.push(session);
     }
+    for (const session of due) if (!session.removed) session.onTimeout(now);
   }
 
   /**
