@@ -65,9 +65,14 @@ function clone(v: unknown): unknown {
   return v;
 }
 
+/** A field path, materialized only when an error needs it. */
+type PathRef = string | { readonly parent: PathRef; readonly key: string | number };
+const pathText = (p: PathRef): string => (typeof p === 'string' ? p : joinPath(pathText(p.parent), p.key));
+
 /**
  * Check `value` against `schema`; returns a copy with defaults applied, plus all violations.
- * `path` is the path of `value` inside its object (e.g. `spec`).
+ * `path` is the path of `value` inside its object (e.g. `spec`). The input is not modified;
+ * subtrees the schema does not describe (tolerant kinds) are shared with it, not copied.
  */
 export function checkSchema(
   schema: JsonSchema,
@@ -76,13 +81,13 @@ export function checkSchema(
   path: string,
 ): { value: unknown; errors: ConfigError[] } {
   const errors: ConfigError[] = [];
-  const out = walk(schema, clone(value), ref, path, errors);
+  const out = walk(schema, value, ref, path, errors);
   return { value: out, errors };
 }
 
-function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: string, errors: ConfigError[]): unknown {
+function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: PathRef, errors: ConfigError[]): unknown {
   const err = (rule: Parameters<typeof configError>[2], message: string) =>
-    errors.push(configError(ref, path, rule, message));
+    errors.push(configError(ref, pathText(path), rule, message));
 
   if (schema['x-kubernetes-int-or-string']) {
     if (!(typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)))) {
@@ -98,40 +103,43 @@ function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: string, erro
         return v;
       }
       const props = schema.properties ?? {};
-      for (const [k, sub] of Object.entries(props)) {
-        if (v[k] === undefined && sub.default !== undefined) v[k] = clone(sub.default);
-      }
-      for (const r of schema.required ?? []) {
-        if (v[r] === undefined || v[r] === null) {
-          errors.push(configError(ref, joinPath(path, r), 'required', `required field ${r} is missing`));
-        }
-      }
-      for (const [k, x] of Object.entries(v)) {
+      const required = schema.required ?? [];
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(v)) {
+        const x = v[k];
         const sub = own(props, k);
-        const childPath = joinPath(path, k);
         if (sub !== undefined) {
-          // `null` means "not set", as in Kubernetes' JSON decoding of optional fields.
-          if (x === null && !(schema.required ?? []).includes(k)) {
-            delete v[k];
-            if (sub.default !== undefined) v[k] = clone(sub.default);
-            continue;
-          }
-          setOwn(v, k, walk(sub, x, ref, childPath, errors));
+          // `null` means "not set", as in Kubernetes' JSON decoding (a required one is reported below).
+          if (x === null) continue;
+          setOwn(out, k, walk(sub, x, ref, { parent: path, key: k }, errors));
         } else if (isPlainObject(schema.additionalProperties)) {
-          setOwn(v, k, walk(schema.additionalProperties, x, ref, childPath, errors));
+          setOwn(out, k, walk(schema.additionalProperties, x, ref, { parent: path, key: k }, errors));
         } else if (schema.additionalProperties === false && !schema['x-kubernetes-preserve-unknown-fields']) {
           const known = Object.keys(props);
           errors.push(
             configError(
               ref,
-              childPath,
+              joinPath(pathText(path), k),
               'unknown-field',
               `unknown field ${JSON.stringify(k)}${known.length > 0 ? ` (known fields: ${known.join(', ')})` : ''}`,
             ),
           );
+        } else {
+          setOwn(out, k, x);
         }
       }
-      return v;
+      for (const k of Object.keys(props)) {
+        const sub = props[k]!;
+        if (out[k] === undefined && sub.default !== undefined) out[k] = clone(sub.default);
+      }
+      for (const r of required) {
+        if (out[r] === undefined || out[r] === null) {
+          errors.push(
+            configError(ref, joinPath(pathText(path), r), 'required', `required field ${r} is missing`),
+          );
+        }
+      }
+      return out;
     }
     case 'array': {
       if (!Array.isArray(v)) {
@@ -144,10 +152,11 @@ function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: string, erro
       if (schema.maxItems !== undefined && v.length > schema.maxItems) {
         err('max-items', `must have at most ${schema.maxItems} items`);
       }
-      if (schema.items !== undefined) {
-        for (let i = 0; i < v.length; i++) v[i] = walk(schema.items, v[i], ref, joinPath(path, i), errors);
-      }
-      return v;
+      const items = schema.items;
+      if (items === undefined) return v.slice();
+      const out = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = walk(items, v[i], ref, { parent: path, key: i }, errors);
+      return out;
     }
     case 'string': {
       if (typeof v !== 'string') {
