@@ -18,6 +18,9 @@ export interface RibFigures {
   changeMs: number;
   changeUpdates: number;
   changeBytes: number;
+  /** The same 10k changed back with `announce` (incremental) instead of a full `setRoutes`. */
+  incrementalMs: number;
+  incrementalUpdates: number;
   bytesPerRoute: number;
   gc: boolean;
 }
@@ -102,6 +105,13 @@ export function runRibBenchmark(routes = 100_000, changed = 10_000, extendedMess
   session.setRoutes(1, 1, input);
   const c = countUpdates(session);
   const changeMs = performance.now() - t0;
+  const back: [string, RouteAttributes][] = [];
+  for (let i = 0; i < routes; i += routes / changed) back.push([host(i), base]);
+  heapUsed(gc);
+  t0 = performance.now();
+  session.announce(1, 1, back);
+  const inc = countUpdates(session);
+  const incrementalMs = performance.now() - t0;
   return {
     routes,
     changed,
@@ -111,6 +121,8 @@ export function runRibBenchmark(routes = 100_000, changed = 10_000, extendedMess
     changeMs,
     changeUpdates: c.updates,
     changeBytes: c.bytes,
+    incrementalMs,
+    incrementalUpdates: inc.updates,
     bytesPerRoute: (after - before) / routes,
     gc: gc !== undefined,
   };
@@ -120,6 +132,7 @@ export function formatFigures(f: RibFigures, label: string): string {
   return [
     `Adj-RIB-Out (${label}): ${f.routes} IPv4 /32 announced in ${f.announceMs.toFixed(1)} ms → ${f.announceUpdates} UPDATEs, ${f.announceBytes} bytes`,
     `  ${f.changed} changed (full setRoutes of ${f.routes}) in ${f.changeMs.toFixed(1)} ms → ${f.changeUpdates} UPDATEs, ${f.changeBytes} bytes`,
+    `  ${f.changed} changed back with announce() in ${f.incrementalMs.toFixed(1)} ms → ${f.incrementalUpdates} UPDATEs`,
     f.gc
       ? `  retained memory: ${f.bytesPerRoute.toFixed(0)} bytes per route (desired + sent state, prefix keys included)`
       : '  retained memory: run the script with --expose-gc to measure',
@@ -143,6 +156,7 @@ export function medianFigures(
     ...first,
     announceMs: med((x) => x.announceMs),
     changeMs: med((x) => x.changeMs),
+    incrementalMs: med((x) => x.incrementalMs),
     bytesPerRoute: med((x) => x.bytesPerRoute),
   };
 }
