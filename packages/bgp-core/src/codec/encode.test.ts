@@ -1,6 +1,6 @@
 // Encoding, packing, AS4, End-of-RIB, NOTIFICATION and community helpers.
 import { describe, expect, test } from 'vitest';
-import { AS_TRANS, type PathAttributes, type UpdateMessage } from '../model.ts';
+import { AS_TRANS, type Capability, type PathAttributes, type UpdateMessage } from '../model.ts';
 import { PrefixList } from '../prefix.ts';
 import { asPathLength, mergeAs4Path, prependAs, reconstructAs4 } from './as4.ts';
 import {
@@ -21,6 +21,7 @@ import {
   isEndOfRib,
 } from './encode.ts';
 import {
+  adminReset,
   adminShutdown,
   decodeShutdownCommunication,
   describeNotification,
@@ -409,6 +410,16 @@ describe('NOTIFICATION (RFC 4271 §4.5, RFC 9003)', () => {
       'Cease/Administrative Shutdown (6/2): "maintenance — back at 10:00 ✓"',
     );
   });
+  test('RFC 9003 §2: Administrative Reset (6/4) carries a shutdown communication too', () => {
+    expect(describeNotification(adminReset('config change'))).toBe(
+      'Cease/Administrative Reset (6/4): "config change"',
+    );
+  });
+  test('RFC 8538 §3.1: Hard Reset (6/9) describes the encapsulated Cease reason', () => {
+    const inner = adminShutdown('bye');
+    const n = notification(6, 9, Uint8Array.of(inner.subcode, ...inner.data));
+    expect(describeNotification(n)).toBe('Cease/Hard Reset (6/9): Administrative Shutdown (6/2): "bye"');
+  });
   test('RFC 9003 §2: at most 255 octets; adminShutdown truncates on a character boundary', () => {
     expect(() => encodeShutdownCommunication('é'.repeat(128))).toThrow(RangeError);
     const n = adminShutdown('é'.repeat(200));
@@ -446,6 +457,69 @@ describe('NOTIFICATION (RFC 4271 §4.5, RFC 9003)', () => {
   });
   test('RFC 4271 §4.4: KEEPALIVE is a bare 19-byte header', () => {
     expect(bytesToHex(encodeKeepalive())).toBe(`${'FF'.repeat(16)}001304`);
+  });
+});
+
+describe('capability layouts (bytes as the RFCs draw them)', () => {
+  const capBytes = (c: Capability): string => {
+    const open = encodeMessage({
+      type: 'open',
+      version: 4,
+      myAs: 65000,
+      holdTime: 90,
+      bgpId: '192.0.2.1',
+      capabilities: [c],
+    });
+    return bytesToHex(open.subarray(31)); // after the parameter header: code, length, value
+  };
+  test('RFC 4724 §3 / RFC 8538 §2: graceful restart — R and N bits, 12-bit time, F bit per family', () => {
+    expect(
+      capBytes({
+        code: 64,
+        kind: 'graceful-restart',
+        restarting: true,
+        notification: true,
+        restartTime: 120,
+        families: [
+          { afi: 1, safi: 1, forwardingState: true },
+          { afi: 2, safi: 1, forwardingState: false },
+        ],
+      }),
+    ).toBe('400AC078000101800002010 0'.replace(/ /g, ''));
+  });
+  test('RFC 7911 §4: ADD-PATH — AFI, SAFI, send/receive', () => {
+    expect(
+      capBytes({
+        code: 69,
+        kind: 'add-path',
+        families: [
+          { afi: 1, safi: 1, sendReceive: 3 },
+          { afi: 2, safi: 1, sendReceive: 1 },
+        ],
+      }),
+    ).toBe('450800010103 00020101'.replace(/ /g, ''));
+  });
+  test('RFC 9494 §3: long-lived graceful restart — AFI, SAFI, F bit, 24-bit stale time', () => {
+    expect(
+      capBytes({
+        code: 71,
+        kind: 'long-lived-gr',
+        families: [{ afi: 1, safi: 1, forwardingState: true, staleTime: 0x123456 }],
+      }),
+    ).toBe('470700010180123456');
+  });
+  test('RFC 8950 §3: extended next hop — NLRI AFI, NLRI SAFI (2 octets), next hop AFI', () => {
+    expect(
+      capBytes({ code: 5, kind: 'extended-next-hop', entries: [{ afi: 1, safi: 1, nextHopAfi: 2 }] }),
+    ).toBe('0506000100010002');
+  });
+  test('RFC 7313 §3 / RFC 8654 §3 / RFC 2918 §2: empty capabilities', () => {
+    expect(capBytes({ code: 70, kind: 'enhanced-route-refresh' })).toBe('4600');
+    expect(capBytes({ code: 6, kind: 'extended-message' })).toBe('0600');
+    expect(capBytes({ code: 128, kind: 'route-refresh' })).toBe('8000');
+  });
+  test('RFC 4760 §8: multiprotocol — AFI, reserved, SAFI', () => {
+    expect(capBytes({ code: 1, kind: 'multiprotocol', afi: 2, safi: 1 })).toBe('010400020001');
   });
 });
 

@@ -29,6 +29,7 @@ export {
   isEndOfRib,
 } from './encode.ts';
 export {
+  adminReset,
   adminShutdown,
   decodeShutdownCommunication,
   describeNotification,

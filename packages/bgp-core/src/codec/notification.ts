@@ -57,6 +57,12 @@ export function adminShutdown(message = ''): NotificationMessage {
   return notification(NotificationCode.Cease, CeaseSubcode.AdministrativeShutdown, data);
 }
 
+/** Cease / Administrative Reset (6/4) with an RFC 9003 message (truncated to 255 octets). */
+export function adminReset(message = ''): NotificationMessage {
+  const data = message === '' ? EMPTY : encodeShutdownCommunication(truncateUtf8(message));
+  return notification(NotificationCode.Cease, CeaseSubcode.AdministrativeReset, data);
+}
+
 const CODE_NAMES: Record<number, string> = {
   1: 'Message Header Error',
   2: 'OPEN Message Error',
@@ -149,6 +155,11 @@ export function describeNotification(n: Pick<NotificationMessage, 'code' | 'subc
       return sc.trailing.length > 0 ? `${s}, trailing data ${hex(sc.trailing)}` : s;
     }
     return `${s}, data ${hex(d)} (not a valid shutdown communication: ${JSON.stringify(utf8DecodeLenient(d))})`;
+  }
+  if (n.code === 6 && n.subcode === 9) {
+    // RFC 8538 §3.1: the data is the Cease subcode and data of the reason
+    const inner = describeNotification({ code: 6, subcode: d[0] ?? 0, data: d.subarray(1) });
+    return `${s}: ${inner.slice(inner.indexOf('/') + 1)}`;
   }
   if (n.code === 6 && n.subcode === 1 && d.length === 7) {
     const afi = ((d[0] ?? 0) << 8) | (d[1] ?? 0);
