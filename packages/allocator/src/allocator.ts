@@ -76,6 +76,14 @@ function spaceFor(pool: CompiledPool, addr: Key): Space<Key> {
   return spaceOf(pool, familyOf(addr)) as Space<Key>;
 }
 
+/** The ports used on an address by all its holders, sorted. */
+function portUnion(holders: readonly ServiceRecord[]): string[] {
+  if (holders.length === 1) return [...holders[0]!.ports].sort();
+  const all = new Set<string>();
+  for (const h of holders) for (const p of h.ports) all.add(p);
+  return [...all].sort();
+}
+
 /** Port lists are interned (most Services have one of a few), up to this many distinct lists. */
 const MAX_INTERNED_PORT_LISTS = 4096;
 
@@ -286,7 +294,9 @@ export class Allocator {
         if (kept.length === 1) map.set(addr, kept[0]!);
         else if (kept.length !== holderList(h).length) map.set(addr, kept);
         const space = spaceFor(kept[0]!.pool, addr);
-        this.#occupy(space, space.toIndex(addr)!, kept[0]!);
+        const index = space.toIndex(addr)!;
+        space.used.add(index);
+        this.#index(space, index, kept);
       }
     }
     return { ok: true, changes };
@@ -765,72 +775,92 @@ export class Allocator {
     for (const l of locs) {
       const map = this.#map(l.space.family);
       const on = map.get(l.addr);
+      const index = l.space.toIndex(l.addr)!;
       if (on === undefined) {
         map.set(l.addr, rec);
-        this.#occupy(l.space, l.space.toIndex(l.addr)!, rec);
-      } else if (Array.isArray(on)) {
-        on.push(rec);
-      } else {
-        map.set(l.addr, [on, rec]);
+        l.space.used.add(index);
+        this.#index(l.space, index, [rec]);
+        continue;
       }
+      const before = holderList(on);
+      const after = [...before, rec];
+      map.set(l.addr, after);
+      this.#unindex(l.space, index, before);
+      this.#index(l.space, index, after);
     }
     this.#records.set(claim.key, rec);
     return rec;
   }
 
-  /** Marks an index in use in its space (and in its sharing group). */
-  #occupy(space: Space<Key>, index: Key, holder: ServiceRecord): void {
-    space.used.add(index);
-    if (holder.sharingKey !== '') {
-      const g = `${holder.sharingKey}\0${holder.backendKey}`;
-      let group = space.shared.get(g);
-      if (group === undefined) {
-        group = new OrderedMap<Key, true>();
-        space.shared.set(g, group);
-      }
-      group.set(index, true);
+  /** Files a shared address under its holders' sharing group and port set. */
+  #index(space: Space<Key>, index: Key, holders: readonly ServiceRecord[]): void {
+    const h = holders[0]!;
+    if (h.sharingKey === '') return;
+    const g = `${h.sharingKey}\0${h.backendKey}`;
+    let group = space.shared.get(g);
+    if (group === undefined) {
+      group = new Map();
+      space.shared.set(g, group);
     }
+    const ports = portUnion(holders);
+    const sig = ports.join(',');
+    let bucket = group.get(sig);
+    if (bucket === undefined) {
+      bucket = { ports, members: new OrderedMap<Key, true>() };
+      group.set(sig, bucket);
+    }
+    bucket.members.set(index, true);
+  }
+
+  #unindex(space: Space<Key>, index: Key, holders: readonly ServiceRecord[]): void {
+    const h = holders[0]!;
+    if (h.sharingKey === '') return;
+    const g = `${h.sharingKey}\0${h.backendKey}`;
+    const group = space.shared.get(g);
+    const sig = portUnion(holders).join(',');
+    const bucket = group?.get(sig);
+    if (group === undefined || bucket === undefined) return;
+    bucket.members.delete(index);
+    if (bucket.members.size === 0) group.delete(sig);
+    if (group.size === 0) space.shared.delete(g);
   }
 
   #unassign(rec: ServiceRecord): void {
     if (this.#records.get(rec.key) === rec) this.#records.delete(rec.key);
     for (const addr of rec.addrs) {
       const map = this.#map(familyOf(addr));
-      const on = map.get(addr);
-      if (Array.isArray(on)) {
-        const i = on.indexOf(rec);
-        if (i >= 0) on.splice(i, 1);
-        if (on.length === 1) map.set(addr, on[0]!);
-        continue;
-      }
-      if (on !== rec) continue;
-      map.delete(addr);
+      const before = holderList(map.get(addr));
+      if (!before.includes(rec)) continue;
       const space = spaceFor(rec.pool, addr);
       const index = space.toIndex(addr)!;
-      space.used.delete(index);
-      if (rec.sharingKey !== '') {
-        const g = `${rec.sharingKey}\0${rec.backendKey}`;
-        const group = space.shared.get(g);
-        if (group !== undefined) {
-          group.delete(index);
-          if (group.size === 0) space.shared.delete(g);
-        }
+      this.#unindex(space, index, before);
+      const after = before.filter((h) => h !== rec);
+      if (after.length === 0) {
+        map.delete(addr);
+        space.used.delete(index);
+      } else {
+        map.set(addr, after.length === 1 ? after[0]! : after);
+        this.#index(space, index, after);
       }
     }
   }
 
-  /** The lowest index in `space` that `claim` may take: free, or shared with its key and no port clash. */
+  /**
+   * The lowest index in `space` that `claim` may take: free, or shared with its key and no port
+   * clash. One look per distinct port set in its sharing group. The claiming Service must hold no
+   * address in this space (true for every caller: fresh allocations and the second family).
+   */
   #candidate(s: Space<Key>, claim: Claim): Key | undefined {
-    const free = s.firstFree();
-    if (claim.sharingKey === '') return free;
+    let best = s.firstFree();
+    if (claim.sharingKey === '') return best;
     const group = s.shared.get(`${claim.sharingKey}\0${claim.backendKey}`);
-    if (group === undefined) return free;
-    const map = this.#map(s.family);
-    for (const n of group.nodes()) {
-      if (free !== undefined && n.key > free) break;
-      if (this.#conflict(map.get(s.toAddress(n.key))!, claim) === undefined) return n.key;
+    if (group === undefined) return best;
+    for (const bucket of group.values()) {
+      if (bucket.ports.some((p) => claim.ports.includes(p))) continue;
+      const first = bucket.members.first()!.key;
+      if (best === undefined || first < best) best = first;
     }
-    return free;
+    return best;
   }
 
   /** MetalLB's getFreeIPsFromPool + selectIPsForFamilyAndPolicy for one pool. */

@@ -37,6 +37,12 @@ export interface Segment<K extends number | bigint> {
   readonly hi: K;
 }
 
+/** Shared addresses of one sharing group that carry the same set of ports. */
+export interface SharedBucket<K extends number | bigint> {
+  readonly ports: readonly string[];
+  readonly members: OrderedMap<K, true>;
+}
+
 export class Space<K extends number | bigint> {
   readonly family: Family;
   readonly pool: CompiledPool;
@@ -45,8 +51,12 @@ export class Space<K extends number | bigint> {
   readonly capacity: K;
   /** Indexes of addresses in use. */
   readonly used: RunSet<K>;
-  /** `sharingKey\0backendKey` → indexes of in-use addresses carrying that key. */
-  readonly shared = new Map<string, OrderedMap<K, true>>();
+  /**
+   * Shared addresses: `sharingKey\0backendKey` → the set of ports in use on an address (its
+   * "signature") → the indexes of the addresses with exactly those ports. Finding the lowest address a
+   * sharing Service may join takes one look per distinct port set, not one per address.
+   */
+  readonly shared = new Map<string, Map<string, SharedBucket<K>>>();
   readonly #buggy: boolean;
 
   constructor(

@@ -117,7 +117,34 @@ function churn(cycles: number): void {
   );
 }
 
+function sharing(n: number): void {
+  // One sharing key for everyone; DNS over TCP and UDP pairs up on each address.
+  const input: AllocatorService[] = [];
+  for (let i = 0; i < n; i++) {
+    input.push({
+      namespace: 'dns',
+      name: `d${i}`,
+      annotations: { 'metallb.io/allow-shared-ip': 'shared' },
+      spec: { ipFamilies: ['IPv4'], ports: [{ port: 53, protocol: i % 2 === 0 ? 'TCP' : 'UDP' }] },
+    });
+  }
+  const before = heap();
+  const a = new Allocator();
+  a.setPools([pool('p', ['10.0.0.0/12'])]);
+  const t0 = process.hrtime.bigint();
+  for (const s of input) if (!a.assign(s).ok) throw new Error('sharing');
+  const t1 = process.hrtime.bigint();
+  const after = heap();
+  const st = a.poolStats('p')!;
+  console.log(
+    `sharing: ${n.toLocaleString('en')} Services with one allow-shared-ip key, TCP/53 and UDP/53 pairing up: ` +
+      `${fmtMs(t1 - t0)} (${(Number(t1 - t0) / n / 1000).toFixed(2)} µs/assign), heap +${fmtMB(after - before)}; ` +
+      `${st.assignedIPv4.toLocaleString('en')} addresses in use`,
+  );
+}
+
 console.log(`node ${process.version}, ${process.arch}`);
 fill('ipv4', '10.0.0.0/12', 'IPv4', 100_000);
 fill('ipv6', '2001:db8::/64', 'IPv6', 100_000);
 churn(10_000);
+sharing(100_000);
