@@ -259,6 +259,22 @@ export class AdjRibOut<F extends string | number = number> {
     return this.#collect(t, t.routes.values(), true);
   }
 
+  /**
+   * These prefixes could not be sent after all (their attributes could not be exported to this peer):
+   * count them as not advertised. They are tried again when they change or the session restarts.
+   */
+  unsend(family: F, prefixes: Iterable<string>): void {
+    const t = this.#families.get(family);
+    if (t === undefined) return;
+    for (const prefix of prefixes) {
+      const slot = t.routes.get(prefix);
+      if (slot?.sent === undefined) continue;
+      this.#attributes.release(slot.sent);
+      slot.sent = undefined;
+      t.sentCount--;
+    }
+  }
+
   /** The session went down: the peer holds nothing any more; every desired route is pending again. */
   resetSent(): void {
     for (const t of this.#families.values()) {

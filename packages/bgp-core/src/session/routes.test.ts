@@ -311,6 +311,11 @@ describe('Adj-RIB-Out over a session', () => {
     );
     expect(net.eventsOf('a', 'export-error')).toMatchObject([{ prefixes: ['192.0.2.1/32'] }]);
     expect([...net.ribIn('b', 1).keys()]).toEqual(['192.0.2.2/32']);
+    expect(net.sessions.a.stats().prefixesAdvertised['ipv4-unicast']).toBe(1);
+    // Fixed attributes are sent at once.
+    net.act('a', (s, now) => s.announce(now, 1, [['192.0.2.1/32', { communities: [1] }]]));
+    expect(net.ribIn('b', 1).size).toBe(2);
+    expect(net.sessions.a.stats().prefixesAdvertised['ipv4-unicast']).toBe(2);
     expect(net.bothEstablished()).toBe(true);
   });
 

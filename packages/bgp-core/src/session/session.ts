@@ -957,6 +957,7 @@ export class BgpSession {
     for (const group of changes.announce) {
       const e = this.#exported(group.attributes, afi);
       if (typeof e === 'string') {
+        this.#rib.unsend(afi, group.prefixes);
         this.#events.push({ type: 'export-error', afi, safi: 1, prefixes: group.prefixes, reason: e });
         continue;
       }
@@ -971,6 +972,7 @@ export class BgpSession {
         // The attributes cannot be encoded for this peer (for example too large for its message
         // size): report them and keep going; nothing of this group was sent.
         const reason = err instanceof Error ? err.message : String(err);
+        this.#rib.unsend(afi, group.prefixes);
         this.#events.push({ type: 'export-error', afi, safi: 1, prefixes: group.prefixes, reason });
         continue;
       }
