@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatCommunity } from './community.ts';
 import { buildConfig, peersForNode } from './config.ts';
 import { formatConfigError } from './errors.ts';
+import { formatPrefix } from './ip.ts';
 import { parseManifests } from './manifests.ts';
 
 /** Load YAML and build; fails the test if a single object is invalid (only cross-object errors are expected). */
@@ -436,5 +437,84 @@ spec: { echoMode: true }
     expect(n2.peers.map((p) => p.name)).toEqual(['all', 'r1b']);
     expect(n2.conflicts).toEqual([]);
     expect(peersForNode(r.config, undefined).peers.map((p) => p.name)).toEqual(['all']);
+  });
+});
+
+describe("MetalLB's own example (internal/config TestParse: config using all features)", () => {
+  it('gives the same pools, CIDRs, timers and advertisements', () => {
+    const r = build(
+      peer(
+        'peer1',
+        '{ myASN: 42, peerASN: 142, peerAddress: 1.2.3.4, peerPort: 1179, holdTime: 180s, connectTime: 1s, routerID: 10.20.30.40, sourceAddress: 10.20.30.40, enableGracefulRestart: true, ebgpMultiHop: true, vrf: foo }',
+      ) +
+        peer(
+          'peer2',
+          '{ myASN: 100, peerASN: 200, peerAddress: 2.3.4.5, connectTime: 1s, nodeSelectors: [{ matchLabels: { foo: bar }, matchExpressions: [{ key: bar, operator: In, values: [quux] }] }] }',
+        ) +
+        pool('pool1', ['10.20.0.0/16', '10.50.0.0/24']).replace(
+          'addresses:',
+          'avoidBuggyIPs: true\n  autoAssign: false\n  addresses:',
+        ) +
+        pool('pool2', ['30.0.0.0/8']) +
+        pool('pool3', [
+          '40.0.0.0/25',
+          '40.0.0.150-40.0.0.200',
+          '40.0.0.210 - 40.0.0.240',
+          '40.0.0.250 - 40.0.0.250',
+        ]) +
+        pool('pool4', ['2001:db8::/64']) +
+        adv(
+          'adv1',
+          '{ aggregationLength: 32, localPref: 100, communities: [bar], ipAddressPools: [pool1], peers: [peer1] }',
+        ) +
+        adv('adv2', '{ aggregationLength: 24, aggregationLengthV6: 64, ipAddressPools: [pool1] }') +
+        adv('adv3', '{ ipAddressPools: [pool2] }') +
+        `---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2adv1, namespace: metallb-system }
+spec: { ipAddressPools: [pool3] }
+---
+apiVersion: metallb.io/v1beta1
+kind: Community
+metadata: { name: community, namespace: metallb-system }
+spec: { communities: [{ name: bar, value: "64512:1234" }] }
+`,
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.config.peers.get('peer1')).toMatchObject({
+      port: 1179,
+      holdTime: 180,
+      keepaliveTime: 60,
+      connectTime: 1,
+      vrf: 'foo',
+    });
+    const p1 = r.config.pools.get('pool1')!;
+    expect([p1.avoidBuggyIPs, p1.autoAssign]).toEqual([true, false]);
+    expect(r.config.pools.get('pool3')!.addresses.flatMap((a) => a.cidrs.map(formatPrefix))).toEqual([
+      '40.0.0.0/25',
+      '40.0.0.150/31',
+      '40.0.0.152/29',
+      '40.0.0.160/27',
+      '40.0.0.192/29',
+      '40.0.0.200/32',
+      '40.0.0.210/31',
+      '40.0.0.212/30',
+      '40.0.0.216/29',
+      '40.0.0.224/28',
+      '40.0.0.240/32',
+      '40.0.0.250/32',
+    ]);
+    expect(r.config.advertisements.get('adv1')!.communities.map(formatCommunity)).toEqual(['64512:1234']);
+    expect(r.config.advertisements.get('adv2')).toMatchObject({
+      aggregationLength: 24,
+      aggregationLengthV6: 64,
+      pools: ['pool1'],
+    });
+    // pool3 and pool4 have no BGPAdvertisement (pool3 is L2 only): warned, not refused
+    expect(r.warnings.map((w) => [w.name, w.rule])).toEqual([
+      ['pool3', 'unannounced-pool'],
+      ['pool4', 'unannounced-pool'],
+    ]);
   });
 });
