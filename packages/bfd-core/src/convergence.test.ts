@@ -127,3 +127,28 @@ test('§6.8.3 timer changes while Up never cause a false detection (any interval
     { numRuns: 200 },
   );
 });
+
+test('§6.8.16/§6.8.3 going AdminDown or Down while Up reaches the peer before its detection time, whatever the timing', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 100_000 }),
+      fc.integer({ min: 0, max: 2000 }),
+      fc.constantFrom(100, 300, 1000),
+      fc.integer({ min: 2, max: 5 }),
+      (seed, offset, interval, mult) => {
+        const profile = { transmitInterval: interval, receiveInterval: interval, detectMultiplier: mult };
+        const { net, a, b, sa, sb } = pair({ profile }, { profile }, [seed, seed + 17]);
+        expect(
+          net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up' && !sa.info().pollActive, 10_000),
+        ).toBe(true);
+        net.runFor(offset);
+        sa.adminDown(net.now);
+        net.collect(a);
+        net.runFor(10_000);
+        const down = b.events.find((e) => e.kind === 'down') as BfdDownEvent | undefined;
+        expect(down).toMatchObject({ diag: 3, peerAdminDown: true, failure: false });
+      },
+    ),
+    { numRuns: 300 },
+  );
+});

@@ -459,10 +459,18 @@ export class BfdSession {
       return;
     }
     const interval = this.#txIntervalUs();
-    if (this.#nextTxAt === Number.POSITIVE_INFINITY || interval !== this.#scheduledIntervalUs) {
-      // Starting, or the negotiated interval changed: honour it from the last transmission (§6.8.3).
+    if (this.#nextTxAt === Number.POSITIVE_INFINITY) {
+      // Starting (or resuming): one jittered interval after the last packet, or now.
       this.#scheduledIntervalUs = interval;
       this.#nextTxAt = Math.max(now, this.#lastTxAt + this.#jitterMs(interval));
+    } else if (interval !== this.#scheduledIntervalUs) {
+      // A shorter interval is honoured at once (§6.8.3). A longer one (leaving Up, AdminDown, a peer
+      // asking for fewer packets, the end of a Poll) applies after the packet already scheduled: that
+      // packet tells the peer about the change before its detection time, computed from the old
+      // values, can run out.
+      if (interval < this.#scheduledIntervalUs)
+        this.#nextTxAt = Math.min(this.#nextTxAt, Math.max(now, this.#lastTxAt + this.#jitterMs(interval)));
+      this.#scheduledIntervalUs = interval;
     }
   }
 
