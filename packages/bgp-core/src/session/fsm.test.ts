@@ -65,6 +65,9 @@ describe('establishment', () => {
     // 120 s × 0.75–1.0 per attempt: between 30 and 40 (+1 initial) dials in an hour.
     expect(dials).toBeGreaterThanOrEqual(31);
     expect(dials).toBeLessThanOrEqual(41);
+    expect(net.sessions.a.stats().lastError).toMatch(
+      /^TcpConnectionFails \(dial connect#\d+ to 10\.0\.0\.2\)$/,
+    );
     net.reachable = true;
     net.act('b', (s, now) => s.start(now));
     net.advance(121_000);
@@ -128,6 +131,19 @@ describe('driver contract', () => {
     expect(() =>
       p.session.connectionUp(p.now, { id: p.connId, localAddress: '10.0.0.1', remoteAddress: '10.0.0.2' }),
     ).toThrow(/already up/);
+  });
+
+  test("the transport's error text reaches the state change and lastError", () => {
+    const p = new Probe({ passive: false });
+    p.session.start(0);
+    p.session.connectionFailed(0, 'connect#1', 'connect ECONNREFUSED 10.0.0.2:179');
+    p.drain();
+    expect(p.events.at(-1)).toMatchObject({
+      type: 'state-change',
+      to: 'Active',
+      reason: 'TcpConnectionFails: connect ECONNREFUSED 10.0.0.2:179 (dial)',
+    });
+    expect(p.session.stats().lastError).toContain('ECONNREFUSED');
   });
 
   test('bytes for a connection we closed are dropped', () => {

@@ -366,14 +366,17 @@ export class BgpSession {
     this.#update(outbound ? 'TcpConnectionConfirmed (outbound)' : 'TcpConnectionConfirmed (inbound)');
   }
 
-  /** A dial (id of a `connect` action) failed, or an open connection failed. */
-  connectionFailed(now: number, id: ConnectionId): void {
-    this.#tcpGone(now, id, 'TcpConnectionFails');
+  /**
+   * A dial (id of a `connect` action) failed, or an open connection failed; `detail` (for example
+   * "connection refused") goes into the state-change reason and `stats().lastError`.
+   */
+  connectionFailed(now: number, id: ConnectionId, detail?: string): void {
+    this.#tcpGone(now, id, detail === undefined ? 'TcpConnectionFails' : `TcpConnectionFails: ${detail}`);
   }
 
   /** The peer closed the connection (or the transport did). */
-  connectionClosed(now: number, id: ConnectionId): void {
-    this.#tcpGone(now, id, 'TcpConnectionClosed');
+  connectionClosed(now: number, id: ConnectionId, detail?: string): void {
+    this.#tcpGone(now, id, detail === undefined ? 'TcpConnectionClosed' : `TcpConnectionClosed: ${detail}`);
   }
 
   /** Bytes received on a connection (split anywhere; several messages at once are fine). */
@@ -552,7 +555,12 @@ export class BgpSession {
 
   /** Idle after a failure, with an automatic restart after the (damped) idle hold time. */
   #afterFailure(now: number): void {
-    if (!this.#started || this.#conns.size > 0 || this.#pendingConnect !== undefined) return;
+    if (!this.#started || this.#conns.size > 0) return;
+    if (this.#pendingConnect !== undefined) {
+      // A dial is still out: its result (or ConnectRetry) decides what comes next.
+      this.#connectRetryDeadline ??= now + this.#jitter(this.config.connectRetryTime * 1000);
+      return;
+    }
     this.#connectRetryDeadline = undefined;
     const base = this.config.idleHoldTime * 1000;
     const cap = Math.max(base, this.config.connectRetryTime * 1000);
@@ -567,6 +575,7 @@ export class BgpSession {
     if (id === this.#pendingConnect) {
       // Connect state, TcpConnectionFails: restart ConnectRetryTimer, go to Active (§8.2.2).
       this.#pendingConnect = undefined;
+      this.#lastError = `${reason} (dial ${id} to ${this.config.peerAddress ?? '?'})`;
       if (this.#started && this.#conns.size === 0) {
         this.#connectRetryDeadline = now + this.#jitter(this.config.connectRetryTime * 1000);
       }
@@ -576,7 +585,7 @@ export class BgpSession {
     const conn = this.#conns.get(id);
     if (conn === undefined) return;
     const phase = conn.phase;
-    if (phase === 'established' || phase === 'open-confirm') this.#lastError = `${reason} in ${this.#state}`;
+    this.#lastError = `${reason} in ${this.#state}`;
     conn.lostUngracefully = true;
     this.#removeConnection(now, conn);
     if (phase === 'delay-open' || phase === 'open-sent') {
