@@ -518,3 +518,121 @@ spec: { communities: [{ name: bar, value: "64512:1234" }] }
     ]);
   });
 });
+
+describe("MetalLB's TestParse error cases, each refused", () => {
+  const testPool = pool('testPool', ['10.20.0.0/16']);
+  const comm = (name: string, entries: string) => `---
+apiVersion: metallb.io/v1beta1
+kind: Community
+metadata: { name: ${name}, namespace: metallb-system }
+spec: { communities: [${entries}] }
+`;
+  const all = (yaml: string) => {
+    const r = parseManifests(yaml);
+    const b = buildConfig(r.objects);
+    return [...r.errors, ...b.errors].map((e) => e.rule);
+  };
+  it.each([
+    [
+      'aggregation length by range, too wide',
+      pool('pool1', ['3.3.3.2-3.3.3.254']) + adv('a', '{ aggregationLength: 24 }'),
+      'aggregation-length',
+    ],
+    [
+      'duplicate ip address pools - in BGP adv',
+      testPool + adv('a', '{ ipAddressPools: [testPool, testPool] }'),
+      'duplicate-value',
+    ],
+    [
+      'duplicate peers - in BGP adv',
+      testPool + adv('a', '{ ipAddressPools: [testPool], peers: [peer1, peer1] }'),
+      'duplicate-value',
+    ],
+    [
+      'bad community literal (wrong format) - in BGP adv',
+      testPool + adv('a', '{ communities: ["1234"] }'),
+      'unknown-community',
+    ],
+    [
+      "bad community literal (asn part doesn't fit)",
+      testPool + adv('a', '{ communities: ["99999999:1"] }'),
+      'invalid-community',
+    ],
+    [
+      "bad community literal (community# part doesn't fit)",
+      testPool + adv('a', '{ communities: ["1:99999999"] }'),
+      'invalid-community',
+    ],
+    [
+      'bad community ref (unknown ref)',
+      testPool + adv('a', '{ communities: [community] }'),
+      'unknown-community',
+    ],
+    [
+      'duplicate community literal',
+      testPool + adv('a', '{ communities: ["1234:5678", "1234:5678"] }'),
+      'duplicate-value',
+    ],
+    [
+      'bad community literal (wrong format) - in the community CR',
+      comm('c', '{ name: bar, value: "1234" }'),
+      'invalid-community',
+    ],
+    [
+      "bad community literal (asn part doesn't fit) - in the community CR",
+      comm('c', '{ name: bar, value: "99999999:1" }'),
+      'invalid-community',
+    ],
+    [
+      'duplicate communities definition (in 2 different crs)',
+      comm('c1', '{ name: bar, value: "1234:5678" }') + comm('c2', '{ name: bar, value: "1234:5678" }'),
+      'duplicate-community',
+    ],
+    [
+      'duplicate communities definition (in the same cr)',
+      comm('c', '{ name: bar, value: "1234:5678" }, { name: bar, value: "1234:5678" }'),
+      'duplicate-community',
+    ],
+    ['duplicate CIDRs', pool('pool1', [' 10.0.0.0/8']) + pool('pool2', [' 10.0.0.0/8']), 'overlapping-pools'],
+    [
+      'overlapping CIDRs',
+      pool('pool1', [' 10.0.0.0/8']) + pool('pool2', ['10.0.0.0/16']),
+      'overlapping-pools',
+    ],
+    ['pool without addresses', pool('pool1', []), 'min-items'],
+    [
+      'BGP Peer with both password and secret ref set',
+      peer(
+        'p',
+        '{ myASN: 42, peerASN: 42, peerAddress: 1.2.3.4, password: nopass, passwordSecret: { name: nosecret, namespace: metallb-system } }',
+      ),
+      'password-exclusive',
+    ],
+    ['missing peer ASN and dynamicASN', peer('p', '{ myASN: 42, peerAddress: 1.2.3.4 }'), 'asn-required'],
+    [
+      'peer referencing non existing bfd profile',
+      peer('p', '{ myASN: 42, peerASN: 42, peerAddress: 1.2.3.4, bfdProfile: nope }'),
+      'unknown-bfd-profile',
+    ],
+    [
+      'invalid hold time',
+      peer('p', '{ myASN: 42, peerASN: 42, peerAddress: 1.2.3.4, holdTime: 1s }'),
+      'hold-time',
+    ],
+    [
+      'keepalive above hold',
+      peer('p', '{ myASN: 42, peerASN: 42, peerAddress: 1.2.3.4, holdTime: 30s, keepaliveTime: 31s }'),
+      'keepalive-time',
+    ],
+    [
+      'bfd detect multiplier out of range',
+      '---\napiVersion: metallb.io/v1beta1\nkind: BFDProfile\nmetadata: { name: b }\nspec: { detectMultiplier: 256 }\n',
+      'maximum',
+    ],
+  ])('%s', (_desc, yaml, rule) => {
+    expect(all(yaml)).toContain(rule);
+  });
+  it('aggregation length by range, exact (26) is accepted', () => {
+    expect(all(pool('pool1', ['3.3.3.2-3.3.3.254']) + adv('a', '{ aggregationLength: 26 }'))).toEqual([]);
+  });
+});
