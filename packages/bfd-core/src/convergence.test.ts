@@ -152,3 +152,54 @@ test('§6.8.16/§6.8.3 going AdminDown or Down while Up reaches the peer before 
     { numRuns: 300 },
   );
 });
+
+test('§6.8.4 without packet loss no session ever sees its detection time expire, whatever the operators do', () => {
+  const ops = fc.array(
+    fc.oneof(
+      fc.record({ kind: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 4000 }) }),
+      fc.record({
+        kind: fc.constant('profile' as const),
+        side: fc.constantFrom(0 as const, 1 as const),
+        tx: fc.integer({ min: 10, max: 2000 }),
+        rx: fc.integer({ min: 10, max: 2000 }),
+        mult: fc.integer({ min: 2, max: 6 }),
+        passive: fc.boolean(),
+      }),
+      fc.record({
+        kind: fc.constant('admin' as const),
+        side: fc.constantFrom(0 as const, 1 as const),
+        down: fc.boolean(),
+      }),
+    ),
+    { maxLength: 15 },
+  );
+  fc.assert(
+    fc.property(ops, fc.integer({ min: 1, max: 100_000 }), (list, seed) => {
+      const { net, a, b, sa, sb } = pair({}, {}, [seed, seed + 3]);
+      const sessions = [sa, sb] as const;
+      for (const op of list) {
+        if (op.kind === 'wait') net.runFor(op.ms);
+        else if (op.kind === 'profile') {
+          // Never both passive: two passive ends legitimately stay silent.
+          const other = sessions[op.side === 0 ? 1 : 0];
+          const passive = op.passive && !other.profile.passiveMode;
+          sessions[op.side].updateProfile(net.now, {
+            transmitInterval: op.tx,
+            receiveInterval: op.rx,
+            detectMultiplier: op.mult,
+            passiveMode: passive,
+          });
+          net.collect(op.side === 0 ? a : b);
+        } else {
+          if (op.down) sessions[op.side].adminDown(net.now);
+          else sessions[op.side].adminUp(net.now);
+          net.collect(op.side === 0 ? a : b);
+        }
+      }
+      net.runFor(10_000);
+      const expired = [...a.events, ...b.events].filter((e) => e.kind === 'state' && e.diag === 1);
+      expect(expired).toEqual([]);
+    }),
+    { numRuns: 300 },
+  );
+});
