@@ -75,6 +75,11 @@ export interface BgpSessionConfig {
   readonly extendedNextHop?: boolean;
   /** Maximum number of prefixes accepted from the peer (all families); Cease 6/1 beyond. */
   readonly maxPrefixes?: number;
+  /**
+   * MinRouteAdvertisementInterval (RFC 4271 §9.2.1.1), seconds, jittered: route changes are sent at
+   * most once per interval (together). Default 0: every change at once (what fast failover wants).
+   */
+  readonly minRouteAdvertisementInterval?: number;
   /** Next hops for advertised routes; default the session's local address. */
   readonly nextHop?: NextHopConfig;
   /** Host name and domain name sent in the FQDN capability (draft-walton-bgp-hostname). */
@@ -106,6 +111,7 @@ export interface ResolvedSessionConfig {
   readonly routeRefresh: boolean;
   readonly extendedNextHop: boolean;
   readonly maxPrefixes: number | undefined;
+  readonly minRouteAdvertisementInterval: number;
   readonly nextHop: NextHopConfig;
   readonly hostname: { readonly hostName: string; readonly domainName: string } | undefined;
   readonly random: () => number;
@@ -215,6 +221,13 @@ export function resolveConfig(c: BgpSessionConfig): ResolvedSessionConfig {
     routeRefresh: c.routeRefresh ?? true,
     extendedNextHop: c.extendedNextHop ?? true,
     maxPrefixes: c.maxPrefixes,
+    minRouteAdvertisementInterval: seconds(
+      'minRouteAdvertisementInterval',
+      c.minRouteAdvertisementInterval,
+      0,
+      0,
+      65535,
+    ),
     nextHop: { ...c.nextHop },
     hostname,
     random: c.random,

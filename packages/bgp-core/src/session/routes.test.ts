@@ -248,6 +248,25 @@ describe('Adj-RIB-Out over a session', () => {
     ]);
   });
 
+  test('RFC 4271 §9.2.1.1: with a MinRouteAdvertisementInterval changes are batched per interval', () => {
+    const net = Network.pair({ a: { minRouteAdvertisementInterval: 30, random: () => 0.999_999_9 } });
+    net.establish();
+    const mark = net.messages('a', 'update').length;
+    net.act('a', (s, now) => s.announce(now, 1, hosts(1)));
+    const t0 = net.now;
+    expect(net.messages('a', 'update').length).toBe(mark + 1); // the first change goes at once
+    net.advance(1000);
+    net.act('a', (s, now) => s.announce(now, 1, hosts(3).slice(1)));
+    net.act('a', (s, now) => s.withdraw(now, 1, ['10.100.0.0/32']));
+    expect(net.messages('a', 'update').length).toBe(mark + 1);
+    net.advance(30_000 - 1001);
+    expect(net.messages('a', 'update').length).toBe(mark + 1);
+    net.advance(1);
+    const later = net.messages('a', 'update').slice(mark + 1);
+    expect(later.map((m) => m.at)).toEqual([t0 + 30_000]);
+    expect([...net.ribIn('b', 1).keys()]).toEqual(['10.100.0.1/32', '10.100.0.2/32']);
+  });
+
   test('RFC 4271 §9.2: changes while not Established are kept and sent in full when it comes back', () => {
     const net = Network.pair({ a: { idleHoldTime: 1 }, b: { idleHoldTime: 1 } });
     net.establish();

@@ -161,6 +161,8 @@ export class BgpSession {
   #connectSeq = 0;
   #connectRetryDeadline: number | undefined;
   #idleRestartDeadline: number | undefined;
+  /** MinRouteAdvertisementIntervalTimer (RFC 4271 §9.2.1.1); undefined when not running. */
+  #mraiDeadline: number | undefined;
   #failures = 0;
   #established: Connection | undefined;
   #establishedAt = 0;
@@ -200,7 +202,7 @@ export class BgpSession {
   }
 
   /** Desired routes of a family (what is or will be advertised). */
-  advertisedCount(family: FamilyRef): number {
+  desiredCount(family: FamilyRef): number {
     return this.#rib.desiredCount(afiOf(family));
   }
 
@@ -230,6 +232,7 @@ export class BgpSession {
     };
     consider(this.#connectRetryDeadline);
     consider(this.#idleRestartDeadline);
+    if (this.#established !== undefined) consider(this.#mraiDeadline);
     for (const c of this.#conns.values()) {
       consider(c.holdDeadline);
       consider(c.keepaliveDeadline);
@@ -406,6 +409,11 @@ export class BgpSession {
         this.#abortPendingConnect();
         this.#dial(now);
         this.#update('ConnectRetryTimer_Expires');
+        continue;
+      }
+      if (this.#mraiDeadline !== undefined && this.#mraiDeadline <= now) {
+        this.#mraiDeadline = undefined;
+        this.#flush(now);
         continue;
       }
       let fired = false;
@@ -615,6 +623,7 @@ export class BgpSession {
     if (this.#established === conn) {
       this.#established = undefined;
       this.#exportCtx = undefined;
+      this.#mraiDeadline = undefined;
       this.#rib.resetSent();
       this.#received.clear();
       this.#receivedCount = 0;
@@ -925,10 +934,20 @@ export class BgpSession {
     const conn = this.#established;
     const n = conn?.negotiated;
     if (conn === undefined || n === undefined) return;
+    // RFC 4271 §9.2.1.1: with a MinRouteAdvertisementInterval, changes wait for the timer; the
+    // interval then starts again from the UPDATEs sent now.
+    if (this.#mraiDeadline !== undefined && this.#mraiDeadline > now) return;
+    this.#mraiDeadline = undefined;
+    const mrai = this.config.minRouteAdvertisementInterval * 1000;
+    let sent = false;
     for (const f of n.families) {
       const afi = f === 'ipv4-unicast' ? 1 : 2;
-      if (this.#rib.hasChanges(afi)) this.#sendChanges(now, conn, n, afi, this.#rib.takeChanges(afi));
+      if (this.#rib.hasChanges(afi)) {
+        this.#sendChanges(now, conn, n, afi, this.#rib.takeChanges(afi));
+        sent = true;
+      }
     }
+    if (sent && mrai > 0) this.#mraiDeadline = now + this.#jitter(mrai);
   }
 
   #exported(set: AttributeSet, afi: 1 | 2): ExportedAttributes | string {
