@@ -257,3 +257,20 @@ describe('authentication', () => {
     },
   );
 });
+
+describe('wildcard listeners', () => {
+  it('one 0.0.0.0 listener serves sessions from several local addresses next to an address-bound listener', async () => {
+    const port = testPort();
+    const router = driver({ singleHopPort: port, reuseAddr: true });
+    const nodes = driver({ singleHopPort: port, reuseAddr: true, wildcardListeners: true });
+    const locals = ['127.0.0.2', '127.0.0.3', '127.0.0.4'];
+    const ups = locals.flatMap((l) => [next(nodes, 'up', l), next(router, 'up', l)]);
+    for (const l of locals) {
+      router.addSession({ key: l, localAddress: '127.0.0.1', remoteAddress: l, profile: fast });
+      nodes.addSession({ key: l, localAddress: l, remoteAddress: '127.0.0.1', profile: fast });
+    }
+    await Promise.all(ups);
+    for (const l of locals) expect(router.sessionInfo(l)?.state).toBe('Up');
+    expect(nodes.counters().discarded['address-mismatch']).toBe(0);
+  });
+});

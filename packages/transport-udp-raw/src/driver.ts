@@ -30,9 +30,12 @@ import {
 } from './listener.ts';
 import { cryptoRandom } from './random.ts';
 import { SessionSocket } from './session-socket.ts';
+import { familyOf } from './socket.ts';
 
 /** A timer this late (ms) means the loop stalled: catch up on received packets before expiring sessions. */
 const LATE_TIMER_MS = 10;
+/** A listener with this many sessions reads queued datagrams in batches (see BfdListener.batchReads). */
+const BATCH_READS_FROM = 8;
 /** retireSession signals AdminDown for at most this long. */
 const MAX_RETIRE_MS = 10_000;
 
@@ -58,6 +61,14 @@ export interface BfdDriverOptions {
   readonly peerPorts?:
     | { readonly singleHop?: number | undefined; readonly multihop?: number | undefined }
     | undefined;
+  /**
+   * One listener per address family and hop mode bound to the wildcard address (0.0.0.0 / ::) instead
+   * of one per local address. The destination address of a packet is then unknown, and the core
+   * matches sessions by remote address and discriminator. Default false.
+   */
+  readonly wildcardListeners?: boolean | undefined;
+  /** SO_REUSEADDR on listeners (lets a wildcard listener coexist with address-bound ones). Default false. */
+  readonly reuseAddr?: boolean | undefined;
   /** SO_RCVBUF for listeners (many sessions on one listener). */
   readonly recvBufferSize?: number | undefined;
 }
@@ -116,7 +127,8 @@ interface ListenerEntry {
   readonly id: string;
   readonly listener: BfdListener;
   /** Sessions on this listener by remote address (TTL drops are charged to them). */
-  readonly byRemote: Map<string, DriverSession>;
+  readonly byRemote: Map<string, DriverSession[]>;
+  sessions: number;
 }
 
 export class BfdDriver extends EventEmitter<BfdDriverEvents> {
@@ -204,7 +216,11 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
       this.emit('socketError', { sessionKey: key, error });
     };
     this.sessions.set(key, session);
-    entry.byRemote.set(config.remoteAddress, session);
+    const same = entry.byRemote.get(config.remoteAddress);
+    if (same) same.push(session);
+    else entry.byRemote.set(config.remoteAddress, [session]);
+    entry.sessions++;
+    entry.listener.batchReads = entry.sessions >= BATCH_READS_FROM;
     if (multihop) {
       session.minTtl = this.core.getSession(key)?.profile.minimumTtl ?? DEFAULT_MULTIHOP_MIN_TTL;
       this.applyTtlPolicy(entry);
@@ -222,7 +238,12 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
     this.core.removeSession(key);
     this.sessions.delete(key);
     s.socket.close();
-    if (s.listener.byRemote.get(s.remoteAddress) === s) s.listener.byRemote.delete(s.remoteAddress);
+    const entry = s.listener;
+    const rest = (entry.byRemote.get(s.remoteAddress) ?? []).filter((x) => x !== s);
+    if (rest.length) entry.byRemote.set(s.remoteAddress, rest);
+    else entry.byRemote.delete(s.remoteAddress);
+    entry.sessions--;
+    entry.listener.batchReads = entry.sessions >= BATCH_READS_FROM;
     if (s.listener.listener.multihop) this.applyTtlPolicy(s.listener);
     this.releaseListener(s.listener);
     return true;
@@ -324,23 +345,29 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
   }
 
   private listenerFor(localAddress: string, multihop: boolean, device: string | undefined): ListenerEntry {
-    const id = `${multihop ? 'mh' : 'sh'}|${localAddress}|${device ?? ''}`;
+    const address = this.options.wildcardListeners
+      ? familyOf(localAddress) === 4
+        ? '0.0.0.0'
+        : '::'
+      : localAddress;
+    const id = `${multihop ? 'mh' : 'sh'}|${address}|${device ?? ''}`;
     const existing = this.sockets.get(id);
     if (existing) return existing;
     const listener = new BfdListener({
-      address: localAddress,
+      address,
       multihop,
       port: multihop ? this.options.multihopPort : this.options.singleHopPort,
       device,
-      reuseAddr: device !== undefined,
+      reuseAddr: this.options.reuseAddr || device !== undefined,
       recvBufferSize: this.options.recvBufferSize,
     });
-    const entry: ListenerEntry = { id, listener, byRemote: new Map() };
+    const entry: ListenerEntry = { id, listener, byRemote: new Map(), sessions: 0 };
     listener.onPacket = (p) => this.receive(p);
     listener.onTtlDrop = (d) => {
       this.transportCounters.ttlDropped++;
-      const s = entry.byRemote.get(d.remoteAddress);
-      if (s) s.ttlDropped++;
+      // charged to the session when the sender identifies one (a wildcard listener may not know)
+      const same = entry.byRemote.get(d.remoteAddress);
+      if (same?.length === 1 && same[0]) same[0].ttlDropped++;
     };
     listener.onError = (error) => {
       this.transportCounters.receiveErrors++;
@@ -359,9 +386,10 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
   /** Multihop: the kernel filter admits from each peer what its profile's minimumTtl allows. */
   private applyTtlPolicy(entry: ListenerEntry): void {
     const overrides = [];
-    for (const s of entry.byRemote.values()) {
-      if (s.minTtl !== DEFAULT_MULTIHOP_MIN_TTL)
-        overrides.push({ address: s.remoteAddress, minTtl: s.minTtl });
+    for (const [address, same] of entry.byRemote) {
+      // sessions to one peer from several local addresses (a wildcard listener): the lowest minimum
+      const minTtl = Math.min(...same.map((s) => s.minTtl));
+      if (minTtl !== DEFAULT_MULTIHOP_MIN_TTL) overrides.push({ address, minTtl });
     }
     entry.listener.setTtlPolicy(DEFAULT_MULTIHOP_MIN_TTL, overrides);
   }

@@ -2,11 +2,12 @@
 // CPU each process uses (% of one core) and the false downs (any session leaving Up).
 //
 //   node --conditions=@bmlb/source src/bench/sessions.ts [--sessions 1000] [--interval 100]
-//        [--multiplier 3] [--duration 60] [--port 3784] [--nice 0]
+//        [--multiplier 3] [--duration 60] [--port 3784] [--nice=0] [--node-listeners wildcard|per-address]
 // (--nice sets both processes' scheduling priority, e.g. -10 as root on a busy host.)
 //
 // Process A (a "router") has one address, 127.10.0.1, and one session to each of B's N addresses
-// 127.11.x.y (B has one listener per address, like N nodes). Both sides send every `interval` ms.
+// 127.11.x.y; B listens on 0.0.0.0 (one socket; `--node-listeners per-address` gives it one listener
+// per address instead, like N separate nodes). Both sides send every `interval` ms.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     port: { type: 'string', default: '3784' },
     nice: { type: 'string', default: '0' },
+    'node-listeners': { type: 'string', default: 'wildcard' },
   },
 });
 const n = Number(values.sessions);
@@ -32,6 +34,10 @@ const multiplier = Number(values.multiplier);
 const duration = Number(values.duration);
 const port = Number(values.port);
 const nice = Number(values.nice);
+const nodeListeners = values['node-listeners'];
+if (nodeListeners !== 'wildcard' && nodeListeners !== 'per-address') {
+  throw new RangeError(`--node-listeners must be wildcard or per-address, got ${nodeListeners}`);
+}
 for (const [name, v, lo, hi] of [
   ['sessions', n, 1, 60000],
   ['interval', interval, 10, 60000],
@@ -67,7 +73,7 @@ interface Stats {
   discarded: number;
 }
 
-function start(name: string, sessions: object[]) {
+function start(name: string, sessions: object[], wildcardListeners: boolean) {
   const file = path.join(dir, `${name}.json`);
   fs.writeFileSync(
     file,
@@ -75,7 +81,7 @@ function start(name: string, sessions: object[]) {
       sessions,
       statsMs: 1000,
       quiet: true,
-      driver: { singleHopPort: port, recvBufferSize: 4 << 20 },
+      driver: { singleHopPort: port, reuseAddr: true, wildcardListeners },
     }),
   );
   const child = spawn(
@@ -108,6 +114,7 @@ const router = start(
     remoteAddress: nodeAddress(i),
     profile,
   })),
+  false,
 );
 const node = start(
   'nodes',
@@ -117,6 +124,7 @@ const node = start(
     remoteAddress: routerAddress,
     profile,
   })),
+  nodeListeners === 'wildcard',
 );
 const procs = [router, node];
 const cleanup = () => {
@@ -141,7 +149,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const last = (p: (typeof procs)[number]) => p.stats[p.stats.length - 1];
 const t0 = performance.now();
 console.log(
-  `${n} sessions at ${interval} ms × ${multiplier} between two processes over loopback (${routerAddress} ↔ 127.11.x.y)`,
+  `${n} sessions at ${interval} ms × ${multiplier} between two processes over loopback (${routerAddress} ↔ 127.11.x.y, node side: ${nodeListeners} listeners)${nice ? `, nice ${nice}` : ''}`,
 );
 for (;;) {
   await sleep(250);

@@ -20,7 +20,10 @@ interface PeerConfig {
   control?: string;
   statsMs?: number;
   quiet?: boolean;
-  driver?: Pick<BfdDriverOptions, 'singleHopPort' | 'multihopPort' | 'recvBufferSize' | 'peerPorts'>;
+  driver?: Pick<
+    BfdDriverOptions,
+    'singleHopPort' | 'multihopPort' | 'recvBufferSize' | 'peerPorts' | 'wildcardListeners' | 'reuseAddr'
+  >;
 }
 
 const file = process.argv[2];
