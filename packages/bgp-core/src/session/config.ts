@@ -71,7 +71,10 @@ export interface BgpSessionConfig {
   readonly extendedMessage?: boolean;
   /** Offer route refresh (RFC 2918) and enhanced route refresh (RFC 7313); default true. */
   readonly routeRefresh?: boolean;
-  /** Offer IPv4 unicast with an IPv6 next hop (RFC 8950); default true when a family is IPv6-only. */
+  /**
+   * Offer IPv4 unicast with an IPv6 next hop (RFC 8950); default true. Used only when negotiated and
+   * no IPv4 next hop is known (an IPv6-only session) or a route names an IPv6 next hop.
+   */
   readonly extendedNextHop?: boolean;
   /** Maximum number of prefixes accepted from the peer (all families); Cease 6/1 beyond. */
   readonly maxPrefixes?: number;

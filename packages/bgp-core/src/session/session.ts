@@ -71,7 +71,6 @@ interface Connection {
   readonly localAddress: string;
   readonly remoteAddress: string;
   readonly reader: MessageReader;
-  readonly createdAt: number;
   phase: Phase;
   negotiated: Negotiated | undefined;
   codec: CodecOptions;
@@ -348,7 +347,6 @@ export class BgpSession {
       localAddress: info.localAddress,
       remoteAddress: info.remoteAddress,
       reader: new MessageReader(),
-      createdAt: now,
       phase: 'delay-open',
       negotiated: undefined,
       codec: {},
