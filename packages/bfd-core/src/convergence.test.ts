@@ -87,7 +87,7 @@ test('§6.8 convergence: after any mix of timer changes, AdminDown and loss, hea
   );
 });
 
-test('§6.8.3 timer changes while Up never cause a false detection (any intervals, multipliers, timing)', () => {
+test('§6.8.3 timer changes while Up never cause a false detection (any intervals, multipliers, timing, 0.5–25 ms one-way delay)', () => {
   const change = fc.record({
     wait: fc.integer({ min: 0, max: 3000 }),
     side: fc.constantFrom(0 as const, 1 as const),

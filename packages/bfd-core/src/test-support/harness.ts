@@ -196,8 +196,9 @@ export function pair(
   configA: Partial<BfdSessionConfig> = {},
   configB: Partial<BfdSessionConfig> = {},
   seeds: [number, number] = [1, 2],
+  delay = 0.5,
 ): { net: Network; a: Node; b: Node; sa: BfdSession; sb: BfdSession } {
-  const net = new Network();
+  const net = new Network(delay);
   const a = net.addNode('a', A_ADDR, seeds[0]);
   const b = net.addNode('b', B_ADDR, seeds[1]);
   const sa = net.add(a, { key: 'a-b', localAddress: A_ADDR, remoteAddress: B_ADDR, ...configA });
