@@ -165,6 +165,11 @@ describe('RFC 5880 §6.7.2–6.7.4 reception rules with a hand-driven peer', () 
     const send = (seq: number, detectMult = 3) =>
       p.deliver(authed(p, { state: BfdState.Down, detectMult }, 'keyed-md5', { seq }));
     expect(send(1000)).toBeUndefined(); // AuthSeqKnown was 0: any sequence
+    // A Node Buffer is verified without being changed (equal sequence: keyed allows it).
+    const buf = Buffer.from(authed(p, { state: BfdState.Down }, 'keyed-md5', { seq: 1000 }));
+    const copy = Buffer.from(buf);
+    expect(p.deliver(buf)).toBeUndefined();
+    expect(buf.equals(copy)).toBe(true);
     expect(send(1000)).toBeUndefined(); // keyed: equal allowed
     expect(send(999)).toBe('auth-sequence');
     expect(send(1009)).toBeUndefined(); // 1000 + 3 × 3

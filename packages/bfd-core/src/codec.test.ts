@@ -292,6 +292,27 @@ describe('RFC 5880 §4.2–4.4 authentication sections', () => {
     expect(verifyControlPacketDigest(b, key, nodeHash)).toBe(false);
   });
 
+  test('§6.7.3 verifying a received Node Buffer neither changes it nor fails (Buffer#slice is a view)', () => {
+    const key = Uint8Array.from([1, 2, 3]);
+    const b = encodeControlPacket({
+      ...base,
+      auth: { type: 2, keyId: 1, sequence: 9, digest: new Uint8Array(16) },
+    });
+    signControlPacket(b, key, nodeHash);
+    const received = Buffer.concat([Buffer.from([0xee, 0xee]), Buffer.from(b)]);
+    const before = Buffer.from(received);
+    expect(verifyControlPacketDigest(received, key, nodeHash, 2)).toBe(true);
+    expect(verifyControlPacketDigest(received, key, nodeHash, 2)).toBe(true);
+    expect(received.equals(before)).toBe(true);
+    // Decoded auth data is a copy, not a view into the caller's buffer.
+    const d = decodeControlPacket(Buffer.from(b));
+    expect(
+      d.ok &&
+        d.packet.auth !== undefined &&
+        !Buffer.isBuffer((d.packet.auth as { digest: Uint8Array }).digest),
+    ).toBe(true);
+  });
+
   test('§6.7.4 SHA1 hash uses a 20-byte zero-padded key', () => {
     const key = new Uint8Array(20).fill(7);
     const b = encodeControlPacket({

@@ -161,6 +161,17 @@ export function createPacketView(): BfdPacketView {
   };
 }
 
+/**
+ * A copy of `bytes[offset, offset+length)` as a plain Uint8Array. Not `bytes.slice()`: on a Node
+ * Buffer (a Uint8Array subclass) `slice` returns a view, and writing to it would change the caller's
+ * bytes.
+ */
+function copyBytes(bytes: Uint8Array, offset: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  out.set(bytes.subarray(offset, offset + length));
+  return out;
+}
+
 function u32(b: Uint8Array, i: number): number {
   return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
 }
@@ -285,7 +296,7 @@ export function packetFromView(view: BfdPacketView, bytes: Uint8Array): BfdContr
     requiredMinEchoRxInterval: view.requiredMinEchoRxInterval,
   };
   if (view.authPresent) {
-    const data = bytes.slice(view.authDataOffset, view.authDataOffset + view.authDataLength);
+    const data = copyBytes(bytes, view.authDataOffset, view.authDataLength);
     packet.auth =
       view.authType === AUTH_SIMPLE
         ? { type: 1, keyId: view.authKeyId, password: data }
@@ -448,7 +459,7 @@ export function computeAuthDigest(
   const digestLength = algorithm === 'md5' ? 16 : 20;
   if (key.length < 1 || key.length > digestLength)
     throw new RangeError(`BFD ${algorithm} key must be 1–${digestLength} bytes, got ${key.length}`);
-  const copy = bytes.slice(offset, offset + length);
+  const copy = copyBytes(bytes, offset, length);
   const d = BFD_HEADER_LENGTH + 8;
   copy.fill(0, d, d + digestLength);
   copy.set(key, d);

@@ -436,7 +436,9 @@ describe('RFC 5880 §6.8.16 administrative control and §4.1 diagnostics', () =>
       peerAdminDown: true,
       failure: false,
     });
-    const adminPackets = a.sent.filter((s) => s.at > t);
+    // The AdminDown packet leaves at once (operator action), then the slow rate.
+    expect(a.sent.find((s) => s.at === t)?.packet).toMatchObject({ state: BfdState.AdminDown, diag: 7 });
+    const adminPackets = a.sent.filter((s) => s.at >= t);
     expect(adminPackets.every((s) => s.packet.state === BfdState.AdminDown && s.packet.diag === 7)).toBe(
       true,
     );

@@ -203,7 +203,10 @@ export class BfdSession {
     };
   }
 
-  /** §6.8.16: administratively disable. Packets keep going out (state AdminDown, ≥ 1 s apart). */
+  /**
+   * §6.8.16: administratively disable. One AdminDown packet goes out at once, then they keep going
+   * out at the slow rate (≥ 1 s apart) so the peer keeps its session Down rather than timing out.
+   */
   adminDown(now: number, diag: number = BfdDiag.AdministrativelyDown): void {
     this.#assertLive();
     if (!Number.isInteger(diag) || diag < 0 || diag > 31) throw new RangeError(`diag ${diag} is not in 0–31`);
@@ -212,14 +215,23 @@ export class BfdSession {
     this.#detectAt = Number.POSITIVE_INFINITY;
     this.#lastRxAt = undefined;
     this.#setState(now, BfdState.AdminDown, 'administratively disabled', { localAdmin: true });
-    this.#service(now);
+    this.#sendNow(now);
   }
 
-  /** §6.8.16: administratively enable: AdminDown → Down. */
+  /** §6.8.16: administratively enable: AdminDown → Down, announced at once. */
   adminUp(now: number): void {
     this.#assertLive();
     if (this.#state !== BfdState.AdminDown) return;
     this.#setState(now, BfdState.Down, 'administratively enabled', {});
+    this.#sendNow(now);
+  }
+
+  /**
+   * An operator's AdminDown / enable goes out at once (as FRR does), not at the next periodic slot:
+   * the peer learns of it at once, and the periodic schedule resumes from this packet.
+   */
+  #sendNow(now: number): void {
+    if (this.#nextTxAt !== Number.POSITIVE_INFINITY) this.#nextTxAt = now;
     this.#service(now);
   }
 
