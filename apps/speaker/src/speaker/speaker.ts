@@ -320,7 +320,7 @@ export class Speaker {
       nodeName: this.#o.nodeName,
       loadBalancerClass: this.#o.loadBalancerClass,
     });
-    this.#logVerdicts(this.#result, result);
+    const prev = this.#result;
     this.#result = result;
     const empty: PeerRoutes = { ipv4: new Map(), ipv6: new Map() };
     for (const [name, run] of this.#peers) {
@@ -331,11 +331,16 @@ export class Speaker {
       );
       run.bgp.setRoutes(routes);
     }
+    this.#logVerdicts(prev, result);
   }
 
   #logVerdicts(prev: AnnounceResult | undefined, next: AnnounceResult): void {
     const before = new Map((prev?.services ?? []).map((v) => [v.service, v]));
     const m = this.#o.metrics.announcing;
+    const node = this.#o.nodeName;
+    const lines: Array<[Record<string, unknown>, string]> = [];
+    let announced = 0;
+    let withdrawn = 0;
     for (const v of next.services) {
       const old = before.get(v.service);
       before.delete(v.service);
@@ -346,29 +351,42 @@ export class Speaker {
         old.peers.join() === v.peers.join()
       )
         continue;
-      for (const ip of old?.ips ?? [])
-        m.remove({ ip, node: this.#o.nodeName, protocol: 'bgp', service: v.service });
+      for (const ip of old?.ips ?? []) m.remove({ ip, node, protocol: 'bgp', service: v.service });
       if (v.reason === '') {
-        for (const ip of v.ips) m.set({ ip, node: this.#o.nodeName, protocol: 'bgp', service: v.service }, 1);
-        this.log.info(
+        announced++;
+        for (const ip of v.ips) m.set({ ip, node, protocol: 'bgp', service: v.service }, 1);
+        lines.push([
           { event: 'serviceAnnounced', service: v.service, ips: v.ips, pool: v.pool, peers: v.peers },
           `announcing ${v.ips.join(', ')} (${v.service}) to ${v.peers.join(', ') || 'no peer'}`,
-        );
+        ]);
       } else if (old === undefined || old.reason === '') {
-        this.log.info(
+        if (old !== undefined) withdrawn++;
+        lines.push([
           { event: 'serviceWithdrawn', service: v.service, ips: v.ips, reason: v.reason },
           `not announcing ${v.service}: ${v.reason}`,
-        );
+        ]);
       }
     }
     for (const v of before.values()) {
-      for (const ip of v.ips) m.remove({ ip, node: this.#o.nodeName, protocol: 'bgp', service: v.service });
-      if (v.reason === '')
-        this.log.info(
-          { event: 'serviceWithdrawn', service: v.service, ips: v.ips, reason: 'serviceDeleted' },
-          `withdrawing ${v.service}: removed`,
-        );
+      for (const ip of v.ips) m.remove({ ip, node, protocol: 'bgp', service: v.service });
+      if (v.reason !== '') continue;
+      withdrawn++;
+      lines.push([
+        { event: 'serviceWithdrawn', service: v.service, ips: v.ips, reason: 'serviceDeleted' },
+        `withdrawing ${v.service}: removed`,
+      ]);
     }
+    // One line per Service as MetalLB logs it; a bulk edit gets a summary at info, the lines at debug.
+    const bulk = lines.length > 50;
+    for (const [obj, msg] of lines) {
+      if (bulk) this.log.debug(obj, msg);
+      else this.log.info(obj, msg);
+    }
+    if (bulk)
+      this.log.info(
+        { event: 'servicesChanged', announced, withdrawn, changes: lines.length },
+        `${lines.length} Service announcement changes (${announced} announced, ${withdrawn} withdrawn)`,
+      );
   }
 
   /** Graceful stop: every session sends Cease 6/2 with `message` and closes; BFD goes AdminDown. */

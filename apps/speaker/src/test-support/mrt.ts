@@ -18,7 +18,7 @@ function record(subtype: number, body: number[], ts: number): number[] {
 /** MRT bytes holding `prefixes` (IPv4 /32 host addresses) with ORIGIN IGP and NEXT_HOP `nextHop`. */
 export function mrtRibIPv4(
   hosts: readonly string[],
-  opts: { nextHop: string; peerId: string; peerAs: number },
+  opts: { nextHop: string; peerId: string; peerAs: number; communities?: readonly number[] },
 ): Uint8Array {
   const ts = Math.floor(Date.now() / 1000);
   const out: number[] = [];
@@ -39,7 +39,11 @@ export function mrtRibIPv4(
     ),
   );
   // ORIGIN IGP; AS_PATH empty (the speaker prepends its AS toward eBGP peers); NEXT_HOP.
-  const attrs = [0x40, 1, 1, 0, 0x40, 2, 0, 0x40, 3, 4, ...ipv4(opts.nextHop)];
+  const comms = opts.communities ?? [];
+  const attrs = [
+    ...[0x40, 1, 1, 0, 0x40, 2, 0, 0x40, 3, 4, ...ipv4(opts.nextHop)],
+    ...(comms.length > 0 ? [0xc0, 8, comms.length * 4, ...comms.flatMap(u32)] : []),
+  ];
   hosts.forEach((h, seq) => {
     const body = [
       ...u32(seq),

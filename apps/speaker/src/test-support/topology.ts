@@ -167,6 +167,8 @@ export interface TopologyOptions {
   readonly ibgpTor2?: boolean;
   /** Number of FRR ToRs (0–2; default 2). */
   readonly tors?: number;
+  /** More eBGP neighbors (AS 65100) the ToRs peer with, e.g. a gobgpd for comparison. */
+  readonly extraNeighbors?: readonly string[];
 }
 
 /** Two FRR ToRs and N speaker nodes on one L2 segment. */
@@ -218,7 +220,10 @@ export class Topology {
       await segment.attach(ns, { ifname: 'eth0', addrs: [`10.0.0.${t}/24`, `fd00::${t}/64`] });
       torNs.push(ns);
       const config = torConfig({
-        nodes: nodes.map((x) => ({ addr: x.addr, addr6: o.ipv6 === true ? x.addr6 : undefined })),
+        nodes: [
+          ...nodes.map((x) => ({ addr: x.addr, addr6: o.ipv6 === true ? x.addr6 : undefined })),
+          ...(o.extraNeighbors ?? []).map((addr) => ({ addr })),
+        ],
         routerId: `10.0.0.${t}`,
         bfd: o.bfd,
         holdTime: o.holdTime,

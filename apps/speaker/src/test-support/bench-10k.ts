@@ -1,0 +1,171 @@
+// Benchmark: 10,000 Service IPs added in one edit of FILE — time until FRR holds all 10,000 routes,
+// then until all are withdrawn — and the same routes announced by gobgpd (MRT batch inject, then
+// `gobgp global rib del all`) to the same FRR in the same run. Prints figures; asserts nothing.
+//
+//   sudo npx -y pnpm@10.34.8 --filter @bmlb/speaker bench:interop
+import fs from 'node:fs';
+import { type FrrInstance, type GobgpInstance, Lab, waitFor } from '@bmlb/netlab';
+import { mrtRibIPv4 } from './mrt.ts';
+import { seedManifests, Topology } from './topology.ts';
+
+const N = Number(process.env.BENCH_ROUTES ?? 10_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const GOBGP_ADDR = '10.0.0.21';
+
+function hostIp(i: number): string {
+  return `198.18.${(i >> 8) & 0xff}.${i & 0xff}`;
+}
+
+const BENCH_DOCS = `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: bench-pool, namespace: metallb-system }
+spec: { addresses: [198.18.0.0/16] }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: bench-adv, namespace: metallb-system }
+spec: { ipAddressPools: [bench-pool], communities: ["65000:100"] }`;
+
+/** N LoadBalancer Services (Cluster policy), each with its IP in status and a ready endpoint. */
+function servicesYaml(n: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(
+      `{apiVersion: v1, kind: Service, metadata: {name: s${i}, namespace: bench}, spec: {type: LoadBalancer, externalTrafficPolicy: Cluster, ports: [{port: 80}]}, status: {loadBalancer: {ingress: [{ip: ${hostIp(i)}}]}}}`,
+      `{apiVersion: discovery.k8s.io/v1, kind: EndpointSlice, metadata: {name: s${i}-1, namespace: bench, labels: {kubernetes.io/service-name: s${i}}}, addressType: IPv4, endpoints: [{addresses: [10.244.0.1], nodeName: node1, conditions: {ready: true}}]}`,
+    );
+  }
+  return out.join('\n---\n');
+}
+
+async function pfxRcd(tor: FrrInstance, peer: string): Promise<number> {
+  const s = await tor.vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { pfxRcd?: number }> } }>(
+    'show bgp summary json',
+  );
+  return s.ipv4Unicast?.peers?.[peer]?.pfxRcd ?? 0;
+}
+
+async function until(tor: FrrInstance, peer: string, count: number, t0: number): Promise<number> {
+  let last = -1;
+  await waitFor(async () => (last = await pfxRcd(tor, peer)) === count, {
+    timeoutMs: 60_000,
+    intervalMs: 10,
+    what: `${peer}: ${count} prefixes on the ToR`,
+  }).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message} (it holds ${last})`);
+  });
+  return performance.now() - t0;
+}
+
+async function ribCount(g: GobgpInstance): Promise<number> {
+  const out = await g.gobgp(['global', 'rib', 'summary', '-a', 'ipv4']);
+  return Number(/Destination: (\d+)/.exec(out)?.[1] ?? 0);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+
+async function main(): Promise<void> {
+  const lab = await Lab.create({ prefix: 'spkb' });
+  try {
+    const topo = await Topology.create(lab, {
+      nodes: 1,
+      tors: 1,
+      holdTime: 90,
+      extraNeighbors: [GOBGP_ADDR],
+    });
+    const tor = topo.tors[0] as FrrInstance;
+    const node = topo.node('node1');
+    const base = `${seedManifests({ bfd: false })}\n---\n${BENCH_DOCS}`;
+    topo.writeConfig(node, base);
+    await topo.startSpeaker(node, ['--debounce-ms', '10']);
+    await tor.waitForBgpState(node.addr);
+
+    const gbNs = await lab.namespace('gobgp');
+    await topo.segment.attach(gbNs, { ifname: 'eth0', addrs: [`${GOBGP_ADDR}/24`] });
+    const gobgp = await lab.gobgp(gbNs, {
+      config: `[global.config]\n  as = 65100\n  router-id = "${GOBGP_ADDR}"\n[[neighbors]]\n  [neighbors.config]\n    neighbor-address = "10.0.0.1"\n    peer-as = 65000\n`,
+      logLevel: 'warn',
+    });
+    await tor.waitForBgpState(GOBGP_ADDR);
+    const hosts = Array.from({ length: N }, (_, i) => hostIp(i));
+    const mrt = lab.file('bench.mrt');
+    const mrtFor = (list: readonly string[]) =>
+      mrtRibIPv4(list, {
+        nextHop: GOBGP_ADDR,
+        // A peer AS of 0 makes gobgp take the paths as locally originated (with 65100 it drops them).
+        peerId: '192.0.2.1',
+        peerAs: 0,
+        communities: [65000 * 65536 + 100],
+      });
+    const full = `${base}\n---\n${servicesYaml(N)}`;
+    process.stdout.write(
+      `FILE with ${N} Services and ${N} EndpointSlices: ${(full.length / 1e6).toFixed(1)} MB\n`,
+    );
+
+    const ours = { add: [] as number[], del: [] as number[] };
+    const theirs = { add: [] as number[], del: [] as number[] };
+    for (let run = 1; run <= RUNS; run++) {
+      let t0 = performance.now();
+      topo.writeConfig(node, full);
+      ours.add.push(await until(tor, node.addr, N, t0));
+      t0 = performance.now();
+      topo.writeConfig(node, base);
+      ours.del.push(await until(tor, node.addr, 0, t0));
+
+      if (process.env.BENCH_GOBGP === '0') {
+        process.stdout.write(
+          `run ${run}: bmlb add ${ms(ours.add.at(-1) as number)}, withdraw ${ms(ours.del.at(-1) as number)}\n`,
+        );
+        continue;
+      }
+      // gobgp 3.10's `mrt inject` loses part of a large batch, so the routes are loaded into gobgpd's
+      // RIB first, held back by its export policy (untimed), then released at once: the time measured
+      // is gobgpd advertising N routes to FRR.
+      await gobgp.gobgp(['global', 'policy', 'export', 'set', 'default', 'reject']);
+      for (let i = 0; i < 30; i++) {
+        const rib = await gobgp.gobgp(['global', 'rib', '-a', 'ipv4']);
+        const have = new Set([...rib.matchAll(/(198\.18\.\d+\.\d+)\/32/g)].map((m) => m[1]));
+        const missing = hosts.filter((h) => !have.has(h));
+        if (missing.length === 0) break;
+        fs.writeFileSync(mrt, mrtFor(missing)); // it drops the tail of a batch: send what is missing
+        await gobgp.gobgp(['mrt', 'inject', 'global', mrt]);
+      }
+      if ((await ribCount(gobgp)) !== N) throw new Error('gobgpd did not take all the routes');
+      t0 = performance.now();
+      await gobgp.gobgp(['global', 'policy', 'export', 'set', 'default', 'accept']);
+      await gobgp.gobgp(['neighbor', '10.0.0.1', 'softresetout', '-a', 'ipv4']);
+      theirs.add.push(await until(tor, GOBGP_ADDR, N, t0));
+      t0 = performance.now();
+      await gobgp.gobgp(['global', 'rib', '-a', 'ipv4', 'del', 'all']);
+      theirs.del.push(await until(tor, GOBGP_ADDR, 0, t0));
+      process.stdout.write(
+        `run ${run}: bmlb add ${ms(ours.add.at(-1) as number)}, withdraw ${ms(ours.del.at(-1) as number)}; ` +
+          `gobgpd add ${ms(theirs.add.at(-1) as number)}, withdraw ${ms(theirs.del.at(-1) as number)}\n`,
+      );
+    }
+    const processed = [
+      ...(node.proc?.output() ?? '').matchAll(/"event":"configProcessed".*?"ms":([\d.]+)/g),
+    ].map((m) => Number(m[1]));
+    const oa = median(ours.add);
+    const od = median(ours.del);
+    const ga = median(theirs.add);
+    const gd = median(theirs.del);
+    process.stdout.write(
+      `\n${N} routes to FRR (median of ${RUNS}; until FRR's show bgp summary counts them all):\n` +
+        `  bmlb speaker (one FILE edit):  add ${ms(oa)}, withdraw ${ms(od)}\n` +
+        `  gobgpd (release / del all):    add ${ms(ga)}, withdraw ${ms(gd)}\n` +
+        `  ratio gobgpd / bmlb:           add ${(ga / oa).toFixed(2)}x, withdraw ${(gd / od).toFixed(2)}x\n` +
+        (processed.length > 0
+          ? `  of which the speaker spent reading, validating and computing the edit: ${processed.map((x) => ms(x)).join(', ')}\n`
+          : ''),
+    );
+  } finally {
+    await lab.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`benchmark failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
