@@ -49,6 +49,8 @@ export class Network {
   readonly sent: Record<Side, SentMessage[]> = { a: [], b: [] };
   /** Codec options used to decode what each side sent (for assertions); set when Established. */
   readonly decodeOpts: Record<Side, CodecOptions> = { a: {}, b: {} };
+  /** The connection addresses each side sees as its own. */
+  addresses: Record<Side, string> = { ...ADDRESS };
   /** When false, dials fail (the peer is unreachable). */
   reachable = true;
   /** Bytes from this side are silently lost (a dead peer or a black-holing path). */
@@ -115,13 +117,13 @@ export class Network {
         this.#peerOf.set(`${to}:${inboundId}`, { side: from, id: action.connId });
         this.sessions[from].connectionUp(now, {
           id: action.connId,
-          localAddress: ADDRESS[from],
-          remoteAddress: ADDRESS[to],
+          localAddress: this.addresses[from],
+          remoteAddress: this.addresses[to],
         });
         this.sessions[to].connectionUp(now, {
           id: inboundId,
-          localAddress: ADDRESS[to],
-          remoteAddress: ADDRESS[from],
+          localAddress: this.addresses[to],
+          remoteAddress: this.addresses[from],
         });
         return;
       }
