@@ -1,6 +1,6 @@
 // Adj-RIB-Out: desired routes per family, the difference to what the peer holds, attribute interning
 // and export policy (eBGP/iBGP attributes, next hop).
-export { AdjRibOut, type AnnounceGroup, type RibChanges } from './adj-rib-out.ts';
+export { AdjRibOut, type AnnounceGroup, type PrefixNormalizer, type RibChanges } from './adj-rib-out.ts';
 export {
   type AttributeSet,
   AttributeTable,
