@@ -1,9 +1,22 @@
 // Interop with FRR's bfdd (Debian frr 8.4) in network namespaces: our driver runs as a child process
 // in one namespace, FRR in the other, the seed manifest's profile (300 ms × 3) on both sides.
+
+import { fileURLToPath } from 'node:url';
 import { BfdDiag } from '@bmlb/bfd-core';
 import { type FrrInstance, Lab, labSkipReason, type Namespace, waitFor } from '@bmlb/netlab';
 import { describe, expect, it } from 'vitest';
 import { type PeerEvent, PeerProcess } from './test-support/peer-process.ts';
+
+const WATCH_SCRIPT = fileURLToPath(new URL('./test-support/bfd-watch.ts', import.meta.url));
+
+interface Watched {
+  t: number;
+  src: string;
+  port: number;
+  ttl: number;
+  state: string;
+  diag: number;
+}
 
 const skip = labSkipReason({ frr: true });
 const profile = { receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3 };
@@ -44,6 +57,22 @@ async function frrSees(
   );
 }
 
+/**
+ * Polls FRR until the peer leaves Up; the change happened between the start of the last poll that
+ * still said up and the end of the first that did not: returns that window (epoch ms).
+ */
+async function frrLeavesUp(frr: FrrInstance, address: string, timeoutMs = 10_000): Promise<[number, number]> {
+  let lastUpStart = Date.now();
+  const end = lastUpStart + timeoutMs;
+  for (;;) {
+    const start = Date.now();
+    const p = await frrPeer(frr, address);
+    if (p?.status === 'up') lastUpStart = start;
+    else return [lastUpStart, Date.now()];
+    if (Date.now() > end) throw new Error(`FRR: BFD peer ${address} still up after ${timeoutMs} ms`);
+  }
+}
+
 async function lab() {
   const l = await Lab.create({ prefix: 'bfdt' });
   const tor = await l.namespace('tor');
@@ -55,6 +84,7 @@ async function lab() {
   const frr = await l.frr(tor, {
     daemons: ['zebra', 'bfdd'],
     config: `frr defaults datacenter
+debug bfd peer
 bfd
  profile tor
   receive-interval 300
@@ -116,6 +146,17 @@ describe.skipIf(skip)('interop with FRR bfdd', () => {
   it('comes Up (IPv4, IPv6, multihop), renegotiates timers, sees FRR shut down and killed, is seen killed', async () => {
     const { lab: l, node, frr } = await lab();
     try {
+      // FRR's packets as they arrive in our namespace (raw IPv4 socket): when FRR declares a session
+      // down it sends a Down packet at once, which dates its detection precisely.
+      const watch = l.spawn(node, [process.execPath, '--conditions=@bmlb/source', WATCH_SCRIPT], {
+        name: 'watch',
+      });
+      await watch.waitForOutput('"event":"ready"', { timeoutMs: 15_000 });
+      const watched = (): Watched[] =>
+        watch.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('{"t"'))
+          .map((line) => JSON.parse(line) as Watched);
       let ours = await startOurs(l, node, 'ours');
       await ours.waitForEvent(isUp('tor4'));
       await ours.waitForEvent(isUp('tor6'));
@@ -180,14 +221,27 @@ describe.skipIf(skip)('interop with FRR bfdd', () => {
       const killedAt = Date.now();
       ours.proc.kill('SIGKILL');
       const [seen4, seen6] = await Promise.all([
-        frrSees(frr, '10.0.0.2', 'down'),
-        frrSees(frr, 'fd00:bfd::2', 'down'),
+        frrLeavesUp(frr, '10.0.0.2'),
+        frrLeavesUp(frr, 'fd00:bfd::2'),
       ]);
-      const frrDetect4 = seen4 - killedAt;
-      const frrDetect6 = seen6 - killedAt;
-      expect((await frrPeer(frr, '10.0.0.2'))?.diagnostic).toBe('control detection time expired');
-      expect(frrDetect4).toBeLessThan(DETECTION_MS + SLACK_MS);
-      expect(frrDetect6).toBeLessThan(DETECTION_MS + SLACK_MS);
+      const frrDetect4 = seen4.map((t) => Math.max(0, t - killedAt));
+      const frrDetect6 = seen6.map((t) => Math.max(0, t - killedAt));
+      for (const address of ['10.0.0.2', 'fd00:bfd::2']) {
+        expect(await frrPeer(frr, address)).toMatchObject({
+          status: 'down',
+          diagnostic: 'control detection time expired',
+        });
+      }
+      // FRR's Down packet for the single-hop IPv4 session, sent the moment it declared it down
+      const frrDown4 = watched().find(
+        (w) => w.t > killedAt && w.src === '10.0.0.1' && w.port === 3784 && w.state === 'Down',
+      );
+      expect(frrDown4).toMatchObject({ diag: BfdDiag.ControlDetectionTimeExpired, ttl: 255 });
+      const frrDetect4Exact = (frrDown4?.t ?? Number.NaN) - killedAt;
+      expect(frrDetect4Exact).toBeLessThanOrEqual(DETECTION_MS + 50);
+      // FRR changed state no later than the end of the window
+      expect(frrDetect4[1]).toBeLessThan(DETECTION_MS + SLACK_MS);
+      expect(frrDetect6[1]).toBeLessThan(DETECTION_MS + SLACK_MS);
       await ours.proc.exited;
 
       // Back up with a new process; then kill FRR's bfdd: ours detects it (diag 1, a failure).
@@ -217,7 +271,7 @@ describe.skipIf(skip)('interop with FRR bfdd', () => {
       process.stdout.write(
         [
           'BFD detection times against FRR bfdd 8.4 (profile 300 ms × 3, detection time 900 ms):',
-          `  FRR detects our SIGKILL:     IPv4 ${frrDetect4} ms, IPv6 ${frrDetect6} ms (first vtysh poll that shows down)`,
+          `  FRR detects our SIGKILL:     IPv4 ${frrDetect4Exact.toFixed(0)} ms (its Down packet seen on the wire); vtysh windows IPv4 ${frrDetect4.join('–')} ms, IPv6 ${frrDetect6.join('–')} ms`,
           `  we detect bfdd's SIGKILL:    IPv4 ${oursDetect4.toFixed(0)} ms, IPv6 ${oursDetect6.toFixed(0)} ms`,
           `  FRR 'shutdown' → our Down:   ${adminDownMs.toFixed(0)} ms after the vtysh command started (our diag ${adminDown.diag}, FRR's diag in the packet ${adminDown.remoteDiag}, FRR shows '${frrShut?.diagnostic}')`,
           '',
