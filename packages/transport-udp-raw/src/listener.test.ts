@@ -143,3 +143,17 @@ it('drain() reads what is queued synchronously, before the event loop gets to it
     bad.close();
   }
 });
+
+describe.skipIf(process.getuid?.() !== 0)('SO_BINDTODEVICE (needs CAP_NET_RAW)', () => {
+  it('binds a listener to an interface, and names a missing one', async () => {
+    const port = testPort();
+    const r = record({ address: '127.0.0.1', port, device: 'lo' });
+    open.push(r.listener);
+    await sendWithTtl('127.0.0.1', '127.0.0.1', port, 255, bfdLike(1));
+    await r.until(1);
+    expect(r.packets[0]).toMatchObject({ interface: 'lo', ttl: 255 });
+    expect(() => record({ address: '127.0.0.1', port: testPort(), device: 'bfdt-none0' })).toThrow(
+      /SO_BINDTODEVICE bfdt-none0\) failed: No such device/,
+    );
+  });
+});
