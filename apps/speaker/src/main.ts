@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { type DaemonArgs, parseCli, USAGE, UsageError } from './cli.ts';
+import { DocumentCache } from './config/documents.ts';
 import { FileSource } from './config/file-source.ts';
 import { loadManifests } from './config/load.ts';
 import { RealSessionFactory } from './sessions/factory.ts';
@@ -30,21 +31,18 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     loadBalancerClass: args.loadBalancerClass,
   });
   const servers: Server[] = [];
+  const documents = new DocumentCache();
   const source = new FileSource({
     file: args.config,
     debounceMs: args.debounceMs,
     onContent: (text, hash) => {
       const t0 = performance.now();
-      const result = loadManifests(text, args.config);
+      const result = loadManifests(text, args.config, {}, documents);
       const applied = speaker.load(result, hash);
-      logger.debug(
-        {
-          event: 'configProcessed',
-          hash: hash.slice(0, 12),
-          applied,
-          ms: +(performance.now() - t0).toFixed(2),
-        },
-        'configuration processed',
+      const ms = +(performance.now() - t0).toFixed(2);
+      logger.info(
+        { event: 'configProcessed', hash: hash.slice(0, 12), applied, ms },
+        `configuration ${applied ? 'applied' : 'rejected'} in ${ms} ms`,
       );
     },
     onReadError: (err) =>

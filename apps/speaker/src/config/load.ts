@@ -8,7 +8,6 @@ import {
   formatConfigError,
   type MetallbConfig,
   type NormalizedPeer,
-  parseManifests,
 } from '@bmlb/metallb-api';
 import type {
   AdvertisementInfo,
@@ -20,6 +19,7 @@ import type {
   Service,
 } from '../announce/types.ts';
 import type { BfdProfileConfig, LoadResult, PeerConfig } from '../speaker/types.ts';
+import { DocumentCache } from './documents.ts';
 
 export interface LoadOptions {
   /** Namespace the metallb.io objects live in (default metallb-system). */
@@ -122,15 +122,23 @@ export function snapshotFromConfig(cfg: MetallbConfig, warnings: string[]) {
   };
 }
 
-/** Parses and validates FILE's text; `source` names the file in error messages. */
-export function loadManifests(text: string, source: string, opts: LoadOptions = {}): LoadResult {
-  const parsed = parseManifests(text, { source });
+/**
+ * Parses and validates FILE's text; `source` names the file in error messages. With a cache, the
+ * documents that did not change since the last call are not parsed again.
+ */
+export function loadManifests(
+  text: string,
+  source: string,
+  opts: LoadOptions = {},
+  cache = new DocumentCache(),
+): LoadResult {
+  const parsed = cache.parse(text, source);
   const built = buildConfig(
     parsed.objects,
     opts.namespace === undefined ? {} : { namespace: opts.namespace },
   );
-  const errors: ConfigError[] = [...parsed.errors, ...built.errors];
-  const warnings = [...parsed.warnings, ...built.warnings].map(formatConfigError);
+  const errors: ConfigError[] = [...parsed.errors, ...built.errors.map(parsed.placeOf)];
+  const warnings = [...parsed.warnings, ...built.warnings.map(parsed.placeOf)].map(formatConfigError);
   if (errors.length > 0) return { ok: false, errors: errors.map(formatConfigError) };
   const w = [...warnings];
   const snapshot = snapshotFromConfig(built.config, w);

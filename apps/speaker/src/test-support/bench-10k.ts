@@ -38,6 +38,30 @@ function servicesYaml(n: number): string {
   return out.join('\n---\n');
 }
 
+/** The same objects as JSON documents (as `kubectl get -o json` writes them; YAML 1.2 reads JSON). */
+function servicesJson(n: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: `s${i}`, namespace: 'bench' },
+        spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', ports: [{ port: 80 }] },
+        status: { loadBalancer: { ingress: [{ ip: hostIp(i) }] } },
+      }),
+      JSON.stringify({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: `s${i}-1`, namespace: 'bench', labels: { 'kubernetes.io/service-name': `s${i}` } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['10.244.0.1'], nodeName: 'node1', conditions: { ready: true } }],
+      }),
+    );
+  }
+  return out.join('\n---\n');
+}
+
 async function pfxRcd(tor: FrrInstance, peer: string): Promise<number> {
   const s = await tor.vtyshJson<{ ipv4Unicast?: { peers?: Record<string, { pfxRcd?: number }> } }>(
     'show bgp summary json',
@@ -47,11 +71,17 @@ async function pfxRcd(tor: FrrInstance, peer: string): Promise<number> {
 
 async function until(tor: FrrInstance, peer: string, count: number, t0: number): Promise<number> {
   let last = -1;
-  await waitFor(async () => (last = await pfxRcd(tor, peer)) === count, {
-    timeoutMs: 60_000,
-    intervalMs: 10,
-    what: `${peer}: ${count} prefixes on the ToR`,
-  }).catch((err: unknown) => {
+  await waitFor(
+    async () => {
+      last = await pfxRcd(tor, peer);
+      return last === count;
+    },
+    {
+      timeoutMs: 60_000,
+      intervalMs: 10,
+      what: `${peer}: ${count} prefixes on the ToR`,
+    },
+  ).catch((err: unknown) => {
     throw new Error(`${(err as Error).message} (it holds ${last})`);
   });
   return performance.now() - t0;
@@ -78,7 +108,7 @@ async function main(): Promise<void> {
     const node = topo.node('node1');
     const base = `${seedManifests({ bfd: false })}\n---\n${BENCH_DOCS}`;
     topo.writeConfig(node, base);
-    await topo.startSpeaker(node, ['--debounce-ms', '10']);
+    await topo.startSpeaker(node);
     await tor.waitForBgpState(node.addr);
 
     const gbNs = await lab.namespace('gobgp');
@@ -98,32 +128,35 @@ async function main(): Promise<void> {
         peerAs: 0,
         communities: [65000 * 65536 + 100],
       });
-    const full = `${base}\n---\n${servicesYaml(N)}`;
+    const fullJson = `${base}\n---\n${servicesJson(N)}\n`;
+    const fullYaml = `${base}\n---\n${servicesYaml(N)}\n`;
     process.stdout.write(
-      `FILE with ${N} Services and ${N} EndpointSlices: ${(full.length / 1e6).toFixed(1)} MB\n`,
+      `FILE with ${N} Services and ${N} EndpointSlices: ${(fullJson.length / 1e6).toFixed(1)} MB as JSON documents, ` +
+        `${(fullYaml.length / 1e6).toFixed(1)} MB as YAML flow documents\n`,
     );
 
     const ours = { add: [] as number[], del: [] as number[] };
+    const oursYaml = { add: [] as number[], del: [] as number[] };
     const theirs = { add: [] as number[], del: [] as number[] };
     for (let run = 1; run <= RUNS; run++) {
       let t0 = performance.now();
-      topo.writeConfig(node, full);
+      topo.writeConfig(node, fullJson);
       ours.add.push(await until(tor, node.addr, N, t0));
       t0 = performance.now();
       topo.writeConfig(node, base);
       ours.del.push(await until(tor, node.addr, 0, t0));
+      t0 = performance.now();
+      topo.writeConfig(node, fullYaml);
+      oursYaml.add.push(await until(tor, node.addr, N, t0));
+      t0 = performance.now();
+      topo.writeConfig(node, base);
+      oursYaml.del.push(await until(tor, node.addr, 0, t0));
 
-      if (process.env.BENCH_GOBGP === '0') {
-        process.stdout.write(
-          `run ${run}: bmlb add ${ms(ours.add.at(-1) as number)}, withdraw ${ms(ours.del.at(-1) as number)}\n`,
-        );
-        continue;
-      }
       // gobgp 3.10's `mrt inject` loses part of a large batch, so the routes are loaded into gobgpd's
       // RIB first, held back by its export policy (untimed), then released at once: the time measured
       // is gobgpd advertising N routes to FRR.
       await gobgp.gobgp(['global', 'policy', 'export', 'set', 'default', 'reject']);
-      for (let i = 0; i < 30; i++) {
+      for (let i = 0; i < 100; i++) {
         const rib = await gobgp.gobgp(['global', 'rib', '-a', 'ipv4']);
         const have = new Set([...rib.matchAll(/(198\.18\.\d+\.\d+)\/32/g)].map((m) => m[1]));
         const missing = hosts.filter((h) => !have.has(h));
@@ -140,7 +173,8 @@ async function main(): Promise<void> {
       await gobgp.gobgp(['global', 'rib', '-a', 'ipv4', 'del', 'all']);
       theirs.del.push(await until(tor, GOBGP_ADDR, 0, t0));
       process.stdout.write(
-        `run ${run}: bmlb add ${ms(ours.add.at(-1) as number)}, withdraw ${ms(ours.del.at(-1) as number)}; ` +
+        `run ${run}: bmlb (JSON) add ${ms(ours.add.at(-1) as number)}, withdraw ${ms(ours.del.at(-1) as number)}; ` +
+          `bmlb (YAML) add ${ms(oursYaml.add.at(-1) as number)}, withdraw ${ms(oursYaml.del.at(-1) as number)}; ` +
           `gobgpd add ${ms(theirs.add.at(-1) as number)}, withdraw ${ms(theirs.del.at(-1) as number)}\n`,
       );
     }
@@ -153,9 +187,10 @@ async function main(): Promise<void> {
     const gd = median(theirs.del);
     process.stdout.write(
       `\n${N} routes to FRR (median of ${RUNS}; until FRR's show bgp summary counts them all):\n` +
-        `  bmlb speaker (one FILE edit):  add ${ms(oa)}, withdraw ${ms(od)}\n` +
-        `  gobgpd (release / del all):    add ${ms(ga)}, withdraw ${ms(gd)}\n` +
-        `  ratio gobgpd / bmlb:           add ${(ga / oa).toFixed(2)}x, withdraw ${(gd / od).toFixed(2)}x\n` +
+        `  bmlb speaker (one FILE edit, JSON documents):      add ${ms(oa)}, withdraw ${ms(od)}\n` +
+        `  bmlb speaker (one FILE edit, YAML flow documents): add ${ms(median(oursYaml.add))}, withdraw ${ms(median(oursYaml.del))}\n` +
+        `  gobgpd (export released / del all):                add ${ms(ga)}, withdraw ${ms(gd)}\n` +
+        `  ratio gobgpd / bmlb (JSON):                        add ${(ga / oa).toFixed(2)}x, withdraw ${(gd / od).toFixed(2)}x\n` +
         (processed.length > 0
           ? `  of which the speaker spent reading, validating and computing the edit: ${processed.map((x) => ms(x)).join(', ')}\n`
           : ''),
