@@ -76,6 +76,10 @@ function spaceFor(pool: CompiledPool, addr: Key): Space<Key> {
   return spaceOf(pool, familyOf(addr)) as Space<Key>;
 }
 
+function byKey(a: ServiceRecord, b: ServiceRecord): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
 /** The ports used on an address by all its holders, sorted. */
 function portUnion(holders: readonly ServiceRecord[]): string[] {
   if (holders.length === 1) return [...holders[0]!.ports].sort();
@@ -526,7 +530,7 @@ export class Allocator {
       ip: formatIP(a),
       pool: holders[0]!.pool.name,
       sharingKey: holders[0]!.sharingKey,
-      services: holders.map((h) => ({ service: h.key, ports: h.ports })),
+      services: [...holders].sort(byKey).map((h) => ({ service: h.key, ports: h.ports })),
     };
   }
 
@@ -627,11 +631,14 @@ export class Allocator {
   }
 
   #ports(svc: AllocatorService): readonly string[] {
-    const ports = portKeys(svc);
-    if (ports.length === 0) return ports;
-    const k = ports.join(',');
+    const given = svc.spec.ports;
+    if (given === undefined || given.length === 0) return portKeys(svc);
+    // The key of a one-port list is its only element: no list built to look it up.
+    const p0 = given[0]!;
+    const k = given.length === 1 ? `${p0.protocol ?? 'TCP'}/${p0.port}` : portKeys(svc).join(',');
     const known = this.#portLists.get(k);
     if (known !== undefined) return known;
+    const ports = given.length === 1 ? [k] : portKeys(svc);
     if (this.#portLists.size < MAX_INTERNED_PORT_LISTS) this.#portLists.set(k, ports);
     return ports;
   }
@@ -645,7 +652,10 @@ export class Allocator {
     on: Holders,
     claim: Claim,
   ): { conflict: SharingConflict; holders: string[]; port?: string } | undefined {
-    const others = holderList(on).filter((h) => h.key !== claim.key);
+    // By Service key, so that the answer does not depend on the order the holders came in.
+    const others = holderList(on)
+      .filter((h) => h.key !== claim.key)
+      .sort(byKey);
     if (others.length === 0) return undefined;
     const h = others[0]!;
     const holders = others.map((o) => o.key);

@@ -105,6 +105,8 @@ export type ServiceRequest =
       readonly pool: string;
     };
 
+const NO_REQUEST: ServiceRequest = Object.freeze({ ok: true, ips: Object.freeze([]), pool: '' });
+
 export function readRequest(svc: AllocatorService): ServiceRequest {
   const pool =
     annotationValue(svc.annotations, Annotations.addressPool, DeprecatedAnnotations.addressPool)?.value ?? '';
@@ -114,6 +116,7 @@ export function readRequest(svc: AllocatorService): ServiceRequest {
     DeprecatedAnnotations.loadBalancerIPs,
   );
   const specIP = svc.spec.loadBalancerIP ?? '';
+  if (pool === '' && ann === undefined && specIP === '') return NO_REQUEST;
   const annValue = ann?.value ?? '';
   if (annValue !== '' && specIP !== '') {
     return {
@@ -202,6 +205,11 @@ export function portKeys(svc: AllocatorService): readonly string[] {
 
 /** The Service's families in `ipFamilies` order. */
 export function serviceFamilies(svc: AllocatorService, requested: readonly IPAddress[]): readonly Family[] {
+  const given = svc.spec.ipFamilies;
+  // The common, well-formed cases return the Service's own list (no allocation).
+  if (given !== undefined && given.length === 1 && (given[0] === 'IPv4' || given[0] === 'IPv6')) return given;
+  if (given?.length === 2 && given[0] !== given[1] && given.every((f) => f === 'IPv4' || f === 'IPv6'))
+    return given;
   const out: Family[] = [];
   for (const f of svc.spec.ipFamilies ?? []) {
     if ((f === 'IPv4' || f === 'IPv6') && !out.includes(f)) out.push(f);
