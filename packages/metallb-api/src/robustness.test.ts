@@ -155,3 +155,35 @@ spec:
     expect(({} as Record<string, unknown>).type).toBeUndefined();
   });
 });
+
+describe('pool overlap detection (property)', () => {
+  it('reports exactly the pools that overlap an earlier pool, against brute force', () => {
+    const rangeArb = fc
+      .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 40 }))
+      .map(([s, len]) => {
+        const e = Math.min(255, s + len);
+        return { s, e, text: s === e ? `10.0.0.${s}` : `10.0.0.${s}-10.0.0.${e}` };
+      });
+    fc.assert(
+      fc.property(fc.array(rangeArb, { minLength: 1, maxLength: 8 }), (ranges) => {
+        const yaml = ranges
+          .map(
+            (r, i) =>
+              `apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: { name: p${i} }\nspec: { addresses: ["${r.text}"] }\n`,
+          )
+          .join('---\n');
+        const { config, errors } = buildConfig(parseManifests(yaml).objects);
+        const expected = new Set<string>();
+        ranges.forEach((r, i) => {
+          if (ranges.slice(0, i).some((q) => q.s <= r.e && r.s <= q.e)) expected.add(`p${i}`);
+        });
+        const reported = new Set(errors.filter((e) => e.rule === 'overlapping-pools').map((e) => e.name));
+        expect(reported).toEqual(expected);
+        expect(new Set(config.pools.keys())).toEqual(
+          new Set(ranges.map((_, i) => `p${i}`).filter((n) => !expected.has(n))),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

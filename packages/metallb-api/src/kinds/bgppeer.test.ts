@@ -179,6 +179,15 @@ describe('BGPPeer v1beta2 → normalized', () => {
       },
     ]);
     expect(rules(v2({ ...base, holdTime: '3s' }))).toEqual([]);
+    expect(errorsOf(v2({ ...base, holdTime: '65536s' }))).toEqual([
+      {
+        ...ref,
+        path: 'spec.holdTime',
+        rule: 'hold-time',
+        message: "hold time 65536s does not fit BGP's 16-bit Hold Time field: must be at most 65535s",
+      },
+    ]);
+    expect(rules(v2({ ...base, holdTime: '18h12m15s' }))).toEqual([]);
   });
 
   it('rule keepalive-time: keepalive <= hold', () => {

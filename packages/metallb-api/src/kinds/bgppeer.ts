@@ -348,6 +348,17 @@ function checkTimers(
       ),
     );
   }
+  if (holdS > 65535) {
+    // The OPEN message carries the hold time in 16 bits (RFC 4271 §4.2).
+    errors.push(
+      configError(
+        ref,
+        spec.holdTime !== undefined ? 'spec.holdTime' : 'spec.keepaliveTime',
+        'hold-time',
+        `hold time ${holdS}s does not fit BGP's 16-bit Hold Time field: must be at most 65535s`,
+      ),
+    );
+  }
   if (k > h) {
     errors.push(
       configError(
