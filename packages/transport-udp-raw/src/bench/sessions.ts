@@ -2,8 +2,11 @@
 // CPU each process uses (% of one core) and the false downs (any session leaving Up).
 //
 //   node --conditions=@bmlb/source src/bench/sessions.ts [--sessions 1000] [--interval 100]
-//        [--multiplier 3] [--duration 60] [--port 3784] [--nice=0] [--node-listeners wildcard|per-address]
-// (--nice sets both processes' scheduling priority, e.g. -10 as root on a busy host.)
+//        [--multiplier 3] [--duration 60] [--port 3784] [--nice=0] [--fifo=0]
+//        [--node-listeners wildcard|per-address]
+// (--nice sets both processes' scheduling priority, e.g. -10 as root; on a host whose CPUs other
+// work saturates, --fifo=N runs them SCHED_FIFO priority N through chrt, as root, the way a router
+// runs its BFD process: with autogroup scheduling, nice alone does not reach across sessions.)
 //
 // Process A (a "router") has one address, 127.10.0.1, and one session to each of B's N addresses
 // 127.11.x.y; B listens on 0.0.0.0 (one socket; `--node-listeners per-address` gives it one listener
@@ -26,6 +29,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '3784' },
     nice: { type: 'string', default: '0' },
     'node-listeners': { type: 'string', default: 'wildcard' },
+    fifo: { type: 'string', default: '0' },
   },
 });
 const n = Number(values.sessions);
@@ -34,6 +38,7 @@ const multiplier = Number(values.multiplier);
 const duration = Number(values.duration);
 const port = Number(values.port);
 const nice = Number(values.nice);
+const fifo = Number(values.fifo);
 const nodeListeners = values['node-listeners'];
 if (nodeListeners !== 'wildcard' && nodeListeners !== 'per-address') {
   throw new RangeError(`--node-listeners must be wildcard or per-address, got ${nodeListeners}`);
@@ -45,6 +50,7 @@ for (const [name, v, lo, hi] of [
   ['duration', duration, 1, 86400],
   ['port', port, 1, 65535],
   ['nice', nice, -20, 19],
+  ['fifo', fifo, 0, 99],
 ] as const) {
   if (!Number.isInteger(v) || v < lo || v > hi)
     throw new RangeError(`--${name} must be an integer in ${lo}–${hi}, got ${v}`);
@@ -84,16 +90,15 @@ function start(name: string, sessions: object[], wildcardListeners: boolean) {
       driver: { singleHopPort: port, reuseAddr: true, wildcardListeners },
     }),
   );
-  const child = spawn(
+  const argv = [
     process.execPath,
-    [
-      ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
-      '--conditions=@bmlb/source',
-      peerScript,
-      file,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    '--conditions=@bmlb/source',
+    peerScript,
+    file,
+  ];
+  if (fifo) argv.unshift('chrt', '--fifo', String(fifo));
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   if (nice !== 0 && child.pid !== undefined) os.setPriority(child.pid, nice);
   const stats: Stats[] = [];
   const downs: object[] = [];
@@ -149,7 +154,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const last = (p: (typeof procs)[number]) => p.stats[p.stats.length - 1];
 const t0 = performance.now();
 console.log(
-  `${n} sessions at ${interval} ms × ${multiplier} between two processes over loopback (${routerAddress} ↔ 127.11.x.y, node side: ${nodeListeners} listeners)${nice ? `, nice ${nice}` : ''}`,
+  `${n} sessions at ${interval} ms × ${multiplier} between two processes over loopback (${routerAddress} ↔ 127.11.x.y, node side: ${nodeListeners} listeners)${nice ? `, nice ${nice}` : ''}${fifo ? `, SCHED_FIFO ${fifo}` : ''}`,
 );
 for (;;) {
   await sleep(250);
