@@ -158,6 +158,28 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
     else list.push(s);
   }
 
+  // One attribute object per advertisement and session kind, shared by every route it covers (and
+  // so interned once by the Adj-RIB-Out).
+  const attrCache = new Map<AdvertisementInfo, { ebgp?: RouteAttrs; ibgp?: RouteAttrs }>();
+  const advAttrs = (adv: AdvertisementInfo, ibgp: boolean): RouteAttrs => {
+    let c = attrCache.get(adv);
+    if (c === undefined) {
+      c = {};
+      attrCache.set(adv, c);
+    }
+    const key = ibgp ? 'ibgp' : 'ebgp';
+    let a = c[key];
+    if (a === undefined) {
+      a = {
+        communities: [...new Set(adv.communities)].sort((x, y) => x - y),
+        largeCommunities: mergeSorted([], adv.largeCommunities, lcKey, lcCmp),
+        localPref: ibgp ? adv.localPref : undefined,
+      };
+      c[key] = a;
+    }
+    return a;
+  };
+
   const nodeWhy = nodeReason(me);
   const verdicts: ServiceVerdict[] = [];
   for (const svc of input.services) {
@@ -216,12 +238,9 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
           if (adv.peers.length > 0 && !adv.peers.includes(peer.name)) continue;
           const table = routes.get(peer.name) as PeerRoutes;
           const fam = ip.family === 'ipv4' ? table.ipv4 : table.ipv6;
-          const attrs: RouteAttrs = {
-            communities: [...new Set(adv.communities)].sort((x, y) => x - y),
-            largeCommunities: mergeSorted([], adv.largeCommunities, lcKey, lcCmp),
-            localPref: isIBGP(peer) ? adv.localPref : undefined,
-          };
-          fam.set(prefix, mergeAttrs(fam.get(prefix), attrs));
+          const attrs = advAttrs(adv, isIBGP(peer));
+          const had = fam.get(prefix);
+          fam.set(prefix, had === undefined ? attrs : mergeAttrs(had, attrs));
           to.add(peer.name);
         }
       }
