@@ -33,20 +33,20 @@ const strip = (
 const pool = (name: string, addresses: string[], extra = '') => `---
 apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
-metadata: { name: ${name}, namespace: metallb-system${extra} }
+metadata: { name: "${name}", namespace: metallb-system${extra} }
 spec:
   addresses: [${addresses.map((a) => JSON.stringify(a)).join(', ')}]
 `;
 const adv = (name: string, spec: string) => `---
 apiVersion: metallb.io/v1beta1
 kind: BGPAdvertisement
-metadata: { name: ${name}, namespace: metallb-system }
+metadata: { name: "${name}", namespace: metallb-system }
 spec: ${spec}
 `;
 const peer = (name: string, spec: string, version = 'v1beta2') => `---
 apiVersion: metallb.io/${version}
 kind: BGPPeer
-metadata: { name: ${name}, namespace: metallb-system }
+metadata: { name: "${name}", namespace: metallb-system }
 spec: ${spec}
 `;
 
@@ -524,7 +524,7 @@ describe("MetalLB's TestParse error cases, each refused", () => {
   const comm = (name: string, entries: string) => `---
 apiVersion: metallb.io/v1beta1
 kind: Community
-metadata: { name: ${name}, namespace: metallb-system }
+metadata: { name: "${name}", namespace: metallb-system }
 spec: { communities: [${entries}] }
 `;
   const all = (yaml: string) => {

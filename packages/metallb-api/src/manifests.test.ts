@@ -170,16 +170,54 @@ stringData:
     expect(r.objects.map((o) => o.metadata.name)).toEqual(['a', 'b']);
   });
 
-  it('YAML 1.2 core schema: no timestamps, "yes" is a string, 0o17 is octal', () => {
-    const r = parseManifests(`apiVersion: v1
-kind: Node
-metadata: { name: n, creationTimestamp: 2024-01-01T00:00:00Z, labels: { a: yes } }
+  it('reads YAML as kubectl does: 1.1 booleans and merge keys, no timestamps, no base 60', () => {
+    const r = parseManifests(`apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: p, creationTimestamp: 2024-01-01T00:00:00Z }
+spec:
+  addresses: [10.0.0.0/24]
+  autoAssign: no
+  avoidBuggyIPs: "true"
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: a }
+spec:
+  communities: [65000:59]
+  <<: { localPref: 0100 }
 `);
-    expect(r.errors).toEqual([]);
-    expect(r.objects[0]!.metadata).toMatchObject({
-      creationTimestamp: '2024-01-01T00:00:00Z',
-      labels: { a: 'yes' },
+    expect(r.errors.map((e) => [e.name, e.path, e.message])).toEqual([
+      ['p', 'spec.avoidBuggyIPs', 'must be a boolean (true or false), got string ("true")'],
+    ]);
+    expect(r.objects).toHaveLength(1);
+    const adv = r.objects[0] as { spec: { communities: string[]; localPref: number } };
+    expect(adv.spec.communities).toEqual(['65000:59']);
+    expect(adv.spec.localPref).toBe(100);
+    const ok = parseManifests(
+      'apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: { name: p, creationTimestamp: 2024-01-01T00:00:00Z }\nspec: { addresses: [10.0.0.0/24], autoAssign: off }\n',
+    );
+    expect(ok.errors).toEqual([]);
+    expect(ok.objects[0]).toMatchObject({
+      metadata: { creationTimestamp: '2024-01-01T00:00:00Z' },
+      spec: { autoAssign: false },
     });
+  });
+
+  it('an unquoted yes as a label value is a boolean, refused as Kubernetes does', () => {
+    const r = parseManifests('apiVersion: v1\nkind: Node\nmetadata: { name: n, labels: { a: yes } }\n');
+    // `name: n` is a boolean too (false), as for kubectl
+    expect(r.errors.map((e) => [e.path, e.rule, e.message])).toEqual([
+      [
+        'metadata.name',
+        'type',
+        'must be a string, got boolean (false: unquoted yes/no/on/off/y/n/true/false are booleans in Kubernetes YAML; quote it)',
+      ],
+      [
+        'metadata.labels.a',
+        'type',
+        'must be a string, got boolean (true: unquoted yes/no/on/off/y/n/true/false are booleans in Kubernetes YAML; quote it)',
+      ],
+    ]);
   });
 
   it('a cache reuses unchanged documents and forgets removed ones', () => {

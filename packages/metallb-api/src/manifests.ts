@@ -2,7 +2,7 @@
  * Multi-document YAML → validated, typed objects. Every document is read; a bad one becomes errors
  * (with file, document, line and column) and never hides the good ones.
  */
-import { CORE_SCHEMA, load } from 'js-yaml';
+import { boolYaml11Tag, CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import { type Document, parseAllDocuments, parseDocument } from 'yaml';
 import type { ConfigError, ObjectRef } from './errors.ts';
 import { configError } from './errors.ts';
@@ -298,6 +298,13 @@ function splitDocuments(text: string): DocSlice[] | undefined {
 
 const NO_REF = { kind: '', namespace: '', name: '' };
 
+/**
+ * How kubectl reads YAML (sigs.k8s.io/yaml, a YAML 1.1 reader): the YAML 1.2 core schema, plus
+ * YAML 1.1 booleans (`yes`/`no`/`on`/`off`/`y`/`n`) and `<<` merge keys, so a manifest means the
+ * same here as it does to `kubectl apply`. Timestamps stay strings; `65000:59` is not base 60.
+ */
+const KUBE_YAML_SCHEMA = CORE_SCHEMA.withTags(boolYaml11Tag, mergeTag);
+
 /** Validate a document's value: one object, or the items of a `v1 List`. */
 function validateDocument(raw: unknown): DocOutcome {
   if (raw === null || raw === undefined) return { kind: 'empty' };
@@ -386,7 +393,7 @@ export function parseManifests(text: string, options: ParseManifestsOptions = {}
     if (outcome === undefined) {
       let raw: unknown;
       try {
-        raw = load(slice.text, { schema: CORE_SCHEMA });
+        raw = load(slice.text, { schema: KUBE_YAML_SCHEMA });
         outcome = validateDocument(raw);
       } catch {
         outcome = { kind: 'yaml-error' };
@@ -413,7 +420,7 @@ export function parseManifests(text: string, options: ParseManifestsOptions = {}
       // report through the full parser's own reading.
       let message = 'invalid YAML';
       try {
-        load(slice.text, { schema: CORE_SCHEMA });
+        load(slice.text, { schema: KUBE_YAML_SCHEMA });
       } catch (e) {
         message = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
       }

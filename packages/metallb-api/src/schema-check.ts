@@ -162,7 +162,13 @@ function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: PathRef, err
       if (typeof v !== 'string') {
         err(
           'type',
-          `must be a string, got ${typeName(v)}${typeof v === 'number' ? ` (${v}; quote it)` : ''}`,
+          `must be a string, got ${typeName(v)}${
+            typeof v === 'number'
+              ? ` (${v}; quote it)`
+              : typeof v === 'boolean'
+                ? ` (${v}: unquoted yes/no/on/off/y/n/true/false are booleans in Kubernetes YAML; quote it)`
+                : ''
+          }`,
         );
         return v;
       }
