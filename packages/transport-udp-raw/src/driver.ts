@@ -19,6 +19,7 @@ import {
   type BfdStateEvent,
   type BfdUpEvent,
   type BfdWarningEvent,
+  normalizeAddress,
 } from '@bmlb/bfd-core';
 import { nodeHash } from './hash.ts';
 import {
@@ -226,9 +227,10 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
       this.emit('socketError', { sessionKey: key, error });
     };
     this.sessions.set(key, session);
-    const same = entry.byRemote.get(config.remoteAddress);
+    const remoteKey = normalizeAddress(config.remoteAddress);
+    const same = entry.byRemote.get(remoteKey);
     if (same) same.push(session);
-    else entry.byRemote.set(config.remoteAddress, [session]);
+    else entry.byRemote.set(remoteKey, [session]);
     entry.sessions++;
     entry.listener.batchReads = entry.sessions >= BATCH_READS_FROM;
     if (multihop) {
@@ -249,9 +251,10 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
     this.sessions.delete(key);
     s.socket.close();
     const entry = s.listener;
-    const rest = (entry.byRemote.get(s.remoteAddress) ?? []).filter((x) => x !== s);
-    if (rest.length) entry.byRemote.set(s.remoteAddress, rest);
-    else entry.byRemote.delete(s.remoteAddress);
+    const remoteKey = normalizeAddress(s.remoteAddress);
+    const rest = (entry.byRemote.get(remoteKey) ?? []).filter((x) => x !== s);
+    if (rest.length) entry.byRemote.set(remoteKey, rest);
+    else entry.byRemote.delete(remoteKey);
     entry.sessions--;
     entry.listener.batchReads = entry.sessions >= BATCH_READS_FROM;
     if (s.listener.listener.multihop) this.applyTtlPolicy(s.listener);
@@ -376,7 +379,7 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
     listener.onTtlDrop = (d) => {
       this.transportCounters.ttlDropped++;
       // charged to the session when the sender identifies one (a wildcard listener may not know)
-      const same = entry.byRemote.get(d.remoteAddress);
+      const same = entry.byRemote.get(normalizeAddress(d.remoteAddress));
       if (same?.length === 1 && same[0]) same[0].ttlDropped++;
     };
     listener.onError = (error) => {
@@ -396,7 +399,9 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
   /** Multihop: the kernel filter admits from each peer what its profile's minimumTtl allows. */
   private applyTtlPolicy(entry: ListenerEntry): void {
     const overrides = [];
-    for (const [address, same] of entry.byRemote) {
+    for (const same of entry.byRemote.values()) {
+      const address = same[0]?.remoteAddress;
+      if (address === undefined) continue;
       // sessions to one peer from several local addresses (a wildcard listener): the lowest minimum
       const minTtl = Math.min(...same.map((s) => s.minTtl));
       if (minTtl !== DEFAULT_MULTIHOP_MIN_TTL) overrides.push({ address, minTtl });
@@ -419,31 +424,42 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
   private flush(): void {
     if (this.closed) return;
     const outputs: BfdOutput[] = this.core.drain();
+    // A throwing event handler must not cost the other outputs or the timer: finish, then rethrow.
+    let failure: { error: unknown } | undefined;
     for (const out of outputs) {
-      switch (out.kind) {
-        case 'send': {
-          const s = this.sessions.get(out.sessionKey);
-          if (s) {
-            this.transportCounters.packetsOut++;
-            s.socket.send(out.bytes);
-          }
-          break;
+      if (out.kind === 'send') {
+        const s = this.sessions.get(out.sessionKey);
+        if (s) {
+          this.transportCounters.packetsOut++;
+          s.socket.send(out.bytes);
         }
-        case 'up':
-          this.emit('up', out);
-          break;
-        case 'down':
-          this.emit('down', out);
-          break;
-        case 'state':
-          this.emit('state', out);
-          break;
-        case 'warning':
-          this.emit('warning', out);
-          break;
+        continue;
+      }
+      try {
+        this.emitOutput(out);
+      } catch (error) {
+        failure ??= { error };
       }
     }
     this.schedule();
+    if (failure) throw failure.error;
+  }
+
+  private emitOutput(out: Exclude<BfdOutput, { kind: 'send' }>): void {
+    switch (out.kind) {
+      case 'up':
+        this.emit('up', out);
+        break;
+      case 'down':
+        this.emit('down', out);
+        break;
+      case 'state':
+        this.emit('state', out);
+        break;
+      case 'warning':
+        this.emit('warning', out);
+        break;
+    }
   }
 
   private schedule(): void {
