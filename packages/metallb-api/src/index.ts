@@ -163,6 +163,7 @@ export {
   type ParseManifestsOptions,
   type ParseManifestsResult,
   parseManifests,
+  setOrigin,
   validateObject,
 } from './manifests.ts';
 export {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { buildConfig } from './config.ts';
 import { formatConfigError } from './errors.ts';
-import { ManifestCache, originOf, parseManifests, validateObject } from './manifests.ts';
+import { ManifestCache, originOf, parseManifests, setOrigin, validateObject } from './manifests.ts';
 
 describe('parseManifests', () => {
   it('reads every document, skips empty ones, and keeps good objects next to bad ones', () => {
@@ -235,5 +236,54 @@ spec:
       line: 8,
       document: 1,
     });
+  });
+});
+
+describe('JSON documents and origins', () => {
+  it('a JSON document (kubectl get -o json) is read, and its errors are placed', () => {
+    const json = JSON.stringify(
+      {
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'IPAddressPool',
+        metadata: { name: 'j' },
+        spec: { addresses: ['10.0.0.0/33'] },
+      },
+      null,
+      2,
+    );
+    const r = parseManifests(
+      `${json}\n---\n{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}}\n`,
+      { source: 'x.json' },
+    );
+    expect(r.objects.map((o) => o.metadata.name)).toEqual(['n1']);
+    expect(r.errors).toMatchObject([
+      { name: 'j', path: 'spec.addresses[0]', rule: 'invalid-cidr', line: 9, source: 'x.json' },
+    ]);
+  });
+
+  it('JSON with a duplicate key is refused as YAML refuses it', () => {
+    const r = parseManifests(
+      '{"apiVersion": "v1", "kind": "Node", "kind": "Node", "metadata": {"name": "n1"}}',
+    );
+    expect(r.errors.map((e) => e.rule)).toEqual(['yaml-syntax']);
+    const nested = parseManifests(
+      '{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1", "labels": {"a": "1", "b": "{\\"a\\": 1}"}}}',
+    );
+    expect(nested.errors).toEqual([]);
+  });
+
+  it('setOrigin lets buildConfig place errors of objects validated one by one', () => {
+    const r = validateObject({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'BGPPeer',
+      metadata: { name: 'p' },
+      spec: { myASN: 1, peerASN: 2, peerAddress: '10.0.0.1', bfdProfile: 'nope' },
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    setOrigin(r.object, { source: 'watch', document: 0, line: 7 });
+    expect(buildConfig([r.object]).errors).toMatchObject([
+      { rule: 'unknown-bfd-profile', source: 'watch', line: 7 },
+    ]);
   });
 });

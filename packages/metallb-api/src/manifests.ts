@@ -54,9 +54,17 @@ export interface Origin {
 
 const origins = new WeakMap<object, Origin>();
 
-/** Where `obj` was read from, if it came from `parseManifests`. */
+/** Where `obj` was read from, if it came from `parseManifests` (or was given one with `setOrigin`). */
 export function originOf(obj: object): Origin | undefined {
   return origins.get(obj);
+}
+
+/**
+ * Record where an object validated with `validateObject` came from, so that `buildConfig` places
+ * its errors (`source`, `document`, `line`; add `locate` for field-level positions).
+ */
+export function setOrigin(obj: object, origin: Origin): void {
+  origins.set(obj, origin);
 }
 
 type Validator = (raw: unknown) => ValidationResult<ManifestObject>;
@@ -305,6 +313,41 @@ const NO_REF = { kind: '', namespace: '', name: '' };
  */
 const KUBE_YAML_SCHEMA = CORE_SCHEMA.withTags(boolYaml11Tag, mergeTag);
 
+/**
+ * A document that is a JSON object (what `kubectl get -o json` prints) is read with `JSON.parse`,
+ * several times faster than a YAML parser; anything else (or JSON with duplicate keys, which YAML
+ * refuses) goes to the YAML reader. JSON is YAML, so both readings agree.
+ */
+function parseJsonDocument(text: string): unknown {
+  const t = text.trimStart();
+  if (!t.startsWith('{')) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+  return hasDuplicateKeys(t) ? undefined : v;
+}
+
+/** Cheap check for a repeated key in one JSON object (JSON.parse keeps the last; YAML refuses). */
+function hasDuplicateKeys(json: string): boolean {
+  const stack: Set<string>[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"\s*(:)?|[{}]/g;
+  for (let m = re.exec(json); m !== null; m = re.exec(json)) {
+    const tok = m[0];
+    if (tok === '{') stack.push(new Set());
+    else if (tok === '}') stack.pop();
+    else if (m[2] !== undefined) {
+      const keys = stack[stack.length - 1];
+      if (keys === undefined) continue;
+      if (keys.has(m[1]!)) return true;
+      keys.add(m[1]!);
+    }
+  }
+  return false;
+}
+
 /** Validate a document's value: one object, or the items of a `v1 List`. */
 function validateDocument(raw: unknown): DocOutcome {
   if (raw === null || raw === undefined) return { kind: 'empty' };
@@ -393,7 +436,7 @@ export function parseManifests(text: string, options: ParseManifestsOptions = {}
     if (outcome === undefined) {
       let raw: unknown;
       try {
-        raw = load(slice.text, { schema: KUBE_YAML_SCHEMA });
+        raw = parseJsonDocument(slice.text) ?? load(slice.text, { schema: KUBE_YAML_SCHEMA });
         outcome = validateDocument(raw);
       } catch {
         outcome = { kind: 'yaml-error' };

@@ -66,7 +66,10 @@ export const IPAddressPoolStatusSchema = Type.Object(
     assignedIPv6: Type.Optional(Type.Integer({ description: 'Number of assigned IPv6 addresses.' })),
     availableIPv4: Type.Optional(Type.Integer({ description: 'Number of available IPv4 addresses.' })),
     availableIPv6: Type.Optional(
-      Type.Integer({ description: 'Number of available IPv6 addresses (saturates at 2^63-1, as MetalLB).' }),
+      Type.Integer({
+        description:
+          'Number of available IPv6 addresses; saturates at 2^53-1 (Number.MAX_SAFE_INTEGER) where MetalLB saturates at 2^63-1.',
+      }),
     ),
   },
   { ...strict, description: 'IPAddressPoolStatus defines the observed state of IPAddressPool.' },
