@@ -111,7 +111,7 @@ describe('robustness', () => {
         expect(b.config.pools.size).toBeLessThanOrEqual(objs.length);
         for (const e of [...r.errors, ...b.errors]) expect(e.message.length).toBeGreaterThan(0);
       }),
-      { numRuns: 500 },
+      { numRuns: 200 },
     );
   });
 
