@@ -10,6 +10,16 @@ export {
   type NormalizedAdvertisement,
   peersForNode,
 } from './config.ts';
+export {
+  CRD_KINDS,
+  type CrdKind,
+  type CustomResourceDefinition,
+  crdFor,
+  type PrinterColumn,
+  structuralProblems,
+  toStructural,
+} from './crd.ts';
+export { crdYaml } from './crd-yaml.ts';
 export { type DurationResult, formatDuration, parseGoDuration } from './duration.ts';
 export {
   type ConfigError,
