@@ -301,17 +301,33 @@ describe('properties', () => {
   });
 
   it('random assign/release never leaks, and always hands out the lowest free address', () => {
-    const first = parseIPv4('10.0.0.250')!;
-    const last = parseIPv4('10.0.1.20')!;
+    const base = parseIPv4('10.0.0.240')!;
+    // A pool of 1 to 6 disjoint entries (single addresses and short ranges, some across a /24
+    // boundary), written in any order.
+    const entriesArb = fc
+      .uniqueArray(fc.integer({ min: 0, max: 40 }), { minLength: 2, maxLength: 12 })
+      .map((cuts) => {
+        const sorted = [...cuts].sort((x, y) => x - y);
+        const entries: [number, number][] = [];
+        for (let i = 0; i + 1 < sorted.length; i += 2)
+          entries.push([base + sorted[i]!, base + sorted[i + 1]! - 1]);
+        return entries.filter(([f, l]) => f <= l);
+      })
+      .filter((e) => e.length > 0);
     fc.assert(
       fc.property(
         fc.boolean(),
+        entriesArb,
         fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 29 })), { maxLength: 200, size: 'large' }),
-        (buggy, ops) => {
+        (buggy, entries, ops) => {
           const a = new Allocator();
-          a.setPools([pool('p', [`${formatIPv4(first)}-${formatIPv4(last)}`], { avoidBuggyIPs: buggy })]);
+          const text = entries.map(([f, l]) =>
+            f === l ? formatIPv4(f) : `${formatIPv4(f)}-${formatIPv4(l)}`,
+          );
+          expect(a.setPools([pool('p', text.reverse(), { avoidBuggyIPs: buggy })]).ok).toBe(true);
           const usable: number[] = [];
-          for (let v = first; v <= last; v++) if (!buggy || !isBuggyIPv4(v)) usable.push(v);
+          for (const [f, l] of entries)
+            for (let v = f; v <= l; v++) if (!buggy || !isBuggyIPv4(v)) usable.push(v);
           const inUse = new Map<number, string>();
           for (const [add, n] of ops) {
             const key = `default/s${n}`;
@@ -340,8 +356,11 @@ describe('properties', () => {
           for (const k of [...inUse.values()]) a.release(k);
           expect(a.poolStats('p')).toMatchObject({ assignedIPv4: 0, availableIPv4: usable.length });
           expect(a.serviceCount).toBe(0);
-          const again = usable.map((_, i) => a.assign(svc(`fresh${i}`)));
-          expect(again.map((r) => (r.ok ? r.ips[0] : r.reason.code))).toEqual(usable.map(formatIPv4));
+          const again = [...usable, -1].map((_, i) => a.assign(svc(`fresh${i}`)));
+          expect(again.map((r) => (r.ok ? r.ips[0] : r.reason.code))).toEqual([
+            ...usable.map(formatIPv4),
+            'PoolExhausted',
+          ]);
         },
       ),
       { numRuns: 300 },

@@ -299,7 +299,7 @@ export class Allocator {
         else if (kept.length !== holderList(h).length) map.set(addr, kept);
         const space = spaceFor(kept[0]!.pool, addr);
         const index = space.toIndex(addr)!;
-        space.used.add(index);
+        space.occupy(index);
         this.#index(space, index, kept);
       }
     }
@@ -788,7 +788,7 @@ export class Allocator {
       const index = l.space.toIndex(l.addr)!;
       if (on === undefined) {
         map.set(l.addr, rec);
-        l.space.used.add(index);
+        l.space.occupy(index);
         this.#index(l.space, index, [rec]);
         continue;
       }
@@ -847,7 +847,7 @@ export class Allocator {
       const after = before.filter((h) => h !== rec);
       if (after.length === 0) {
         map.delete(addr);
-        space.used.delete(index);
+        space.vacate(index);
       } else {
         map.set(addr, after.length === 1 ? after[0]! : after);
         this.#index(space, index, after);

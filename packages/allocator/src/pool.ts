@@ -49,7 +49,7 @@ export class Space<K extends number | bigint> {
   readonly segments: readonly Segment<K>[];
   /** Usable addresses: a number for IPv4, a bigint for IPv6. */
   readonly capacity: K;
-  /** Indexes of addresses in use. */
+  /** Indexes of addresses in use (change them through `occupy` and `vacate`). */
   readonly used: RunSet<K>;
   /**
    * Shared addresses: `sharingKey\0backendKey` → the set of ports in use on an address (its
@@ -58,6 +58,12 @@ export class Space<K extends number | bigint> {
    */
   readonly shared = new Map<string, Map<string, SharedBucket<K>>>();
   readonly #buggy: boolean;
+  /** Per segment: its size (Infinity beyond 2^53) and how many of its addresses are in use. */
+  readonly #sizes: number[];
+  readonly #usedIn: number[];
+  /** Fenwick tree over the segments of 1 (has room) / 0 (full): the first segment with room in O(log). */
+  readonly #room: number[];
+  #roomCount: number;
 
   constructor(
     family: Family,
@@ -73,6 +79,67 @@ export class Space<K extends number | bigint> {
     this.capacity = capacity;
     this.used = new RunSet(ops);
     this.#buggy = buggy;
+    const n = segments.length;
+    this.#sizes = segments.map((g) => {
+      const size = BigInt(g.hi) - BigInt(g.lo) + 1n;
+      return size > BigInt(Number.MAX_SAFE_INTEGER) ? Number.POSITIVE_INFINITY : Number(size);
+    });
+    this.#usedIn = new Array<number>(n).fill(0);
+    this.#room = new Array<number>(n + 1).fill(0);
+    for (let i = 1; i <= n; i++) {
+      this.#room[i]! += 1;
+      const j = i + (i & -i);
+      if (j <= n) this.#room[j]! += this.#room[i]!;
+    }
+    this.#roomCount = n;
+  }
+
+  /** Marks an index in use; false if it already was. O(log). */
+  occupy(index: K): boolean {
+    if (!this.used.add(index)) return false;
+    const s = this.#segmentOf(index);
+    this.#usedIn[s]!++;
+    if (this.#usedIn[s] === this.#sizes[s]) this.#roomChange(s, -1);
+    return true;
+  }
+
+  /** Marks an index free; false if it was not in use. O(log). */
+  vacate(index: K): boolean {
+    if (!this.used.delete(index)) return false;
+    const s = this.#segmentOf(index);
+    if (this.#usedIn[s] === this.#sizes[s]) this.#roomChange(s, 1);
+    this.#usedIn[s]!--;
+    return true;
+  }
+
+  #segmentOf(index: K): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segments[mid]!.lo <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  #roomChange(segment: number, delta: number): void {
+    this.#roomCount += delta;
+    for (let i = segment + 1; i < this.#room.length; i += i & -i) this.#room[i]! += delta;
+  }
+
+  /** The first segment with a free address, or -1. */
+  #firstWithRoom(): number {
+    if (this.#roomCount === 0) return -1;
+    const n = this.#room.length - 1;
+    let pos = 0;
+    let step = 1;
+    while (step * 2 <= n) step *= 2;
+    for (; step > 0; step >>>= 1) {
+      // Advance while the prefix sum stays below 1: pos ends one before the first segment with room.
+      if (pos + step <= n && this.#room[pos + step]! < 1) pos += step;
+    }
+    return pos;
   }
 
   /** Index of an address of this space's segments; undefined for a .0/.255 in an avoidBuggyIPs pool. */
@@ -86,13 +153,12 @@ export class Space<K extends number | bigint> {
     return this.#buggy ? (buggyUnrank(index as number) as K) : index;
   }
 
-  /** The lowest free index, or undefined when every usable address is in use. O(segments · log runs). */
+  /** The lowest free index, or undefined when every usable address is in use. O(log segments + log runs). */
   firstFree(): K | undefined {
-    for (const seg of this.segments) {
-      const c = this.used.firstAbsentFrom(seg.lo);
-      if (c <= seg.hi) return c;
-    }
-    return undefined;
+    const s = this.#firstWithRoom();
+    if (s < 0) return undefined;
+    // Runs hold only in-use indexes of segments, so the first gap at or after a segment with room is in it.
+    return this.used.firstAbsentFrom(this.segments[s]!.lo);
   }
 }
 

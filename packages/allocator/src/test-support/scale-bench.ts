@@ -2,6 +2,7 @@
 // load; the process CPU time (which includes the GC's helper threads) swings less.
 //   cd packages/allocator && ../../node_modules/.bin/node --expose-gc --conditions=@bmlb/source src/test-support/scale-bench.ts
 // (`pnpm --filter @bmlb/allocator bench` runs the same.)
+import { formatIPv4 } from '../addr.ts';
 import { Allocator } from '../allocator.ts';
 import type { AllocatorService } from '../service.ts';
 import { pool } from './fixtures.ts';
@@ -143,8 +144,25 @@ function sharing(n: number): void {
   );
 }
 
+function manyEntries(n: number): void {
+  // A pool written as n single addresses (every other one), allocated to exhaustion.
+  const entries: string[] = [];
+  for (let i = 0; i < n; i++) entries.push(formatIPv4(0x0a400000 + 2 * i));
+  const a = new Allocator();
+  a.setPools([pool('p', entries)]);
+  const input = services(n, 'one', ['IPv4']);
+  const t0 = process.hrtime.bigint();
+  for (const s of input) if (!a.assign(s).ok) throw new Error('entries');
+  const t1 = process.hrtime.bigint();
+  console.log(
+    `entries: a pool of ${n.toLocaleString('en')} single-address entries, filled: ${fmtMs(t1 - t0)} ` +
+      `(${(Number(t1 - t0) / n / 1000).toFixed(2)} µs/assign)`,
+  );
+}
+
 console.log(`node ${process.version}, ${process.arch}`);
 fill('ipv4', '10.0.0.0/12', 'IPv4', 100_000);
 fill('ipv6', '2001:db8::/64', 'IPv6', 100_000);
 churn(10_000);
 sharing(100_000);
+manyEntries(20_000);
