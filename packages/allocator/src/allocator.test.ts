@@ -785,6 +785,19 @@ describe('counts for IPAddressPool.status', () => {
     expect(a.poolStatus('big')?.availableIPv6).toBe(Number.MAX_SAFE_INTEGER);
   });
 
+  it('whole address families are pools like any other', () => {
+    const a = withPools(pool('all4', ['0.0.0.0/0'], { avoidBuggyIPs: true }), pool('all6', ['::/0']));
+    expect(a.poolStats('all4')?.capacityIPv4).toBe(2 ** 24 * 254);
+    expect(a.poolStats('all6')?.capacityIPv6).toBe(1n << 128n);
+    expect(ips(a.assign(svc('a')))).toEqual(['0.0.0.1']);
+    expect(ips(a.assign(svc('b', { families: ['IPv6'] })))).toEqual(['::']);
+    expect(ips(a.assign(svc('c', { loadBalancerIP: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' })))).toEqual([
+      'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    ]);
+    expect(ips(a.assign(svc('d', { loadBalancerIP: '255.255.255.254' })))).toEqual(['255.255.255.254']);
+    expect(a.poolStats('all6')?.availableIPv6).toBe((1n << 128n) - 2n);
+  });
+
   it('an unknown pool has no stats', () => {
     expect(new Allocator().poolStats('x')).toBeUndefined();
   });
