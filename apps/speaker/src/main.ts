@@ -37,7 +37,16 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     debounceMs: args.debounceMs,
     onContent: (text, hash) => {
       const t0 = performance.now();
-      const result = loadManifests(text, args.config, {}, documents);
+      let result: ReturnType<typeof loadManifests>;
+      try {
+        result = loadManifests(text, args.config, {}, documents);
+      } catch (err) {
+        // A bug on some input must not take the running configuration down: report it as a rejection.
+        result = {
+          ok: false,
+          errors: [`${args.config}: internal error while reading it: ${(err as Error).stack ?? String(err)}`],
+        };
+      }
       const applied = speaker.load(result, hash);
       const ms = +(performance.now() - t0).toFixed(2);
       logger.info(
@@ -73,8 +82,13 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     logger.flush();
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  const onSignal = (sig: string) =>
+    stop(sig).catch((err: unknown) => {
+      logger.error({ event: 'shutdownFailed', err: String(err) }, `graceful shutdown failed: ${String(err)}`);
+      process.exit(1);
+    });
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGHUP', () => source.reload());
 
   logger.info({ event: 'starting', config: args.config }, `bmlb speaker starting on node ${args.nodeName}`);

@@ -66,7 +66,7 @@ export class FileSource {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.#read();
+      this.#read().catch((err: unknown) => this.#opts.onReadError(err as Error));
     }, delay);
   }
 

@@ -156,8 +156,8 @@ export class Speaker {
         { event: 'peerRemoved', peer: run.cfg.address, name },
         'peer deconfigured, closing BGP session',
       );
-      void run.bgp.deconfigure();
-      if (run.bfd !== undefined) void run.bfd.close();
+      this.#background(run.bgp.deconfigure(), run.cfg, 'closing the BGP session');
+      if (run.bfd !== undefined) this.#background(run.bfd.close(), run.cfg, 'closing the BFD session');
       this.#o.metrics.forgetPeer(run.cfg.address);
       this.#o.metrics.forgetBfdPeer(run.cfg.address);
     }
@@ -176,8 +176,8 @@ export class Speaker {
           { event: 'peerChanged', peer: cfg.address, name },
           'peer session parameters changed, resetting its session',
         );
-        void run.bgp.deconfigure();
-        if (run.bfd !== undefined) void run.bfd.close();
+        this.#background(run.bgp.deconfigure(), run.cfg, 'closing the BGP session');
+        if (run.bfd !== undefined) this.#background(run.bfd.close(), run.cfg, 'closing the BFD session');
         this.#peers.delete(name);
         this.#start(cfg);
         continue;
@@ -186,6 +186,16 @@ export class Speaker {
       run.cfg = cfg;
     }
     this.#announce();
+  }
+
+  /** Runs a teardown without waiting for it; a failure is logged, never an unhandled rejection. */
+  #background(p: Promise<void>, cfg: PeerConfig, what: string): void {
+    p.catch((err: unknown) =>
+      this.log.error(
+        { event: 'teardownFailed', peer: cfg.address, err: String(err) },
+        `${what} failed: ${String(err)}`,
+      ),
+    );
   }
 
   #start(cfg: PeerConfig): void {
@@ -203,7 +213,7 @@ export class Speaker {
         { event: 'bfdRemoved', peer: cfg.address },
         'BFD profile removed from peer, stopping BFD',
       );
-      if (run.bfd !== undefined) void run.bfd.close();
+      if (run.bfd !== undefined) this.#background(run.bfd.close(), run.cfg, 'closing the BFD session');
       run.bfd = undefined;
       run.bfdPackets = undefined;
       this.#o.metrics.forgetBfdPeer(cfg.address);
