@@ -477,6 +477,8 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
     if (this.timer && this.armedAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.armedAt = at;
-    this.timer = setTimeout(this.onTimer, Math.max(0, at - this.now()));
+    // Whole milliseconds: node keeps a fractional delay, and a timer list due at a fractional time
+    // is re-armed with a 0 ms libuv timer until the loop's millisecond clock ticks: a busy spin.
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - this.now())));
   }
 }

@@ -68,6 +68,7 @@ interface Stats {
   cpuPercent: number;
   userPercent: number;
   loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
   contextSwitches: number;
   up: number;
   downs: number;
@@ -177,7 +178,7 @@ await sleep(duration * 1000 + 500);
 const udpDropped = udpRcvbufErrors() - udpBefore;
 console.log('');
 console.log(
-  'process  CPU % of one core: mean (user) / max per s  max loop delay ms  packets in/s  packets out/s  wakeups/s  false downs  ttl drops  discards  send errors',
+  'process  CPU % of one core: mean (user) / max per s  loop delay ms p99/max  packets in/s  packets out/s  wakeups/s  false downs  ttl drops  discards  send errors',
 );
 for (const [i, p] of procs.entries()) {
   const window = p.stats.slice(mark[i]?.stats);
@@ -194,9 +195,9 @@ for (const [i, p] of procs.entries()) {
       `${mean.toFixed(1)} (${(window.reduce((a, s) => a + s.userPercent, 0) / window.length).toFixed(1)}) / ${Math.max(...cpu).toFixed(1)}`.padEnd(
         47,
       ),
-      Math.max(...window.map((s) => s.loopDelayMaxMs))
-        .toFixed(1)
-        .padStart(17),
+      `${Math.max(...window.map((s) => s.loopDelayP99Ms)).toFixed(1)} / ${Math.max(...window.map((s) => s.loopDelayMaxMs)).toFixed(1)}`.padStart(
+        21,
+      ),
       ((end.packetsIn - first.packetsIn) / secs).toFixed(0).padStart(12),
       ((end.packetsOut - first.packetsOut) / secs).toFixed(0).padStart(14),
       ((end.contextSwitches - first.contextSwitches) / secs).toFixed(0).padStart(10),

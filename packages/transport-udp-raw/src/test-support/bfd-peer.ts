@@ -85,6 +85,7 @@ if (config.statsMs) {
       cpuPercent: ((cpu.user + cpu.system) / 1000 / (now - lastAt)) * 100,
       userPercent: (cpu.user / 1000 / (now - lastAt)) * 100,
       loopDelayMaxMs: lag.max / 1e6,
+      loopDelayP99Ms: lag.percentile(99) / 1e6,
       contextSwitches: contextSwitches(),
       up: up.size,
       downs,
