@@ -1,7 +1,6 @@
 // Writes packages/metallb-api/crds/*.yaml from the kinds' schemas.
 // Run: cd packages/metallb-api && ../../node_modules/.bin/node scripts/gen-crds.ts [--check]
 // With --check, writes nothing and exits 1 when a file is missing or out of date.
-// biome-ignore lint/correctness/noNodejsModules: a build script beside the pure library, never imported by it.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { CRD_KINDS } from '../src/crd.ts';
 import { crdYaml } from '../src/crd-yaml.ts';
