@@ -2,6 +2,7 @@
 // (the seed topology), checked on the ToRs the way a network engineer would; then a second lab for
 // iBGP (LOCAL_PREF), TCP MD5 and GoBGP as another kind of peer.
 import fs from 'node:fs';
+import http from 'node:http';
 import { Lab, labSkipReason, waitFor } from '@bmlb/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -178,6 +179,47 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
         .map((p) => p.peer)
         .sort(),
     ).toEqual(['10.0.0.11', '10.0.0.12']);
+  }, 20_000);
+
+  it('exposes MetalLB metrics from the running sessions', async () => {
+    const node = topo.node('node1');
+    await topo.waitEstablished();
+    await waitFor(
+      async () => (await statusJson(node)).bfd.every((b: { state: string }) => b.state === 'up'),
+      {
+        timeoutMs: 15_000,
+        what: 'node1 BFD up with both ToRs',
+      },
+    );
+    const text = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ socketPath: node.statusSocket, path: '/metrics' }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => {
+            body += c.toString();
+          });
+          res.on('end', () => resolve(body));
+        })
+        .on('error', reject);
+    });
+    const value = (name: string, peer: string) =>
+      Number(
+        new RegExp(`^${name}\\{peer="${peer.replaceAll('.', '\\.')}",vrf="default"\\} (\\S+)$`, 'm').exec(
+          text,
+        )?.[1],
+      );
+    expect(value('metallb_bgp_session_up', '10.0.0.1')).toBe(1);
+    expect(value('metallb_bgp_session_up', 'fd00::2')).toBe(1);
+    expect(value('metallb_bgp_opens_sent', '10.0.0.1')).toBeGreaterThanOrEqual(1);
+    expect(value('metallb_bgp_opens_received', '10.0.0.1')).toBeGreaterThanOrEqual(1);
+    expect(value('metallb_bgp_updates_total', '10.0.0.1')).toBeGreaterThanOrEqual(1);
+    expect(value('metallb_bgp_keepalives_received', '10.0.0.1')).toBeGreaterThanOrEqual(1);
+    expect(value('metallb_bgp_announced_prefixes_total', '10.0.0.1')).toBe(2); // web and api
+    expect(value('metallb_bfd_session_up', '10.0.0.1')).toBe(1);
+    expect(value('metallb_bfd_control_packet_input', '10.0.0.1')).toBeGreaterThan(0);
+    expect(value('metallb_bfd_control_packet_output', '10.0.0.1')).toBeGreaterThan(0);
+    expect(value('metallb_bfd_session_up_events', '10.0.0.1')).toBe(1);
+    expect(text).toMatch(/^metallb_k8s_client_config_stale_bool 0$/m);
   }, 20_000);
 
   it.each([

@@ -93,10 +93,10 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
 
   logger.info({ event: 'starting', config: args.config }, `bmlb speaker starting on node ${args.nodeName}`);
   await source.start();
-  const status = () => speaker.status();
-  servers.push(await serve(statusEndpoint(args), { status, metrics }));
+  const handlers = { status: () => speaker.status(), metrics, refresh: () => speaker.refreshMetrics() };
+  servers.push(await serve(statusEndpoint(args), handlers));
   if (args.metricsAddress !== undefined)
-    servers.push(await serve(parseHostPort(args.metricsAddress), { status, metrics }));
+    servers.push(await serve(parseHostPort(args.metricsAddress), handlers));
   logger.info(
     { event: 'ready', status: args.statusSocket ?? args.statusAddress, metrics: args.metricsAddress },
     'speaker ready',

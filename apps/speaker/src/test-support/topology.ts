@@ -274,7 +274,7 @@ export class Topology {
       { name: `speaker-${node.name}` },
     );
     node.proc = proc;
-    await proc.waitForOutput(/"event":"ready"/, { timeoutMs: 20_000 });
+    await proc.waitForOutput(/"event":"ready"/, { timeoutMs: 60_000 });
     return proc;
   }
 
