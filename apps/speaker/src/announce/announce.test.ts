@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { advertisement } from '../test-support/fixtures.ts';
 import { computeAnnouncements, endpointCanServe, hasHealthyEndpoint } from './announce.ts';
 import type {
   AdvertisementInfo,
@@ -23,19 +24,7 @@ const peer = (name: string, over: Partial<PeerInfo> = {}): PeerInfo => ({
   nodeSelectors: [],
   ...over,
 });
-const adv = (name: string, over: Partial<AdvertisementInfo> = {}): AdvertisementInfo => ({
-  name,
-  ipAddressPools: [],
-  ipAddressPoolSelectors: [],
-  nodeSelectors: [],
-  peers: [],
-  aggregationLength: 32,
-  aggregationLengthV6: 128,
-  communities: [],
-  largeCommunities: [],
-  localPref: undefined,
-  ...over,
-});
+const adv = advertisement;
 const svc = (
   name: string,
   ips: string[],

@@ -225,10 +225,6 @@ export class TcpBgpSession implements BgpSessionPort {
     d.act((s, now) => s.bfdDown(now));
   }
 
-  setBfdState(state: string): void {
-    this.#bfd = state;
-  }
-
   async shutdown(message: string): Promise<void> {
     this.#closed = true;
     await this.#ready;

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AdvertisementInfo, PeerRoutes } from '../announce/types.ts';
+import { advertisement } from '../test-support/fixtures.ts';
 import { SpeakerMetrics } from './metrics.ts';
 import { Speaker } from './speaker.ts';
 import type {
@@ -132,19 +133,7 @@ const peerCfg = (name: string, address: string, over: Partial<PeerConfig> = {}):
   ...over,
 });
 
-const adv = (over: Partial<AdvertisementInfo> = {}): AdvertisementInfo => ({
-  name: 'adv',
-  ipAddressPools: [],
-  ipAddressPoolSelectors: [],
-  nodeSelectors: [],
-  peers: [],
-  aggregationLength: 32,
-  aggregationLengthV6: 128,
-  communities: [],
-  largeCommunities: [],
-  localPref: undefined,
-  ...over,
-});
+const adv = (over: Partial<AdvertisementInfo> = {}): AdvertisementInfo => advertisement('adv', over);
 
 function snapshot(
   peers: PeerConfig[],
