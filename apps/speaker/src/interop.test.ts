@@ -286,6 +286,35 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
     expect(log).toMatch(/10\.0\.0\.12[^\n]*6\/2 \(Cease\/Administrative Shutdown\)/);
     expect(log).toMatch(/bmlb speaker on node node2 shutting down \(SIGTERM\)/);
   }, 60_000);
+
+  it('our BFD Down takes our BGP session down at once (tor2 bfdd killed: Cease 6/10 from the node)', async () => {
+    const n1 = topo.node('node1');
+    await n1.ns.setUp('eth0'); // the drill cut it
+    if (n1.proc?.running !== true) await topo.startSpeaker(n1);
+    const tor2 = topo.tors[1];
+    if (tor2 === undefined) throw new Error('no tor2');
+    await tor2.waitForBgpState(n1.addr, 'Established', { timeoutMs: 30_000 });
+    await waitFor(async () => (await statusJson(n1)).bfd.every((b: { state: string }) => b.state === 'up'), {
+      timeoutMs: 15_000,
+      what: 'node1 BFD up with both ToRs',
+    });
+    const t0 = performance.now();
+    tor2.killDaemon('bfdd');
+    await n1.proc?.waitForOutput(/"event":"bfdDown"[^\n]*"peer":"10\.0\.0\.2"/, { timeoutMs: 5_000 });
+    const detectMs = performance.now() - t0;
+    await waitFor(() => /10\.0\.0\.11[^\n]*6\/10/.test(tor2.logs('bgpd')), {
+      timeoutMs: 5_000,
+      what: 'tor2 to log the Cease 6/10 (BFD Down) from node1',
+    });
+    console.log(
+      `our BFD declared tor2 down ${detectMs.toFixed(0)} ms after its bfdd died; BGP to tor2 closed with Cease 6/10`,
+    );
+    const st = await statusJson(n1);
+    expect(st.bfd.find((b: { peer: string }) => b.peer === '10.0.0.2')?.state).toBe('down');
+    // tor1 was not touched.
+    expect(st.bfd.find((b: { peer: string }) => b.peer === '10.0.0.1')?.state).toBe('up');
+    await topo.tors[0]?.waitForBgpState(n1.addr, 'Established', { timeoutMs: 5_000 });
+  }, 60_000);
 });
 
 describe.skipIf(skip)('speaker toward an iBGP FRR with TCP MD5, and toward GoBGP', () => {
