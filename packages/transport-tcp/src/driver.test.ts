@@ -20,6 +20,13 @@ function seeded(seed: number): () => number {
   };
 }
 
+// Polls a condition on real sockets: a busy machine may take longer, so wait for the state rather
+// than for a fixed time (bounded, then the caller's expectations report what was seen).
+async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
 async function listener(host: string): Promise<BgpListener> {
   const l = await BgpListener.listen({ host, port: 0 });
   cleanups.push(() => l.close());
@@ -166,7 +173,8 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
     // The higher BGP Identifier (B, 2.2.2.2) keeps the connection it initiated (RFC 4271 §6.8).
     expect(kept).toEqual(['accept#1', 'connect#1']);
     // Let the losing connection finish closing, then exactly one open connection remains on each side.
-    await new Promise((r) => setTimeout(r, 300));
+    const open = (d: BgpSessionDriver) => d.connections().filter((c) => c.open).length;
+    await until(() => open(a.d) === 1 && open(b.d) === 1);
     expect(a.d.connections().filter((c) => c.open)).toHaveLength(1);
     expect(b.d.connections().filter((c) => c.open)).toHaveLength(1);
     expect(a.d.session.state).toBe('Established');
@@ -185,7 +193,7 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
     const errs: Error[] = [];
     d.on('transportError', (e) => errs.push(e));
     d.start();
-    await new Promise((r) => setTimeout(r, 1500));
+    await until(() => errs.length >= 2);
     expect(errs.length).toBeGreaterThanOrEqual(2);
     expect(errs[0]).toMatchObject({ kind: 'refused', peer: '127.0.0.1:1', local: '127.0.0.1' });
     expect(['Active', 'Connect', 'Idle']).toContain(d.session.state);
