@@ -94,6 +94,8 @@ export interface BfdDriverCounters {
   receiveErrors: number;
   /** Timer expiries that came late (the event loop stalled) and made the driver read sockets first. */
   lateTimers: number;
+  /** Timer expiries (each serves every deadline due by then). */
+  timerWakeups: number;
   /** Packets the core discarded, by reason (RFC 5880 §6.8.6). */
   discarded: Record<BfdDiscardReason, number>;
 }
@@ -156,9 +158,11 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
   private closed = false;
   /** Timer expiries that came more than LATE_TIMER_MS late (event loop stalls). */
   private lateTimers = 0;
+  private timerWakeups = 0;
   private readonly timerSlack: number;
   private lastCatchUp = Number.NEGATIVE_INFINITY;
   private readonly onTimer = (): void => {
+    this.timerWakeups++;
     const due = this.armedAt;
     this.timer = undefined;
     this.armedAt = Number.POSITIVE_INFINITY;
@@ -329,6 +333,7 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
     return {
       ...this.transportCounters,
       lateTimers: this.lateTimers,
+      timerWakeups: this.timerWakeups,
       discarded: { ...this.core.stats.discards },
     };
   }

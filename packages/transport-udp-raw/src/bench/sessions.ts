@@ -105,8 +105,10 @@ function start(name: string, sessions: object[], wildcardListeners: boolean) {
   const downs: object[] = [];
   readline.createInterface({ input: child.stdout }).on('line', (line) => {
     const o = JSON.parse(line) as Stats;
-    if (o.event === 'stats') stats.push(o);
-    else if (o.event === 'down') downs.push(o);
+    if (o.event === 'stats') {
+      stats.push(o);
+      if (process.env.BENCH_RAW) process.stderr.write(`${name} ${line}\n`);
+    } else if (o.event === 'down') downs.push(o);
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { name, child, stats, downs, exited };

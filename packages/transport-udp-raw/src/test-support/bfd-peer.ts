@@ -93,6 +93,8 @@ if (config.statsMs) {
       packetsIn: c.packetsIn,
       packetsOut: c.packetsOut,
       ttlDropped: c.ttlDropped,
+      timerWakeups: c.timerWakeups,
+      lateTimers: c.lateTimers,
       sendErrors: c.sendErrors,
       discarded: Object.values(c.discarded).reduce((a, b) => a + b, 0),
     });
