@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // The speaker daemon's entry: `speaker --config FILE --node-name NAME` and `speaker status`.
 import type { Server } from 'node:http';
+import { ManifestCache } from '@bmlb/metallb-api';
 import pino from 'pino';
 import { type DaemonArgs, parseCli, USAGE, UsageError } from './cli.ts';
-import { DocumentCache } from './config/documents.ts';
 import { FileSource } from './config/file-source.ts';
 import { loadManifests } from './config/load.ts';
 import { RealSessionFactory } from './sessions/factory.ts';
@@ -31,7 +31,7 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     loadBalancerClass: args.loadBalancerClass,
   });
   const servers: Server[] = [];
-  const documents = new DocumentCache();
+  const documents = new ManifestCache();
   const source = new FileSource({
     file: args.config,
     debounceMs: args.debounceMs,

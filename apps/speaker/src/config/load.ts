@@ -6,8 +6,10 @@ import {
   type CommunityValue,
   type ConfigError,
   formatConfigError,
+  ManifestCache,
   type MetallbConfig,
   type NormalizedPeer,
+  parseManifests,
 } from '@bmlb/metallb-api';
 import type {
   AdvertisementInfo,
@@ -19,7 +21,6 @@ import type {
   Service,
 } from '../announce/types.ts';
 import type { BfdProfileConfig, LoadResult, PeerConfig } from '../speaker/types.ts';
-import { DocumentCache } from './documents.ts';
 
 export interface LoadOptions {
   /** Namespace the metallb.io objects live in (default metallb-system). */
@@ -124,21 +125,23 @@ export function snapshotFromConfig(cfg: MetallbConfig, warnings: string[]) {
 
 /**
  * Parses and validates FILE's text; `source` names the file in error messages. With a cache, the
- * documents that did not change since the last call are not parsed again.
+ * documents whose text did not change since the last call are not parsed again (metallb-api splits
+ * the file at its document markers, reads JSON documents with JSON.parse, and places every error at
+ * its line in the whole file).
  */
 export function loadManifests(
   text: string,
   source: string,
   opts: LoadOptions = {},
-  cache = new DocumentCache(),
+  cache: ManifestCache = new ManifestCache(),
 ): LoadResult {
-  const parsed = cache.parse(text, source);
+  const parsed = parseManifests(text, { source, cache });
   const built = buildConfig(
     parsed.objects,
     opts.namespace === undefined ? {} : { namespace: opts.namespace },
   );
-  const errors: ConfigError[] = [...parsed.errors, ...built.errors.map(parsed.placeOf)];
-  const warnings = [...parsed.warnings, ...built.warnings.map(parsed.placeOf)].map(formatConfigError);
+  const errors: ConfigError[] = [...parsed.errors, ...built.errors];
+  const warnings = [...parsed.warnings, ...built.warnings].map(formatConfigError);
   if (errors.length > 0) return { ok: false, errors: errors.map(formatConfigError) };
   const w = [...warnings];
   const snapshot = snapshotFromConfig(built.config, w);
