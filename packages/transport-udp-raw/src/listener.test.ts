@@ -107,42 +107,45 @@ it('multihop per-peer minimums tell sources apart (IPv4, two loopback sources)',
   expect(r.drops.map((d) => d.remoteAddress)).toEqual(['127.0.0.1']);
 });
 
-it('drain() reads what is queued synchronously, before the event loop gets to it', async () => {
-  const port = testPort();
-  const r = record({ address: '127.0.0.1', port });
-  open.push(r.listener);
-  const { SessionSocket } = await import('./session-socket.ts');
-  const good = SessionSocket.open({
-    localAddress: '127.0.0.1',
-    remoteAddress: '127.0.0.1',
-    remotePort: port,
-  });
-  const bad = SessionSocket.open({
-    localAddress: '127.0.0.1',
-    remoteAddress: '127.0.0.1',
-    remotePort: port,
-    ttl: 64,
-  });
-  try {
-    // loopback queues each datagram on the listener inside send(2); the event loop has not run
-    for (let i = 0; i < 5; i++) good.send(bfdLike(i));
-    bad.send(bfdLike(9));
-    expect(r.listener.drain()).toBe(6);
-    expect(r.packets.map((p) => p.data[2])).toEqual([0, 1, 2, 3, 4]);
-    expect(
-      r.packets.every(
-        (p) => p.remotePort === good.sourcePort && p.remoteAddress === '127.0.0.1' && p.ttl === 255,
-      ),
-    ).toBe(true);
-    expect(r.drops.map((d) => d.remotePort)).toEqual([bad.sourcePort]);
-    expect(r.listener.drain()).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(r.packets).toHaveLength(5); // nothing delivered twice
-  } finally {
-    good.close();
-    bad.close();
-  }
-});
+it.each(['127.0.0.1', '::1'])(
+  'drain() reads what is queued synchronously, before the event loop gets to it (%s)',
+  async (address) => {
+    const port = testPort();
+    const r = record({ address, port });
+    open.push(r.listener);
+    const { SessionSocket } = await import('./session-socket.ts');
+    const good = SessionSocket.open({
+      localAddress: address,
+      remoteAddress: address,
+      remotePort: port,
+    });
+    const bad = SessionSocket.open({
+      localAddress: address,
+      remoteAddress: address,
+      remotePort: port,
+      ttl: 64,
+    });
+    try {
+      // loopback queues each datagram on the listener inside send(2); the event loop has not run
+      for (let i = 0; i < 5; i++) good.send(bfdLike(i));
+      bad.send(bfdLike(9));
+      expect(r.listener.drain()).toBe(6);
+      expect(r.packets.map((p) => p.data[2])).toEqual([0, 1, 2, 3, 4]);
+      expect(
+        r.packets.every(
+          (p) => p.remotePort === good.sourcePort && p.remoteAddress === address && p.ttl === 255,
+        ),
+      ).toBe(true);
+      expect(r.drops.map((d) => d.remotePort)).toEqual([bad.sourcePort]);
+      expect(r.listener.drain()).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(r.packets).toHaveLength(5); // nothing delivered twice
+    } finally {
+      good.close();
+      bad.close();
+    }
+  },
+);
 
 describe.skipIf(process.getuid?.() !== 0)('SO_BINDTODEVICE (needs CAP_NET_RAW)', () => {
   it('binds a listener to an interface, and names a missing one', async () => {
