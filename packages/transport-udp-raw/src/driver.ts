@@ -198,7 +198,8 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
     if (this.sessions.has(config.key))
       throw new Error(`BFD session ${JSON.stringify(config.key)} exists already`);
     const multihop = config.multihop ?? false;
-    const device = this.options.bindToDevice === false ? undefined : config.interface;
+    // the interface pins single-hop sessions to their link; a multihop session follows routing
+    const device = this.options.bindToDevice === false || multihop ? undefined : config.interface;
     const entry = this.listenerFor(config.localAddress, multihop, device);
     let socket: SessionSocket | undefined;
     try {
