@@ -20,6 +20,7 @@ export { SystemCallError } from './libc.ts';
 export {
   BfdListener,
   DEFAULT_MULTIHOP_MIN_TTL,
+  DEFAULT_RECEIVE_BUFFER,
   type ListenerCounters,
   type ListenerOptions,
   MULTIHOP_PORT,
@@ -30,6 +31,7 @@ export {
 } from './listener.ts';
 export { cryptoRandom } from './random.ts';
 export {
+  SendError,
   SessionSocket,
   type SessionSocketCounters,
   type SessionSocketOptions,
