@@ -2,7 +2,7 @@
 // then until all are withdrawn — and the same routes announced by gobgpd (MRT batch inject, then
 // `gobgp global rib del all`) to the same FRR in the same run. Prints figures; asserts nothing.
 //
-//   sudo npx -y pnpm@10.34.8 --filter @bmlb/speaker bench:interop
+//   sudo npx -y pnpm@10.34.8 --filter @bmlb/speaker bench
 import fs from 'node:fs';
 import { type FrrInstance, type GobgpInstance, Lab, waitFor } from '@bmlb/netlab';
 import { mrtRibIPv4 } from './mrt.ts';
