@@ -2,7 +2,8 @@
 // skipped]`, summed over every vitest run that turbo executed or replayed from its cache.
 import { readFileSync } from 'node:fs';
 
-const text = readFileSync(0, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+const ansi = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const text = readFileSync(0, 'utf8').replace(ansi, '');
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let runs = 0;
 for (const line of text.split('\n')) {
