@@ -272,6 +272,29 @@ describe('JSON documents and origins', () => {
     expect(nested.errors).toEqual([]);
   });
 
+  it('JSON duplicate keys are found at any depth, and only real keys count', () => {
+    const node = (md: string) => `{"apiVersion": "v1", "kind": "Node", "metadata": ${md}}`;
+    const refused = [
+      node('{"name": "n1", "labels": {"a": "1", "a": "2"}}'),
+      node('{"name": "n1", "labels": {"a\\"b": "1", "a\\"b" : "2"}}'),
+      `{"apiVersion": "v1", "kind": "List", "items": [${node('{"name": "n1", "name": "n2"}')}]}`,
+      node('{"name": "n1", "annotations": {"\\\\": "x", "\\\\"\n:\t"y"}}'),
+    ];
+    for (const text of refused) {
+      expect(
+        parseManifests(text).errors.map((e) => e.rule),
+        text,
+      ).toEqual(['yaml-syntax']);
+    }
+    const accepted = [
+      // The same key in different objects, and strings that look like keys inside values.
+      node('{"name": "n1", "labels": {"name": "x"}, "annotations": {"a": "\\"name\\": 1", "b": "\\\\"}}'),
+      `{"apiVersion": "v1", "kind": "List", "items": [${node('{"name": "n1"}')}, ${node('{"name": "n2"}')}]}`,
+      node('{"name": "n1", "annotations": {"__proto__": "x", "constructor": "y"}}'),
+    ];
+    for (const text of accepted) expect(parseManifests(text).errors, text).toEqual([]);
+  });
+
   it('setOrigin lets buildConfig place errors of objects validated one by one', () => {
     const r = validateObject({
       apiVersion: 'metallb.io/v1beta1',

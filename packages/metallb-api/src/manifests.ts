@@ -197,9 +197,10 @@ export interface ParseManifestsResult {
 type DocOutcome =
   | { readonly kind: 'empty' }
   | { readonly kind: 'yaml-error' }
+  /** The document's value is not a mapping; `preview` starts its JSON text. */
+  | { readonly kind: 'not-an-object'; readonly preview: string | undefined }
   | {
       readonly kind: 'value';
-      readonly raw: unknown;
       readonly results: readonly ValidationResult<ManifestObject>[];
       readonly bases: readonly (readonly (string | number)[])[];
     };
@@ -319,40 +320,67 @@ const KUBE_YAML_SCHEMA = CORE_SCHEMA.withTags(boolYaml11Tag, mergeTag);
  * refuses) goes to the YAML reader. JSON is YAML, so both readings agree.
  */
 function parseJsonDocument(text: string): unknown {
-  const t = text.trimStart();
-  if (!t.startsWith('{')) return undefined;
+  let i = 0;
+  while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 0x7b /* { */) return undefined;
   let v: unknown;
   try {
-    v = JSON.parse(t);
+    v = JSON.parse(text);
   } catch {
     return undefined;
   }
-  return hasDuplicateKeys(t) ? undefined : v;
+  return countJsonKeys(text, i) === countParsedKeys(v) ? v : undefined;
 }
 
-/** Cheap check for a repeated key in one JSON object (JSON.parse keeps the last; YAML refuses). */
-function hasDuplicateKeys(json: string): boolean {
-  const stack: Set<string>[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"\s*(:)?|[{}]/g;
-  for (let m = re.exec(json); m !== null; m = re.exec(json)) {
-    const tok = m[0];
-    if (tok === '{') stack.push(new Set());
-    else if (tok === '}') stack.pop();
-    else if (m[2] !== undefined) {
-      const keys = stack[stack.length - 1];
-      if (keys === undefined) continue;
-      if (keys.has(m[1]!)) return true;
-      keys.add(m[1]!);
+const isJsonSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * The number of object members written in `json` (valid JSON): every string followed by `:` is a
+ * key. One pass over the text, no allocation. `JSON.parse` keeps only the last of repeated keys, so
+ * the text has more members than the parsed value exactly when a key repeats in some object.
+ */
+function countJsonKeys(json: string, from: number): number {
+  let n = 0;
+  let i = json.indexOf('"', from);
+  while (i !== -1) {
+    // Find the closing quote: the next `"` not escaped by an odd run of backslashes.
+    let end = json.indexOf('"', i + 1);
+    for (;;) {
+      let bs = 0;
+      while (json.charCodeAt(end - 1 - bs) === 0x5c /* \ */) bs++;
+      if ((bs & 1) === 0) break;
+      end = json.indexOf('"', end + 1);
     }
+    let j = end + 1;
+    while (isJsonSpace(json.charCodeAt(j))) j++;
+    if (json.charCodeAt(j) === 0x3a /* : */) n++;
+    i = json.indexOf('"', j);
   }
-  return false;
+  return n;
 }
+
+/** The number of members of every object in a parsed JSON value. */
+function countParsedKeys(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  let n = 0;
+  if (Array.isArray(v)) {
+    for (const x of v) n += countParsedKeys(x);
+    return n;
+  }
+  for (const k in v) {
+    n++;
+    n += countParsedKeys((v as Record<string, unknown>)[k]);
+  }
+  return n;
+}
+
+const TOP_LEVEL: readonly (readonly (string | number)[])[] = [[]];
 
 /** Validate a document's value: one object, or the items of a `v1 List`. */
 function validateDocument(raw: unknown): DocOutcome {
   if (raw === null || raw === undefined) return { kind: 'empty' };
+  if (!isPlainObject(raw)) return { kind: 'not-an-object', preview: JSON.stringify(raw)?.slice(0, 60) };
   if (
-    isPlainObject(raw) &&
     raw.apiVersion === 'v1' &&
     typeof raw.kind === 'string' &&
     raw.kind.endsWith('List') &&
@@ -360,12 +388,105 @@ function validateDocument(raw: unknown): DocOutcome {
   ) {
     return {
       kind: 'value',
-      raw,
       results: raw.items.map((item) => validateObject(item)),
       bases: raw.items.map((_, i) => ['items', i]),
     };
   }
-  return { kind: 'value', raw, results: [validateObject(raw)], bases: [[]] };
+  return { kind: 'value', results: [validateObject(raw)], bases: TOP_LEVEL };
+}
+
+/**
+ * One document of a `parseManifests` call: its place in the stream, and (built only when an error
+ * or a location is asked for) its full parse. Origins of its objects refer to it.
+ */
+class DocContext {
+  readonly #slice: DocSlice;
+  readonly #position: (offset: number) => { line: number; column: number; offset: number };
+  #full: Document.Parsed | undefined;
+  readonly source: string | undefined;
+  readonly index: number;
+  constructor(
+    slice: DocSlice,
+    index: number,
+    source: string | undefined,
+    position: (offset: number) => { line: number; column: number; offset: number },
+  ) {
+    this.#slice = slice;
+    this.index = index;
+    this.source = source;
+    this.#position = position;
+  }
+  /** The full parse of this document (for error positions). */
+  fullDoc(): Document.Parsed {
+    this.#full ??= parseDocument(this.#slice.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
+    return this.#full;
+  }
+  position(offsetInDoc: number) {
+    return this.#position(this.#slice.offset + offsetInDoc);
+  }
+  /** Position of the first non-blank, non-comment character. */
+  docStart() {
+    let off = 0;
+    for (const line of this.#slice.text.split('\n')) {
+      if (isContentLine(line)) {
+        off += line.length - line.trimStart().length;
+        return this.position(off);
+      }
+      off += line.length + 1;
+    }
+    return this.position(0);
+  }
+  /** Source, document index and the document's start. */
+  docLoc() {
+    return {
+      ...(this.source !== undefined ? { source: this.source } : {}),
+      document: this.index,
+      ...this.docStart(),
+    };
+  }
+  /** The deepest node that exists on `base` + `path`. */
+  find(base: readonly (string | number)[], path: string) {
+    const doc = this.fullDoc();
+    const keys = [...base, ...pathKeys(path)];
+    for (let n = keys.length; n >= 0; n--) {
+      const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node !== undefined && node !== null && typeof node === 'object' && node.range !== undefined) {
+        return this.position(node.range[0]);
+      }
+    }
+    return undefined;
+  }
+  /** `e` placed at its field in this document (or at the document's start). */
+  at(e: ConfigError, base: readonly (string | number)[]): ConfigError {
+    const loc = this.find(base, e.path);
+    return loc === undefined
+      ? { ...e, ...this.docLoc() }
+      : { ...e, ...(this.source !== undefined ? { source: this.source } : {}), document: this.index, ...loc };
+  }
+}
+
+/** The origin of an object read by `parseManifests`; line and field positions are found on demand. */
+class DocOrigin implements Origin {
+  readonly #doc: DocContext;
+  readonly #base: readonly (string | number)[];
+  #line: number | undefined;
+  readonly document: number;
+  declare readonly source?: string;
+  constructor(doc: DocContext, base: readonly (string | number)[]) {
+    this.#doc = doc;
+    this.#base = base;
+    this.document = doc.index;
+    if (doc.source !== undefined) this.source = doc.source;
+  }
+  get line(): number {
+    this.#line ??=
+      (this.#base.length === 0 ? undefined : this.#doc.find(this.#base, '')?.line) ??
+      this.#doc.docStart().line;
+    return this.#line;
+  }
+  get locate(): (path: string) => { line: number; column: number; offset: number } | undefined {
+    return (path) => this.#doc.find(this.#base, path);
+  }
 }
 
 /** Read every YAML document of `text` (a `---`-separated stream) into validated objects. */
@@ -412,49 +533,30 @@ export function parseManifests(text: string, options: ParseManifestsOptions = {}
   return { objects, errors, warnings };
 
   function processDocument(index: number, slice: DocSlice): void {
-    // The full parse of this document (for error positions), made only when needed.
-    let full: Document.Parsed | undefined;
-    const fullDoc = (): Document.Parsed => {
-      full ??= parseDocument(slice.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
-      return full;
-    };
-    // Position of the first non-blank, non-comment character.
-    const docStart = () => {
-      let off = 0;
-      for (const line of slice.text.split('\n')) {
-        if (isContentLine(line)) {
-          off += line.length - line.trimStart().length;
-          return position(slice.offset + off);
-        }
-        off += line.length + 1;
-      }
-      return position(slice.offset);
-    };
-
     let outcome = cache?.get(slice.text);
     if (outcome === undefined && !/^[ \t]*[^\s#]/m.test(slice.text)) outcome = { kind: 'empty' };
     if (outcome === undefined) {
-      let raw: unknown;
       try {
-        raw = parseJsonDocument(slice.text) ?? load(slice.text, { schema: KUBE_YAML_SCHEMA });
-        outcome = validateDocument(raw);
+        outcome = validateDocument(
+          parseJsonDocument(slice.text) ?? load(slice.text, { schema: KUBE_YAML_SCHEMA }),
+        );
       } catch {
         outcome = { kind: 'yaml-error' };
       }
       cache?.set(slice.text, outcome);
     }
-    const docLoc = () => ({ ...src, document: index, ...docStart() });
-
     if (outcome.kind === 'empty') return;
+    const doc = new DocContext(slice, index, options.source, position);
+
     if (outcome.kind === 'yaml-error') {
-      const doc = fullDoc();
-      if (doc.errors.length > 0) {
-        for (const e of doc.errors) {
+      const full = doc.fullDoc();
+      if (full.errors.length > 0) {
+        for (const e of full.errors) {
           errors.push({
             ...configError(NO_REF, '', 'yaml-syntax', e.message.split('\n')[0] ?? e.message),
             ...src,
             document: index,
-            ...position(slice.offset + e.pos[0]),
+            ...doc.position(e.pos[0]),
           });
         }
         return;
@@ -467,56 +569,33 @@ export function parseManifests(text: string, options: ParseManifestsOptions = {}
       } catch (e) {
         message = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
       }
-      errors.push({ ...configError(NO_REF, '', 'yaml-syntax', message), ...docLoc() });
+      errors.push({ ...configError(NO_REF, '', 'yaml-syntax', message), ...doc.docLoc() });
       return;
     }
-    if (!isPlainObject(outcome.raw)) {
+    if (outcome.kind === 'not-an-object') {
       errors.push({
         ...configError(
           NO_REF,
           '',
           'not-an-object',
-          `the document is not a mapping (object): ${JSON.stringify(outcome.raw)?.slice(0, 60)}`,
+          `the document is not a mapping (object): ${outcome.preview}`,
         ),
-        ...docLoc(),
+        ...doc.docLoc(),
       });
       return;
     }
-    const find = (base: readonly (string | number)[], path: string) => {
-      const doc = fullDoc();
-      const keys = [...base, ...pathKeys(path)];
-      // The deepest node that exists on the path.
-      for (let n = keys.length; n >= 0; n--) {
-        const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-        if (node !== undefined && node !== null && typeof node === 'object' && node.range !== undefined) {
-          return position(slice.offset + node.range[0]);
-        }
-      }
-      return undefined;
-    };
-    const at = (e: ConfigError, base: readonly (string | number)[]): ConfigError => {
-      const loc = find(base, e.path);
-      return loc === undefined ? { ...e, ...docLoc() } : { ...e, ...src, document: index, ...loc };
-    };
-    outcome.results.forEach((r, i) => {
-      const base = outcome.bases[i]!;
-      warnings.push(...r.warnings.map((w) => at(w, base)));
+    const { results, bases } = outcome;
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      const base = bases[i]!;
+      for (const w of r.warnings) warnings.push(doc.at(w, base));
       if (!r.ok) {
-        errors.push(...r.errors.map((e) => at(e, base)));
-        return;
+        for (const e of r.errors) errors.push(doc.at(e, base));
+        continue;
       }
-      let line: number | undefined;
-      origins.set(r.object, {
-        ...src,
-        document: index,
-        get line() {
-          line ??= (base.length === 0 ? undefined : find(base, '')?.line) ?? docStart().line;
-          return line;
-        },
-        locate: (path: string) => find(base, path),
-      });
+      origins.set(r.object, new DocOrigin(doc, base));
       objects.push(r.object);
-    });
+    }
   }
 }
 

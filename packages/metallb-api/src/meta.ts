@@ -81,6 +81,31 @@ export function refOf(raw: unknown, kind?: string, defaultNamespace = ''): Objec
   };
 }
 
+type KindFields = {
+  /** spec (when the kind has one), status and the extra top-level fields, with their schemas. */
+  readonly parts: readonly (readonly [string, TSchema | undefined, boolean])[];
+  /** Every top-level field the kind knows. */
+  readonly known: ReadonlySet<string>;
+};
+const kindFieldsCache = new WeakMap<KindSpec, KindFields>();
+
+/** The top-level fields of a kind, worked out once per KindSpec. */
+function kindFields(def: KindSpec): KindFields {
+  let f = kindFieldsCache.get(def);
+  if (f === undefined) {
+    const parts: [string, TSchema | undefined, boolean][] = [
+      ...(def.specSchema !== undefined
+        ? [['spec', def.specSchema, def.specRequired] as [string, TSchema, boolean]]
+        : []),
+      ['status', def.statusSchema, false],
+      ...Object.entries(def.extraTopLevel ?? {}).map(([k, s]): [string, TSchema, boolean] => [k, s, false]),
+    ];
+    f = { parts, known: new Set(['apiVersion', 'kind', 'metadata', ...parts.map(([k]) => k)]) };
+    kindFieldsCache.set(def, f);
+  }
+  return f;
+}
+
 /**
  * Validate the envelope (apiVersion, kind, metadata) and the schemas of spec/status; fill defaults.
  * Returns the defaulted object, or the errors. Semantic checks are the caller's.
@@ -150,13 +175,7 @@ export function validateEnvelope(
   }
 
   // spec / status / extras
-  const parts: [string, TSchema | undefined, boolean][] = [
-    ...(def.specSchema !== undefined
-      ? [['spec', def.specSchema, def.specRequired] as [string, TSchema, boolean]]
-      : []),
-    ['status', def.statusSchema, false],
-    ...Object.entries(def.extraTopLevel ?? {}).map(([k, s]): [string, TSchema, boolean] => [k, s, false]),
-  ];
+  const { parts, known } = kindFields(def);
   for (const [field, schema, required] of parts) {
     const v = raw[field];
     if (v === undefined || v === null) {
@@ -169,7 +188,6 @@ export function validateEnvelope(
     errors.push(...r.errors);
     out[field] = r.value;
   }
-  const known = new Set(['apiVersion', 'kind', 'metadata', ...parts.map(([k]) => k)]);
   for (const k of Object.keys(raw)) {
     if (known.has(k)) continue;
     if (def.strict) {
