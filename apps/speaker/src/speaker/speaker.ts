@@ -345,10 +345,12 @@ export class Speaker {
   }
 
   #logVerdicts(prev: AnnounceResult | undefined, next: AnnounceResult): void {
-    const before = new Map((prev?.services ?? []).map((v) => [v.service, v]));
+    const before = new Map<string, ServiceVerdict>();
+    for (const v of prev?.services ?? []) before.set(v.service, v);
     const m = this.#o.metrics.announcing;
     const node = this.#o.nodeName;
-    const lines: Array<[Record<string, unknown>, string]> = [];
+    // The changes, formatted into log lines only if they are logged (a bulk edit logs them at debug).
+    const changes: Array<[ServiceVerdict, 'announced' | 'withdrawn' | 'deleted']> = [];
     let announced = 0;
     let withdrawn = 0;
     for (const v of next.services) {
@@ -357,45 +359,53 @@ export class Speaker {
       if (
         old !== undefined &&
         old.reason === v.reason &&
-        old.ips.join() === v.ips.join() &&
-        old.peers.join() === v.peers.join()
+        sameList(old.ips, v.ips) &&
+        sameList(old.peers, v.peers)
       )
         continue;
       for (const ip of old?.ips ?? []) m.remove({ ip, node, protocol: 'bgp', service: v.service });
       if (v.reason === '') {
         announced++;
         for (const ip of v.ips) m.set({ ip, node, protocol: 'bgp', service: v.service }, 1);
-        lines.push([
-          { event: 'serviceAnnounced', service: v.service, ips: v.ips, pool: v.pool, peers: v.peers },
-          `announcing ${v.ips.join(', ')} (${v.service}) to ${v.peers.join(', ') || 'no peer'}`,
-        ]);
+        changes.push([v, 'announced']);
       } else if (old === undefined || old.reason === '') {
         if (old !== undefined) withdrawn++;
-        lines.push([
-          { event: 'serviceWithdrawn', service: v.service, ips: v.ips, reason: v.reason },
-          `not announcing ${v.service}: ${v.reason}`,
-        ]);
+        changes.push([v, 'withdrawn']);
       }
     }
     for (const v of before.values()) {
       for (const ip of v.ips) m.remove({ ip, node, protocol: 'bgp', service: v.service });
       if (v.reason !== '') continue;
       withdrawn++;
-      lines.push([
-        { event: 'serviceWithdrawn', service: v.service, ips: v.ips, reason: 'serviceDeleted' },
-        `withdrawing ${v.service}: removed`,
-      ]);
+      changes.push([v, 'deleted']);
     }
     // One line per Service as MetalLB logs it; a bulk edit gets a summary at info, the lines at debug.
-    const bulk = lines.length > 50;
-    for (const [obj, msg] of lines) {
-      if (bulk) this.log.debug(obj, msg);
-      else this.log.info(obj, msg);
+    const bulk = changes.length > 50;
+    const level = bulk ? 'debug' : 'info';
+    if (this.log.isLevelEnabled(level)) {
+      for (const [v, what] of changes) {
+        if (what === 'announced') {
+          this.log[level](
+            { event: 'serviceAnnounced', service: v.service, ips: v.ips, pool: v.pool, peers: v.peers },
+            `announcing ${v.ips.join(', ')} (${v.service}) to ${v.peers.join(', ') || 'no peer'}`,
+          );
+        } else if (what === 'withdrawn') {
+          this.log[level](
+            { event: 'serviceWithdrawn', service: v.service, ips: v.ips, reason: v.reason },
+            `not announcing ${v.service}: ${v.reason}`,
+          );
+        } else {
+          this.log[level](
+            { event: 'serviceWithdrawn', service: v.service, ips: v.ips, reason: 'serviceDeleted' },
+            `withdrawing ${v.service}: removed`,
+          );
+        }
+      }
     }
     if (bulk)
       this.log.info(
-        { event: 'servicesChanged', announced, withdrawn, changes: lines.length },
-        `${lines.length} Service announcement changes (${announced} announced, ${withdrawn} withdrawn)`,
+        { event: 'servicesChanged', announced, withdrawn, changes: changes.length },
+        `${changes.length} Service announcement changes (${announced} announced, ${withdrawn} withdrawn)`,
       );
   }
 
@@ -430,4 +440,10 @@ export class Speaker {
       services: this.#result?.services ?? [],
     };
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

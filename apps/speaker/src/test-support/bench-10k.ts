@@ -1,11 +1,27 @@
 // Benchmark: 10,000 Service IPs added in one edit of FILE — time until FRR holds all 10,000 routes,
-// then until all are withdrawn — and the same routes announced by gobgpd (MRT batch inject, then
-// `gobgp global rib del all`) to the same FRR in the same run. Prints figures; asserts nothing.
+// then until all are withdrawn — and the same routes announced by gobgpd to the same FRR in the
+// same run. Prints figures; asserts nothing.
+//
+// How each side is timed (clock: this process's performance.now(); end: FRR's `show bgp summary
+// json` counts all N prefixes from that peer, polled every 10 ms):
+//   bmlb add:      from the rename that replaces FILE with N more Services (+ EndpointSlices);
+//                  includes the speaker noticing the edit, reading, parsing and validating it,
+//                  computing the routes and sending them.
+//   bmlb withdraw: from the rename that replaces FILE with one without them.
+//   gobgpd add:    from starting `gobgp-inject` (this directory; built with `go` if present), which
+//                  reads the N addresses and hands them to gobgpd over its gRPC API (AddPathStream,
+//                  batches of 1,000, waits for gobgpd's reply); includes gobgpd installing them and
+//                  sending them. Without `go`, the fallback is the routes loaded untimed with
+//                  `mrt inject` behind an export policy that rejects them, timed from the policy's
+//                  release (so only gobgpd's sending is timed: not like for like; it says so).
+//   gobgpd withdraw: from `gobgp global rib -a ipv4 del all`.
 //
 //   sudo npx -y pnpm@10.34.8 --filter @bmlb/speaker bench
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { type FrrInstance, type GobgpInstance, Lab, waitFor } from '@bmlb/netlab';
 import { mrtRibIPv4 } from './mrt.ts';
+
 import { seedManifests, Topology } from './topology.ts';
 
 const N = Number(process.env.BENCH_ROUTES ?? 10_000);
@@ -92,6 +108,24 @@ async function ribCount(g: GobgpInstance): Promise<number> {
   return Number(/Destination: (\d+)/.exec(out)?.[1] ?? 0);
 }
 
+/** Builds `gobgp-inject` (Go, gobgp's gRPC API) into `out`; undefined when Go or the build is unavailable. */
+function buildInjector(out: string): string | undefined {
+  try {
+    execFileSync('go', ['build', '-o', out, '.'], {
+      cwd: new URL('./gobgp-inject/', import.meta.url).pathname,
+      env: { ...process.env, GOFLAGS: '-mod=mod' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 300_000,
+    });
+    return out;
+  } catch (err) {
+    process.stderr.write(
+      `gobgp-inject not built (${(err as Error).message.split('\n')[0]}); using the export-release fallback\n`,
+    );
+    return undefined;
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
@@ -135,9 +169,11 @@ async function main(): Promise<void> {
         `${(fullYaml.length / 1e6).toFixed(1)} MB as YAML flow documents\n`,
     );
 
+    const injector = buildInjector(lab.file('gobgp-inject'));
     const ours = { add: [] as number[], del: [] as number[] };
     const oursYaml = { add: [] as number[], del: [] as number[] };
     const theirs = { add: [] as number[], del: [] as number[] };
+    const handed: number[] = []; // gobgp-inject's run, until gobgpd confirmed the paths
     for (let run = 1; run <= RUNS; run++) {
       let t0 = performance.now();
       topo.writeConfig(node, fullJson);
@@ -152,27 +188,41 @@ async function main(): Promise<void> {
       topo.writeConfig(node, base);
       oursYaml.del.push(await until(tor, node.addr, 0, t0));
 
-      // gobgp 3.10's `mrt inject` loses part of a large batch, so the routes are loaded into gobgpd's
-      // RIB first, held back by its export policy (untimed), then released at once: the time measured
-      // is gobgpd advertising N routes to FRR.
-      await gobgp.gobgp(['global', 'policy', 'export', 'set', 'default', 'reject']);
-      for (let i = 0; i < 100; i++) {
-        const rib = await gobgp.gobgp(['global', 'rib', '-a', 'ipv4']);
-        const have = new Set([...rib.matchAll(/(198\.18\.\d+\.\d+)\/32/g)].map((m) => m[1]));
-        const missing = hosts.filter((h) => !have.has(h));
-        if (process.env.BENCH_DEBUG)
-          process.stderr.write(`gobgp inject round ${i}: ${missing.length} missing\n`);
-        if (missing.length === 0) break;
-        // It drops the tail of a batch (sometimes a small batch whole): send what is missing, four times.
-        fs.writeFileSync(mrt, mrtFor([...missing, ...missing, ...missing, ...missing]));
-        await gobgp.gobgp(['mrt', 'inject', 'global', mrt]);
+      if (injector !== undefined) {
+        // Like for like: from the moment the routes are handed to gobgpd until FRR holds them all.
+        t0 = performance.now();
+        const out = await gbNs.exec(
+          [injector, `127.0.0.1:${gobgp.apiPort}`, GOBGP_ADDR, String(65000 * 65536 + 100)],
+          { input: `${hosts.join('\n')}\n`, timeoutMs: 60_000 },
+        );
+        handed.push(performance.now() - t0);
+        if (Number(out.trim()) !== N) throw new Error(`gobgp-inject added ${out.trim()} paths, not ${N}`);
+        theirs.add.push(await until(tor, GOBGP_ADDR, N, t0));
+        const loaded = await ribCount(gobgp);
+        if (loaded !== N) throw new Error(`gobgpd holds ${loaded} routes, not ${N}, after gobgp-inject`);
+      } else {
+        // Fallback: gobgp 3.10's `mrt inject` loses part of a large batch, so the routes are loaded
+        // into gobgpd's RIB first, held back by its export policy (untimed), then released at once:
+        // the time measured is only gobgpd advertising N routes to FRR.
+        await gobgp.gobgp(['global', 'policy', 'export', 'set', 'default', 'reject']);
+        for (let i = 0; i < 100; i++) {
+          const rib = await gobgp.gobgp(['global', 'rib', '-a', 'ipv4']);
+          const have = new Set([...rib.matchAll(/(198\.18\.\d+\.\d+)\/32/g)].map((m) => m[1]));
+          const missing = hosts.filter((h) => !have.has(h));
+          if (process.env.BENCH_DEBUG)
+            process.stderr.write(`gobgp inject round ${i}: ${missing.length} missing\n`);
+          if (missing.length === 0) break;
+          // It drops the tail of a batch (sometimes a small batch whole): send what is missing, four times.
+          fs.writeFileSync(mrt, mrtFor([...missing, ...missing, ...missing, ...missing]));
+          await gobgp.gobgp(['mrt', 'inject', 'global', mrt]);
+        }
+        const loaded = await ribCount(gobgp);
+        if (loaded !== N) throw new Error(`gobgpd holds ${loaded} routes, not ${N}, after injecting`);
+        t0 = performance.now();
+        await gobgp.gobgp(['global', 'policy', 'export', 'set', 'default', 'accept']);
+        await gobgp.gobgp(['neighbor', '10.0.0.1', 'softresetout', '-a', 'ipv4']);
+        theirs.add.push(await until(tor, GOBGP_ADDR, N, t0));
       }
-      const loaded = await ribCount(gobgp);
-      if (loaded !== N) throw new Error(`gobgpd holds ${loaded} routes, not ${N}, after injecting`);
-      t0 = performance.now();
-      await gobgp.gobgp(['global', 'policy', 'export', 'set', 'default', 'accept']);
-      await gobgp.gobgp(['neighbor', '10.0.0.1', 'softresetout', '-a', 'ipv4']);
-      theirs.add.push(await until(tor, GOBGP_ADDR, N, t0));
       t0 = performance.now();
       await gobgp.gobgp(['global', 'rib', '-a', 'ipv4', 'del', 'all']);
       theirs.del.push(await until(tor, GOBGP_ADDR, 0, t0));
@@ -193,8 +243,11 @@ async function main(): Promise<void> {
       `\n${N} routes to FRR (median of ${RUNS}; until FRR's show bgp summary counts them all):\n` +
         `  bmlb speaker (one FILE edit, JSON documents):      add ${ms(oa)}, withdraw ${ms(od)}\n` +
         `  bmlb speaker (one FILE edit, YAML flow documents): add ${ms(median(oursYaml.add))}, withdraw ${ms(median(oursYaml.del))}\n` +
-        `  gobgpd (export released / del all):                add ${ms(ga)}, withdraw ${ms(gd)}\n` +
+        `  gobgpd (${injector !== undefined ? 'gRPC AddPathStream / del all):   ' : 'export released / del all):         '} add ${ms(ga)}, withdraw ${ms(gd)}\n` +
         `  ratio gobgpd / bmlb (JSON):                        add ${(ga / oa).toFixed(2)}x, withdraw ${(gd / od).toFixed(2)}x\n` +
+        (handed.length > 0
+          ? `  of which gobgp-inject ran (start until gobgpd confirmed the paths): ${handed.map((x) => ms(x)).join(', ')}\n`
+          : '') +
         (processed.length > 0
           ? `  of which the speaker spent reading, validating and computing the edit: ${processed.map((x) => ms(x)).join(', ')}\n`
           : ''),

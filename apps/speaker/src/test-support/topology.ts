@@ -262,6 +262,8 @@ export class Topology {
         process.execPath,
         '--conditions=@bmlb/source',
         '--disable-warning=ExperimentalWarning',
+        // e.g. SPEAKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the speaker in a test or benchmark.
+        ...(process.env.SPEAKER_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
         MAIN_TS,
         '--config',
         node.configFile,
