@@ -272,6 +272,23 @@ describe('JSON documents and origins', () => {
     expect(nested.errors).toEqual([]);
   });
 
+  it('YAML flow mappings and near-JSON documents are read as YAML', () => {
+    const r = parseManifests(
+      [
+        '{apiVersion: v1, kind: Node, metadata: {name: n1, labels: {a: yes}}}',
+        '{"apiVersion": v1, "kind": Node, "metadata": {"name": "n2"}}',
+        ' { "apiVersion": "v1", "kind": "Node", "metadata": { "name": "n3" } } ',
+        '{}',
+      ].join('\n---\n'),
+    );
+    expect(r.objects.map((o) => o.metadata.name)).toEqual(['n2', 'n3']);
+    // `yes` is a YAML 1.1 boolean (refused as a label value); `{}` has no apiVersion/kind.
+    expect(r.errors.map((e) => [e.document, e.rule])).toEqual([
+      [0, 'type'],
+      [3, 'missing-type-meta'],
+    ]);
+  });
+
   it('JSON duplicate keys are found at any depth, and only real keys count', () => {
     const node = (md: string) => `{"apiVersion": "v1", "kind": "Node", "metadata": ${md}}`;
     const refused = [

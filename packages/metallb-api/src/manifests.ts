@@ -323,6 +323,12 @@ function parseJsonDocument(text: string): unknown {
   let i = 0;
   while (i < text.length && isJsonSpace(text.charCodeAt(i))) i++;
   if (text.charCodeAt(i) !== 0x7b /* { */) return undefined;
+  // A YAML flow mapping (`{apiVersion: v1, …}`) is not JSON: tell without JSON.parse, whose thrown
+  // SyntaxError costs more than reading the document. JSON's `{` is followed by `"` or `}`.
+  let k = i + 1;
+  while (k < text.length && isJsonSpace(text.charCodeAt(k))) k++;
+  const next = text.charCodeAt(k);
+  if (next !== 0x22 /* " */ && next !== 0x7d /* } */) return undefined;
   let v: unknown;
   try {
     v = JSON.parse(text);
