@@ -191,23 +191,39 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
         what: 'node1 BFD up with both ToRs',
       },
     );
-    const text = await new Promise<string>((resolve, reject) => {
-      http
-        .get({ socketPath: node.statusSocket, path: '/metrics' }, (res) => {
-          let body = '';
-          res.on('data', (c: Buffer) => {
-            body += c.toString();
-          });
-          res.on('end', () => resolve(body));
-        })
-        .on('error', reject);
-    });
-    const value = (name: string, peer: string) =>
+    const scrape = () =>
+      new Promise<string>((resolve, reject) => {
+        http
+          .get({ socketPath: node.statusSocket, path: '/metrics' }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => {
+              body += c.toString();
+            });
+            res.on('end', () => resolve(body));
+          })
+          .on('error', reject);
+      });
+    const valueIn = (body: string, name: string, peer: string) =>
       Number(
         new RegExp(`^${name}\\{peer="${peer.replaceAll('.', '\\.')}",vrf="default"\\} (\\S+)$`, 'm').exec(
-          text,
+          body,
         )?.[1],
       );
+    // The ToRs' view (above) covers the IPv4 sessions; wait until node1's own counters show both
+    // address families up and both Services announced, then check everything on one scrape.
+    let text = '';
+    await waitFor(
+      async () => {
+        text = await scrape();
+        return (
+          valueIn(text, 'metallb_bgp_session_up', '10.0.0.1') === 1 &&
+          valueIn(text, 'metallb_bgp_session_up', 'fd00::2') === 1 &&
+          valueIn(text, 'metallb_bgp_announced_prefixes_total', '10.0.0.1') === 2
+        );
+      },
+      { timeoutMs: 15_000, what: "node1's metrics: sessions up and both Services announced" },
+    );
+    const value = (name: string, peer: string) => valueIn(text, name, peer);
     expect(value('metallb_bgp_session_up', '10.0.0.1')).toBe(1);
     expect(value('metallb_bgp_session_up', 'fd00::2')).toBe(1);
     expect(value('metallb_bgp_opens_sent', '10.0.0.1')).toBeGreaterThanOrEqual(1);
@@ -220,7 +236,7 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
     expect(value('metallb_bfd_control_packet_output', '10.0.0.1')).toBeGreaterThan(0);
     expect(value('metallb_bfd_session_up_events', '10.0.0.1')).toBe(1);
     expect(text).toMatch(/^metallb_k8s_client_config_stale_bool 0$/m);
-  }, 20_000);
+  }, 45_000);
 
   it.each([
     [
