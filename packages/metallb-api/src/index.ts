@@ -45,6 +45,7 @@ export {
   parseCIDR,
   parseIP,
   parsePoolAddress,
+  prefixOf,
   prefixRange,
   rangeIntersection,
   rangeSize,

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatIP, formatPrefix, parseCIDR, parseIP, parsePoolAddress, summarizeRange } from './ip.ts';
+import {
+  formatIP,
+  formatPrefix,
+  parseCIDR,
+  parseIP,
+  parsePoolAddress,
+  prefixOf,
+  summarizeRange,
+} from './ip.ts';
 
 describe('parseIP', () => {
   it('parses IPv4 strictly (no leading zeros, 4 octets, 0-255)', () => {
@@ -41,6 +49,9 @@ describe('parseIP', () => {
     expect(formatIP(6, 0n)).toBe('::');
     expect(formatIP(6, 0x20010db8000000010000000000000001n)).toBe('2001:db8:0:1::1');
     expect(formatIP(6, 0x20010db8000100000000000100000000n)).toBe('2001:db8:1::1:0:0');
+    // §4.2.3: of two equal runs of zeros the first is compressed; §4.2.2: a single zero group is not.
+    expect(formatIP(6, 0x20010db8000000000001000000000001n)).toBe('2001:db8::1:0:0:1');
+    expect(formatIP(6, 0x20010db8000100010001000100000001n)).toBe('2001:db8:1:1:1:1:0:1');
     fc.assert(
       fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (v) => {
         expect(parseIP(formatIP(6, v))).toEqual({ family: 6, value: v });
@@ -51,6 +62,17 @@ describe('parseIP', () => {
         expect(parseIP(formatIP(4, v))).toEqual({ family: 4, value: v });
       }),
     );
+  });
+});
+
+describe('prefixOf', () => {
+  it('clears the host bits of an address for a prefix length, IPv4 and IPv6', () => {
+    const p = (ip: string, len: number) => formatPrefix(prefixOf(parseIP(ip)!, len));
+    expect(p('203.0.113.77', 26)).toBe('203.0.113.64/26');
+    expect(p('203.0.113.77', 32)).toBe('203.0.113.77/32');
+    expect(p('203.0.113.77', 0)).toBe('0.0.0.0/0');
+    expect(p('2001:db8:1:2:3:4:5:6', 64)).toBe('2001:db8:1:2::/64');
+    expect(p('2001:db8::6', 128)).toBe('2001:db8::6/128');
   });
 });
 

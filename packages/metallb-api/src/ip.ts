@@ -150,6 +150,11 @@ const maskOf = (family: IPFamily, length: number): bigint => {
   return ((1n << bits) - 1n) ^ ((1n << host) - 1n);
 };
 
+/** The prefix of `length` bits that holds `ip` (host bits cleared): `203.0.113.77`, 26 → `203.0.113.64/26`. */
+export function prefixOf(ip: IPAddress, length: number): IPPrefix {
+  return { family: ip.family, address: ip.value & maskOf(ip.family, length), length };
+}
+
 export function prefixRange(p: IPPrefix): IPRange {
   const host = BigInt(familyBits(p.family) - p.length);
   return { family: p.family, start: p.address, end: p.address + (1n << host) - 1n };
@@ -177,8 +182,7 @@ export function parseCIDR(s: string): ParseResult<IPPrefix> {
   if (!/^(?:0|[1-9][0-9]{0,2})$/.test(lenText) || Number(lenText) > bits) {
     return { ok: false, error: `invalid CIDR ${JSON.stringify(s)}: prefix length must be 0-${bits}` };
   }
-  const length = Number(lenText);
-  return { ok: true, value: { family: ip.family, address: ip.value & maskOf(ip.family, length), length } };
+  return { ok: true, value: prefixOf(ip, Number(lenText)) };
 }
 
 /** The fewest CIDR prefixes that cover exactly `[start, end]`. */

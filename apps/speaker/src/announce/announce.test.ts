@@ -291,6 +291,30 @@ describe('announcement rules (MetalLB speaker)', () => {
     expect(plain.services[0]?.reason).toBe('notOwner');
   });
 
+  it('a pool entry may be a CIDR, a range or a single IP, as MetalLB accepts', () => {
+    const config: AnnounceConfig = {
+      ...seedConfig,
+      pools: [pool('prod-pool', ['198.51.100.7', '203.0.113.0-203.0.113.20', '2001:db8:5::/64'])],
+    };
+    const r = computeAnnouncements(
+      input({
+        config,
+        services: [
+          svc('one', ['198.51.100.7']),
+          svc('range', ['203.0.113.20']),
+          svc('past', ['203.0.113.21']),
+        ],
+        endpointSlices: ['one', 'range', 'past'].map((n) => slice(n, [{ ip: '10.244.1.5', node: 'node-a' }])),
+      }),
+    );
+    expect(r.services.map((x) => [x.service, x.pool, x.reason])).toEqual([
+      ['default/one', 'prod-pool', ''],
+      ['default/range', 'prod-pool', ''],
+      ['default/past', undefined, 'ipNotAllowed'],
+    ]);
+    expect(prefixes(r, 'tor1')).toEqual(['198.51.100.7/32', '203.0.113.20/32']);
+  });
+
   it('an IP in no pool is not announced (ipNotAllowed); no ingress → noIPAllocated', () => {
     const r = computeAnnouncements(input({ services: [svc('a', ['192.0.2.1']), svc('b', [])] }));
     expect(r.services.map((s) => s.reason)).toEqual(['ipNotAllowed', 'noIPAllocated']);

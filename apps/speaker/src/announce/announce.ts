@@ -1,7 +1,14 @@
 // The announcement logic: which prefixes this node announces to which peer, with which attributes.
 // Pure: the same input gives the same output. Follows MetalLB's speaker (bgp_controller.go
 // ShouldAnnounce/SetBalancer, main.go SetBalancer/poolFor, nodes.go, epslices EndpointCanServe).
-import { formatCidr, type IpAddr, maskAddr, parseIp, parsePoolAddresses, rangeContains } from './ip.ts';
+import {
+  formatPrefix,
+  type IPAddress,
+  type IPRange,
+  parseIP,
+  parsePoolAddress,
+  prefixOf,
+} from '@bmlb/metallb-api';
 import { anySelects } from './selector.ts';
 import type {
   AdvertisementInfo,
@@ -65,17 +72,18 @@ function serviceKey(s: { metadata: { namespace?: string; name?: string } }): str
 
 interface ParsedPool {
   readonly info: PoolInfo;
-  readonly ranges: ReturnType<typeof parsePoolAddresses>[];
+  /** The pool's address entries; an entry that does not parse (validation refuses it) is skipped. */
+  readonly ranges: readonly IPRange[];
 }
 
-function poolContains(p: ParsedPool, ip: IpAddr): boolean {
-  return p.ranges.some((r) => r !== undefined && rangeContains(r, ip));
+function poolContains(p: ParsedPool, ip: IPAddress): boolean {
+  return p.ranges.some((r) => r.family === ip.family && r.start <= ip.value && ip.value <= r.end);
 }
 
 /** MetalLB's poolFor, preferring the pool the controller recorded in the annotation. */
 export function poolForService(
   svc: Service,
-  ips: readonly IpAddr[],
+  ips: readonly IPAddress[],
   pools: readonly ParsedPool[],
 ): string | undefined {
   for (const a of POOL_ANNOTATIONS) {
@@ -136,7 +144,10 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
   const myLabels = me?.metadata.labels ?? {};
   const pools: ParsedPool[] = config.pools.map((info) => ({
     info,
-    ranges: info.addresses.map(parsePoolAddresses),
+    ranges: info.addresses.flatMap((a) => {
+      const r = parsePoolAddress(a);
+      return r.ok ? [r.value] : [];
+    }),
   }));
   const poolByName = new Map(pools.map((p) => [p.info.name, p]));
 
@@ -194,10 +205,10 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
       verdict('noIPAllocated');
       continue;
     }
-    const ips: IpAddr[] = [];
+    const ips: IPAddress[] = [];
     let bad = false;
     for (const i of ingress) {
-      const ip = parseIp(i.ip ?? '');
+      const ip = parseIP(i.ip ?? '');
       if (ip === undefined) bad = true;
       else ips.push(ip);
     }
@@ -232,12 +243,12 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
     const to = new Set<string>();
     for (const ip of ips) {
       for (const adv of advs) {
-        const len = ip.family === 'ipv4' ? adv.aggregationLength : adv.aggregationLengthV6;
-        const prefix = formatCidr({ addr: maskAddr(ip, len), length: len });
+        const len = ip.family === 4 ? adv.aggregationLength : adv.aggregationLengthV6;
+        const prefix = formatPrefix(prefixOf(ip, len));
         for (const peer of peers) {
           if (adv.peers.length > 0 && !adv.peers.includes(peer.name)) continue;
           const table = routes.get(peer.name) as PeerRoutes;
-          const fam = ip.family === 'ipv4' ? table.ipv4 : table.ipv6;
+          const fam = ip.family === 4 ? table.ipv4 : table.ipv6;
           const attrs = advAttrs(adv, isIBGP(peer));
           const had = fam.get(prefix);
           fam.set(prefix, had === undefined ? attrs : mergeAttrs(had, attrs));

@@ -2,6 +2,7 @@
 // @bmlb/transport-tcp's driver. The source address is the peer's `sourceAddress` or the one the
 // kernel's routing picks toward the peer; the router ID is the peer's `routerID` or that address.
 import dgram from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import os from 'node:os';
 import {
   BgpSession,
@@ -12,7 +13,6 @@ import {
 } from '@bmlb/bgp-core';
 import { BgpSessionDriver, bgpTtl } from '@bmlb/transport-tcp';
 import type { Logger } from 'pino';
-import { isIPv6Text } from '../announce/ip.ts';
 import type { PeerRoutes, RouteAttrs } from '../announce/types.ts';
 import type {
   BgpCounters,
@@ -26,7 +26,7 @@ import type {
 /** The local address the kernel would use toward `peer` (a connected UDP socket sends nothing). */
 export function routeSourceAddress(peer: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const sock = dgram.createSocket(isIPv6Text(peer) ? 'udp6' : 'udp4');
+    const sock = dgram.createSocket(isIPv6(peer) ? 'udp6' : 'udp4');
     sock.once('error', (err) => {
       sock.close();
       reject(new Error(`no route to ${peer}: ${err.message}`));
@@ -93,7 +93,7 @@ export class TcpBgpSession implements BgpSessionPort {
   constructor(o: TcpBgpSessionOptions) {
     this.#o = o;
     this.#log = o.logger.child({ peer: o.peer.address, peerName: o.peer.name });
-    this.#families = [isIPv6Text(o.peer.address) ? 'ipv6-unicast' : 'ipv4-unicast'];
+    this.#families = [isIPv6(o.peer.address) ? 'ipv6-unicast' : 'ipv4-unicast'];
     this.#ready = this.#init().catch((err: unknown) => {
       this.#lastError = (err as Error).message;
       this.#log.error(
@@ -107,7 +107,7 @@ export class TcpBgpSession implements BgpSessionPort {
     const p = this.#o.peer;
     const local = p.sourceAddress ?? (await routeSourceAddress(p.address));
     if (this.#closed) return;
-    const bgpId = p.routerID ?? (isIPv6Text(local) ? anyIPv4Address() : local);
+    const bgpId = p.routerID ?? (isIPv6(local) ? anyIPv4Address() : local);
     if (bgpId === undefined)
       throw new Error('no IPv4 address on this node for the BGP Identifier; set routerID');
     const external = p.peerASN === undefined ? p.dynamicASN === 'external' : p.peerASN !== p.myASN;
