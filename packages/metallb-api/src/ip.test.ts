@@ -26,6 +26,31 @@ describe('parseIP', () => {
       expect(parseIP(bad), bad).toBeUndefined();
     }
   });
+  it('parses IPv4 as the rule says, on random text of digits and dots', () => {
+    // The rule, written plainly: four dot-separated decimal octets, 0-255, no leading zeros.
+    const reference = (t: string): bigint | undefined => {
+      const parts = t.split('.');
+      if (parts.length !== 4 || !parts.every((x) => /^(?:0|[1-9][0-9]{0,2})$/.test(x) && Number(x) <= 255))
+        return undefined;
+      return parts.reduce((v, x) => (v << 8n) | BigInt(Number(x)), 0n);
+    };
+    const text = fc.oneof(
+      fc.string({ unit: fc.constantFrom('0', '1', '2', '5', '9', '.', 'a', ' ', '-'), maxLength: 17 }),
+      fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300)).map((o) => o.join('.')),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        expect(parseIP(t)?.value).toBe(reference(t));
+      }),
+      { numRuns: 5000, seed: 20261125 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (n) => {
+        expect(parseIP(formatIP(4, BigInt(n)))).toEqual({ family: 4, value: BigInt(n) });
+      }),
+      { numRuns: 2000, seed: 20261126 },
+    );
+  });
   it('parses IPv6 forms, including :: and an IPv4 tail', () => {
     expect(parseIP('::')).toEqual({ family: 6, value: 0n });
     expect(parseIP('::1')).toEqual({ family: 6, value: 1n });

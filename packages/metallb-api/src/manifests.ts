@@ -26,6 +26,7 @@ import { type IPAddressPool, validateIPAddressPool } from './kinds/ipaddresspool
 import { acceptIgnored, IGNORED_METALLB_KINDS, type IgnoredObject } from './kinds/l2advertisement.ts';
 import { DEFAULT_NAMESPACE, METALLB_GROUP, refOf, type ValidationResult } from './meta.ts';
 import { isPlainObject, own } from './schema-check.ts';
+import { readFastYaml } from './yaml-fast.ts';
 
 /** Every object kind a manifest file may hold. */
 export type ManifestObject =
@@ -257,9 +258,20 @@ const isContentLine = (line: string): boolean => {
   return t !== '' && !t.startsWith('#');
 };
 
+/** Whether the line `text[from, eol)` holds content (not blank, not only a comment). */
+function hasContentAt(text: string, from: number, eol: number): boolean {
+  for (let i = from; i < eol; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0d) continue;
+    return c !== 0x23; /* # */
+  }
+  return false;
+}
+
 /**
  * Split a YAML stream at its document markers (`---` and `...` at column 0, which YAML forbids
  * anywhere else). Returns undefined for streams with directives (`%YAML`), which go to the full parser.
+ * One pass over the text without slicing its lines (a bulk edit has hundreds of thousands).
  */
 function splitDocuments(text: string): DocSlice[] | undefined {
   const docs: DocSlice[] = [];
@@ -275,26 +287,27 @@ function splitDocuments(text: string): DocSlice[] | undefined {
   while (pos <= text.length) {
     let eol = text.indexOf('\n', pos);
     if (eol === -1) eol = text.length;
-    const line = text.slice(pos, eol);
-    const marker = line.startsWith('---') || line.startsWith('...') ? line.slice(0, 3) : '';
-    const after = line.charCodeAt(3);
-    const isMarker =
-      marker !== '' && (line.length === 3 || after === 0x20 || after === 0x09 || after === 0x0d);
-    if (isMarker && marker === '---') {
+    const c0 = text.charCodeAt(pos);
+    let marker = 0; // 1: `---`, 2: `...`
+    if ((c0 === 0x2d || c0 === 0x2e) && text.charCodeAt(pos + 1) === c0 && text.charCodeAt(pos + 2) === c0) {
+      const after = text.charCodeAt(pos + 3);
+      if (pos + 3 === eol || after === 0x20 || after === 0x09 || after === 0x0d) marker = c0 === 0x2d ? 1 : 2;
+    }
+    if (marker === 1) {
       close(pos);
       start = pos + 3;
       explicit = true;
-      hasContent = isContentLine(line.slice(3));
+      hasContent = hasContentAt(text, pos + 3, eol);
       atDocStart = false;
-    } else if (isMarker) {
+    } else if (marker === 2) {
       close(pos);
       start = eol + 1;
       explicit = false;
       hasContent = false;
       atDocStart = true;
     } else {
-      if (line.startsWith('%') && atDocStart && !hasContent) return undefined;
-      if (isContentLine(line)) {
+      if (c0 === 0x25 /* % */ && atDocStart && !hasContent) return undefined;
+      if (hasContentAt(text, pos, eol)) {
         hasContent = true;
         atDocStart = false;
       }
@@ -544,7 +557,9 @@ export function parseManifests(text: string, options: ParseManifestsOptions = {}
     if (outcome === undefined) {
       try {
         outcome = validateDocument(
-          parseJsonDocument(slice.text) ?? load(slice.text, { schema: KUBE_YAML_SCHEMA }),
+          parseJsonDocument(slice.text) ??
+            readFastYaml(slice.text, KUBE_YAML_SCHEMA) ??
+            load(slice.text, { schema: KUBE_YAML_SCHEMA }),
         );
       } catch {
         outcome = { kind: 'yaml-error' };

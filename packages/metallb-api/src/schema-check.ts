@@ -69,6 +69,19 @@ function clone(v: unknown): unknown {
 type PathRef = string | { readonly parent: PathRef; readonly key: string | number };
 const pathText = (p: PathRef): string => (typeof p === 'string' ? p : joinPath(pathText(p.parent), p.key));
 
+const pathOf = (parent: PathRef, key: string | number | undefined): PathRef =>
+  key === undefined ? parent : { parent, key };
+
+function fail(
+  errors: ConfigError[],
+  ref: ObjectRef,
+  path: PathRef,
+  rule: Parameters<typeof configError>[2],
+  message: string,
+): void {
+  errors.push(configError(ref, pathText(path), rule, message));
+}
+
 /**
  * Check `value` against `schema`; returns a copy with defaults applied, plus all violations.
  * `path` is the path of `value` inside its object (e.g. `spec`). The input is not modified;
@@ -81,17 +94,25 @@ export function checkSchema(
   path: string,
 ): { value: unknown; errors: ConfigError[] } {
   const errors: ConfigError[] = [];
-  const out = walk(schema, value, ref, path, errors);
+  const out = walk(schema, value, ref, path, undefined, errors);
   return { value: out, errors };
 }
 
-function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: PathRef, errors: ConfigError[]): unknown {
-  const err = (rule: Parameters<typeof configError>[2], message: string) =>
-    errors.push(configError(ref, pathText(path), rule, message));
-
+/**
+ * Checks `v`, at `parent` + `key` (just `parent` when `key` is undefined). The path is built only
+ * for a container's children or an error: most values are leaves that pass.
+ */
+function walk(
+  schema: JsonSchema,
+  v: unknown,
+  ref: ObjectRef,
+  parent: PathRef,
+  key: string | number | undefined,
+  errors: ConfigError[],
+): unknown {
   if (schema['x-kubernetes-int-or-string']) {
     if (!(typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v)))) {
-      err('type', `must be an integer or a string, got ${typeName(v)}`);
+      fail(errors, ref, pathOf(parent, key), 'type', `must be an integer or a string, got ${typeName(v)}`);
     }
     return v;
   }
@@ -99,21 +120,22 @@ function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: PathRef, err
   switch (t) {
     case 'object': {
       if (!isPlainObject(v)) {
-        err('type', `must be an object, got ${typeName(v)}`);
+        fail(errors, ref, pathOf(parent, key), 'type', `must be an object, got ${typeName(v)}`);
         return v;
       }
       const props = schema.properties ?? {};
       const required = schema.required ?? [];
       const out: Record<string, unknown> = {};
+      const path = pathOf(parent, key);
       for (const k of Object.keys(v)) {
         const x = v[k];
         const sub = own(props, k);
         if (sub !== undefined) {
           // `null` means "not set", as in Kubernetes' JSON decoding (a required one is reported below).
           if (x === null) continue;
-          setOwn(out, k, walk(sub, x, ref, { parent: path, key: k }, errors));
+          setOwn(out, k, walk(sub, x, ref, path, k, errors));
         } else if (isPlainObject(schema.additionalProperties)) {
-          setOwn(out, k, walk(schema.additionalProperties, x, ref, { parent: path, key: k }, errors));
+          setOwn(out, k, walk(schema.additionalProperties, x, ref, path, k, errors));
         } else if (schema.additionalProperties === false && !schema['x-kubernetes-preserve-unknown-fields']) {
           const known = Object.keys(props);
           errors.push(
@@ -143,24 +165,34 @@ function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: PathRef, err
     }
     case 'array': {
       if (!Array.isArray(v)) {
-        err('type', `must be an array, got ${typeName(v)}`);
+        fail(errors, ref, pathOf(parent, key), 'type', `must be an array, got ${typeName(v)}`);
         return v;
       }
       if (schema.minItems !== undefined && v.length < schema.minItems) {
-        err('min-items', `must have at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`);
+        fail(
+          errors,
+          ref,
+          pathOf(parent, key),
+          'min-items',
+          `must have at least ${schema.minItems} item${schema.minItems === 1 ? '' : 's'}`,
+        );
       }
       if (schema.maxItems !== undefined && v.length > schema.maxItems) {
-        err('max-items', `must have at most ${schema.maxItems} items`);
+        fail(errors, ref, pathOf(parent, key), 'max-items', `must have at most ${schema.maxItems} items`);
       }
       const items = schema.items;
       if (items === undefined) return v.slice();
       const out = new Array<unknown>(v.length);
-      for (let i = 0; i < v.length; i++) out[i] = walk(items, v[i], ref, { parent: path, key: i }, errors);
+      const path = pathOf(parent, key);
+      for (let i = 0; i < v.length; i++) out[i] = walk(items, v[i], ref, path, i, errors);
       return out;
     }
     case 'string': {
       if (typeof v !== 'string') {
-        err(
+        fail(
+          errors,
+          ref,
+          pathOf(parent, key),
           'type',
           `must be a string, got ${typeName(v)}${
             typeof v === 'number'
@@ -173,34 +205,49 @@ function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: PathRef, err
         return v;
       }
       if (schema.minLength !== undefined && v.length < schema.minLength) {
-        err(
+        fail(
+          errors,
+          ref,
+          pathOf(parent, key),
           'min-length',
           schema.minLength === 1 ? 'must not be empty' : `must be at least ${schema.minLength} characters`,
         );
       }
       if (schema.maxLength !== undefined && v.length > schema.maxLength) {
-        err('max-length', `must be at most ${schema.maxLength} characters`);
+        fail(
+          errors,
+          ref,
+          pathOf(parent, key),
+          'max-length',
+          `must be at most ${schema.maxLength} characters`,
+        );
       }
       break;
     }
     case 'integer':
     case 'number': {
       if (typeof v !== 'number' || !Number.isFinite(v) || (t === 'integer' && !Number.isInteger(v))) {
-        err(
+        fail(
+          errors,
+          ref,
+          pathOf(parent, key),
           'type',
           `must be ${article(t)}, got ${typeName(v)}${typeof v === 'string' ? ` (${JSON.stringify(v)})` : ''}`,
         );
         return v;
       }
       if (schema.minimum !== undefined && v < schema.minimum)
-        err('minimum', `must be >= ${schema.minimum}, got ${v}`);
+        fail(errors, ref, pathOf(parent, key), 'minimum', `must be >= ${schema.minimum}, got ${v}`);
       if (schema.maximum !== undefined && v > schema.maximum)
-        err('maximum', `must be <= ${schema.maximum}, got ${v}`);
+        fail(errors, ref, pathOf(parent, key), 'maximum', `must be <= ${schema.maximum}, got ${v}`);
       break;
     }
     case 'boolean': {
       if (typeof v !== 'boolean') {
-        err(
+        fail(
+          errors,
+          ref,
+          pathOf(parent, key),
           'type',
           `must be a boolean (true or false), got ${typeName(v)}${typeof v === 'string' ? ` (${JSON.stringify(v)})` : ''}`,
         );
@@ -212,7 +259,10 @@ function walk(schema: JsonSchema, v: unknown, ref: ObjectRef, path: PathRef, err
       break;
   }
   if (schema.enum !== undefined && !schema.enum.includes(v)) {
-    err(
+    fail(
+      errors,
+      ref,
+      pathOf(parent, key),
       'enum',
       `must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}, got ${JSON.stringify(v)}`,
     );
