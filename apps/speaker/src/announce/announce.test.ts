@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { advertisement } from '../test-support/fixtures.ts';
 import { computeAnnouncements, endpointCanServe, hasHealthyEndpoint } from './announce.ts';
@@ -153,6 +154,50 @@ describe('announcement rules (MetalLB speaker)', () => {
     const b = slice('web', [{ ip: '10.244.1.5', node: 'node-a', cond: { ready: false } }], 'web-2');
     expect(hasHealthyEndpoint([a, b])).toBe(false);
     expect(hasHealthyEndpoint([b, a])).toBe(false);
+  });
+
+  it('hasHealthyEndpoint agrees with the per-address rule on random slices', () => {
+    // The rule as MetalLB writes it: per address, false if any listing cannot serve, else true.
+    const rule = (slices: EndpointSlice[], onNode?: string): boolean => {
+      const ready = new Map<string, boolean>();
+      for (const sl of slices)
+        for (const ep of sl.endpoints ?? []) {
+          if (onNode !== undefined && ep.nodeName !== onNode) continue;
+          for (const a of ep.addresses)
+            ready.set(a, endpointCanServe(ep.conditions) && (ready.get(a) ?? true));
+        }
+      return [...ready.values()].some((r) => r);
+    };
+    const cond = fc.constantFrom<Cond | undefined>(
+      undefined,
+      { ready: true },
+      { ready: false },
+      { ready: null },
+      { ready: false, serving: true },
+      { ready: false, serving: false, terminating: true },
+    );
+    const ep = fc.record({
+      addresses: fc.array(fc.constantFrom('10.0.0.1', '10.0.0.2', '10.0.0.3'), { maxLength: 2 }),
+      nodeName: fc.constantFrom('node-a', 'node-b'),
+      conditions: cond,
+    });
+    const slices = fc.array(
+      fc.array(ep, { maxLength: 3 }).map(
+        (endpoints): EndpointSlice => ({
+          metadata: { name: 'web-x', namespace: 'default', labels: { 'kubernetes.io/service-name': 'web' } },
+          endpoints: endpoints.map((e) =>
+            e.conditions === undefined ? { addresses: e.addresses, nodeName: e.nodeName } : e,
+          ),
+        }),
+      ),
+      { maxLength: 3 },
+    );
+    fc.assert(
+      fc.property(slices, fc.constantFrom(undefined, 'node-a'), (sl, onNode) => {
+        expect(hasHealthyEndpoint(sl, onNode)).toBe(rule(sl, onNode));
+      }),
+      { numRuns: 3000, seed: 20261125 },
+    );
   });
 
   it('endpoint slices of a same-named Service in another namespace do not count', () => {

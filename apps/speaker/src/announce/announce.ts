@@ -51,6 +51,17 @@ export function endpointCanServe(c: EndpointConditions | undefined): boolean {
  * (one listing that cannot serve wins); `onNode` limits it to endpoints on that node.
  */
 export function hasHealthyEndpoint(slices: readonly EndpointSlice[], onNode?: string): boolean {
+  // Most Services have no endpoint that cannot serve: then any address that can is enough.
+  let anyCannot = false;
+  let anyCan = false;
+  for (const slice of slices) {
+    for (const ep of slice.endpoints ?? []) {
+      if (onNode !== undefined && ep.nodeName !== onNode) continue;
+      if (!endpointCanServe(ep.conditions)) anyCannot = true;
+      else if (ep.addresses.length > 0) anyCan = true;
+    }
+  }
+  if (!anyCannot || !anyCan) return anyCan;
   const ready = new Map<string, boolean>();
   for (const slice of slices) {
     for (const ep of slice.endpoints ?? []) {
@@ -191,6 +202,7 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
     return a;
   };
 
+  const advsByPool = new Map<ParsedPool, AdvertisementInfo[]>();
   const nodeWhy = nodeReason(me);
   const verdicts: ServiceVerdict[] = [];
   for (const svc of input.services) {
@@ -222,7 +234,11 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
       verdict('ipNotAllowed');
       continue;
     }
-    const advs = myAdvs.filter((a) => advCoversPool(a, pool.info));
+    let advs = advsByPool.get(pool);
+    if (advs === undefined) {
+      advs = myAdvs.filter((a) => advCoversPool(a, pool.info));
+      advsByPool.set(pool, advs);
+    }
     if (advs.length === 0) {
       verdict('notOwner', poolName);
       continue;
@@ -241,10 +257,12 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
       continue;
     }
     const to = new Set<string>();
-    for (const ip of ips) {
+    for (let k = 0; k < ips.length; k++) {
+      const ip = ips[k] as IPAddress;
       for (const adv of advs) {
         const len = ip.family === 4 ? adv.aggregationLength : adv.aggregationLengthV6;
-        const prefix = formatPrefix(prefixOf(ip, len));
+        // parseIP reads IPv4 strictly (no leading zeros), so its text is already the canonical form.
+        const prefix = ip.family === 4 && len === 32 ? `${ipTexts[k]}/32` : formatPrefix(prefixOf(ip, len));
         for (const peer of peers) {
           if (adv.peers.length > 0 && !adv.peers.includes(peer.name)) continue;
           const table = routes.get(peer.name) as PeerRoutes;
