@@ -26,6 +26,47 @@ export interface FrrOptions {
   args?: Partial<Record<FrrDaemon, readonly string[]>>;
   /** How long to wait for every daemon to answer vtysh (default 15 s). */
   startTimeoutMs?: number;
+  /**
+   * Sub-second digits (1–6) in the daemons' log timestamps. FRR's `log timestamp precision` does
+   * not apply to the `--log file:` target a daemon starts with, so once each daemon answers, its
+   * log goes to the same file through a configured `log file` target with this precision instead
+   * (and the startup target is cleared). Default: seconds only.
+   */
+  logTimestampPrecision?: number;
+}
+
+/** One line of an FRR daemon log. */
+export interface FrrLogEntry {
+  /** Wall-clock ms (epoch) of the timestamp (local time, as FRR writes it). */
+  readonly at: number;
+  /** Sub-second digits the timestamp had (0 when the log has whole seconds only). */
+  readonly precision: number;
+  /** `BGP`, `BFD`, `ZEBRA`, … */
+  readonly tag: string;
+  /** The message, without the `[XXXXX-XXXXX]` id and `[EC n]` prefixes. */
+  readonly text: string;
+}
+
+const FRR_LOG_LINE =
+  /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? ([A-Z0-9_-]+): (?:\[[A-Z0-9]{5}-[A-Z0-9]{5}\])?(?:\[EC \d+\])? ?(.*)$/;
+
+/** Parses an FRR log file's text (`2026/11/25 21:38:27.431 BGP: [XXXXX-XXXXX] text`); other lines are skipped. */
+export function parseFrrLog(text: string): FrrLogEntry[] {
+  const out: FrrLogEntry[] = [];
+  for (const line of text.split('\n')) {
+    const m = FRR_LOG_LINE.exec(line);
+    if (m === null) continue;
+    const [, y, mo, d, h, mi, s, frac, tag, msg] = m as unknown as string[];
+    const base = new Date(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)).getTime();
+    const f = frac ?? '';
+    out.push({
+      at: f === '' ? base : base + Number(f) / 10 ** (f.length - 3),
+      precision: f.length,
+      tag: tag as string,
+      text: msg as string,
+    });
+  }
+  return out;
 }
 
 /** `apt-get install frr` hint used in errors and skip messages. */
@@ -95,6 +136,9 @@ export class FrrInstance {
       throw new RangeError(`netlab: bad FRR instance name ${this.name}`);
     const ds = opts.daemons ?? ['zebra', 'bgpd'];
     this.daemons = ds.includes('zebra') ? ['zebra', ...ds.filter((d) => d !== 'zebra')] : [...ds];
+    const p = opts.logTimestampPrecision;
+    if (p !== undefined && (!Number.isInteger(p) || p < 0 || p > 6))
+      throw new RangeError(`netlab: logTimestampPrecision ${p} must be an integer 0–6`);
     this.runDir = path.join(FRR_RUN, this.name);
     this.confDir = path.join(lab.dir, `frr-${this.name}`);
     this.configFile = path.join(this.confDir, 'frr.conf');
@@ -120,6 +164,9 @@ export class FrrInstance {
     fs.chownSync(this.configFile, uid, gid);
     fs.writeFileSync(path.join(this.confDir, 'vtysh.conf'), '', { mode: 0o644 });
     for (const d of this.daemons) {
+      // Owned by FRR's user, so a daemon can reopen its log after dropping privileges (logTimestampPrecision).
+      fs.writeFileSync(this.logFile(d), '', { flag: 'a', mode: 0o644 });
+      fs.chownSync(this.logFile(d), uid, gid);
       const argv = [
         path.join(FRR_SBIN, d),
         '-d',
@@ -130,7 +177,7 @@ export class FrrInstance {
         '-P',
         '0', // no TCP vty: vtysh talks over the unix socket in runDir
         '--log',
-        `file:${path.join(this.confDir, `${d}.log`)}`,
+        `file:${this.logFile(d)}`,
         ...(this.#opts.args?.[d] ?? []),
       ];
       try {
@@ -153,6 +200,16 @@ export class FrrInstance {
         intervalMs: 50,
         what: `FRR ${d} (${this.name}) to answer vtysh`,
       });
+    }
+    const p = this.#opts.logTimestampPrecision;
+    if (p !== undefined) {
+      for (const d of this.daemons) {
+        await this.vtysh(
+          ['configure terminal', `log file ${this.logFile(d)}`, `log timestamp precision ${p}`],
+          d,
+        );
+        await this.vtysh(['clear log cmdline-targets'], d);
+      }
     }
     this.lab.log(
       `FRR ${this.name} up in ${this.ns.fullName}: ${[...this.pids].map(([d, p]) => `${d}=${p}`).join(' ')}`,
@@ -249,6 +306,20 @@ export class FrrInstance {
   /** Poll a predicate (see waitFor). */
   waitFor<T>(probe: () => T | Promise<T>, opts?: WaitOptions): Promise<NonNullable<T>> {
     return waitFor(probe, { what: `${this.name}: condition`, ...opts });
+  }
+
+  /** The path of a daemon's log file. */
+  logFile(d: FrrDaemon): string {
+    return path.join(this.confDir, `${d}.log`);
+  }
+
+  /** A daemon's log, parsed (see parseFrrLog); empty when there is none yet. */
+  logEntries(d: FrrDaemon): FrrLogEntry[] {
+    try {
+      return parseFrrLog(fs.readFileSync(this.logFile(d), 'utf8'));
+    } catch {
+      return [];
+    }
   }
 
   /** A daemon's log (or all of them), for failure messages. */

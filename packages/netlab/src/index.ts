@@ -5,8 +5,10 @@ export {
   type FrrBgpNeighbor,
   type FrrDaemon,
   FrrInstance,
+  type FrrLogEntry,
   type FrrOptions,
   frrInstalled,
+  parseFrrLog,
   pidAlive,
 } from './frr.ts';
 export {
@@ -29,6 +31,17 @@ export {
   Segment,
   sweepStale,
 } from './lab.ts';
+export {
+  FibView,
+  FibWatch,
+  linkDown,
+  type MonitorMessage,
+  type MonitorObject,
+  MonitorParser,
+  type MonitorWaitOptions,
+  NetlinkMonitor,
+  parseIpStamp,
+} from './monitor.ts';
 export { Proc, type ProcExit, type SpawnOptions } from './proc.ts';
 export {
   type LabNeeds,

@@ -20,6 +20,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Write stdout and stderr to this file as well (the lab sets one in its directory). */
   logFile?: string;
+  /** Called with each stdout chunk as it arrives (after it is captured), e.g. to timestamp lines. */
+  onStdout?: (chunk: string) => void;
 }
 
 function appendCapped(buf: string, chunk: string): string {
@@ -81,6 +83,7 @@ export class Proc {
       this.#stdout = appendCapped(this.#stdout, d);
       this.#output = appendCapped(this.#output, d);
       this.#log?.write(d);
+      opts.onStdout?.(d);
     });
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       this.#stderr = appendCapped(this.#stderr, d);
