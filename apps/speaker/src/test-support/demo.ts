@@ -7,7 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { frrInstalled, Lab } from '@bmlb/netlab';
-import { failoverDrill, formatDrill, speakerConfig, Topology } from './topology.ts';
+import { failoverDrill, formatDrill } from './failover.ts';
+import { speakerConfig, Topology } from './topology.ts';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const say = (s = '') => process.stdout.write(`${s}\n`);
@@ -82,7 +83,9 @@ async function main(): Promise<void> {
     section('node1$ speaker status');
     say(await topo.speakerStatus(topo.node('node1')));
 
-    section('Failover drill on 203.0.113.20 (time until the next hop left both ToRs, polled with vtysh)');
+    section(
+      "Failover drill on 203.0.113.20 (from the failure until each ToR's kernel FIB dropped the node, seen by ip monitor; the ToR's steps from its FRR logs)",
+    );
     const r = await failoverDrill(
       topo,
       '203.0.113.20/32',

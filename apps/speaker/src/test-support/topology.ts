@@ -234,6 +234,8 @@ export class Topology {
         await lab.frr(ns, {
           name: `${lab.id}-tor${t}`,
           config,
+          // Millisecond log timestamps: the failover drill reads the ToR's steps from its logs.
+          logTimestampPrecision: 3,
           daemons: o.bfd === true ? ['zebra', 'bgpd', 'bfdd'] : ['zebra', 'bgpd'],
         }),
       );
@@ -320,28 +322,6 @@ export class Topology {
     return s.ipv4Unicast?.peers ?? {};
   }
 
-  /**
-   * Milliseconds from `t0` (performance.now) until no ToR lists `hop` as a next hop of `prefix`
-   * (both polled in parallel, every few ms); undefined if it is still there after `timeoutMs`.
-   */
-  async measureRemoval(
-    prefix: string,
-    hop: string,
-    t0: number,
-    timeoutMs = 20_000,
-  ): Promise<number | undefined> {
-    const gone = await Promise.all(
-      this.tors.map(async (tor) => {
-        while (performance.now() - t0 < timeoutMs) {
-          if (!(await this.nextHops(tor, prefix)).includes(hop)) return performance.now() - t0;
-        }
-        return undefined;
-      }),
-    );
-    if (gone.some((g) => g === undefined)) return undefined;
-    return Math.max(...(gone as number[]));
-  }
-
   /** `speaker status` of a node, as its CLI prints it (run from the root namespace over the socket). */
   async speakerStatus(node: SpeakerNode, json = false): Promise<string> {
     return this.lab.run([
@@ -406,98 +386,4 @@ export function speakerConfig(o: {
     ...(o.extra ?? []),
     ...o.services.map(serviceManifests),
   ].join('\n---\n');
-}
-
-export interface DrillResult {
-  /** Link cut, then SIGKILL, on a node with BFD: ms until both ToRs dropped its next hop. */
-  readonly hardFailureBfdMs: number | undefined;
-  /** When tor1's bfdd declared that node down. */
-  readonly bfdDetectMs: number | undefined;
-  /** The same on a node without BFD: the ToRs wait for the hold time. */
-  readonly hardFailureNoBfdMs: number | undefined;
-  /** SIGKILL alone (the kernel still closes the TCP connection with a FIN). */
-  readonly sigkillMs: number | undefined;
-  /** SIGTERM: our Cease 6/2 with an RFC 9003 message. */
-  readonly sigtermMs: number | undefined;
-  readonly sigtermExitCode: number | null | undefined;
-}
-
-/**
- * The failover drill on `prefix` (announced by every node): `bfdNode` and `termNode` run BFD,
- * `plainNode` does not. Restarts `plainNode` once (after the plain SIGKILL). Leaves the three dead.
- */
-export async function failoverDrill(
-  topo: Topology,
-  prefix: string,
-  names: { bfdNode: string; plainNode: string; termNode: string },
-  log: (line: string) => void = () => {},
-): Promise<DrillResult> {
-  const all = topo.nodes.map((n) => n.addr);
-  await topo.waitNextHops(prefix, all);
-  const plain = topo.node(names.plainNode);
-  const bfd = topo.node(names.bfdNode);
-  const term = topo.node(names.termNode);
-  await waitFor(
-    async () => {
-      for (const tor of topo.tors) {
-        const peers = await tor.bfdPeers();
-        for (const n of [bfd, term])
-          if (!peers.some((p) => p.peer === n.addr && p.status === 'up')) return false;
-      }
-      return true;
-    },
-    { timeoutMs: 15_000, what: 'BFD up on both ToRs with the BFD nodes' },
-  );
-
-  log(`SIGKILL ${plain.name} (its kernel still sends a FIN)…`);
-  let t0 = performance.now();
-  plain.proc?.kill('SIGKILL');
-  const sigkillMs = await topo.measureRemoval(prefix, plain.addr, t0, 5_000);
-  await topo.startSpeaker(plain);
-  await topo.waitNextHops(prefix, all);
-
-  log(`hard failure of ${bfd.name} (link cut, then SIGKILL; BFD 300 ms × 3 with both ToRs)…`);
-  t0 = performance.now();
-  await bfd.ns.setDown('eth0');
-  bfd.proc?.kill('SIGKILL');
-  const tor1 = topo.tors[0];
-  const detect = waitFor(
-    async () => ((await tor1?.bfdPeers()) ?? []).some((p) => p.peer === bfd.addr && p.status === 'down'),
-    { timeoutMs: 5_000, intervalMs: 5, what: 'tor1 BFD down' },
-  ).then(
-    () => performance.now() - t0,
-    () => undefined,
-  );
-  const hardFailureBfdMs = await topo.measureRemoval(prefix, bfd.addr, t0, 5_000);
-  const bfdDetectMs = await detect;
-
-  log(`hard failure of ${plain.name} (no BFD: the ToRs wait for the hold time)…`);
-  t0 = performance.now();
-  await plain.ns.setDown('eth0');
-  plain.proc?.kill('SIGKILL');
-  const hardFailureNoBfdMs = await topo.measureRemoval(prefix, plain.addr, t0, 20_000);
-
-  log(`SIGTERM ${term.name} (graceful: Cease 6/2 with a shutdown message)…`);
-  t0 = performance.now();
-  term.proc?.kill('SIGTERM');
-  const sigtermMs = await topo.measureRemoval(prefix, term.addr, t0, 5_000);
-  const exit = await term.proc?.exited;
-  return {
-    hardFailureBfdMs,
-    bfdDetectMs,
-    hardFailureNoBfdMs,
-    sigkillMs,
-    sigtermMs,
-    sigtermExitCode: exit?.code,
-  };
-}
-
-export function formatDrill(r: DrillResult): string {
-  const f = (ms: number | undefined) => (ms === undefined ? 'NOT REMOVED' : `${(ms / 1000).toFixed(3)} s`);
-  return [
-    `  hard node failure, BFD 300 ms x 3:      ${f(r.hardFailureBfdMs)}   (tor1's BFD declared it down after ${f(r.bfdDetectMs)})`,
-    `  hard node failure, no BFD (hold 9 s):   ${f(r.hardFailureNoBfdMs)}`,
-    `  SIGKILL of the speaker (kernel FIN):     ${f(r.sigkillMs)}`,
-    `  SIGTERM of the speaker (Cease 6/2):      ${f(r.sigtermMs)}`,
-  ].join('\n');
 }
