@@ -65,6 +65,14 @@ export function summarize(runs: readonly FailureMeasurement[]): string {
         d((t, m) => sub(t.bfdDown, m.t0)),
       ),
       row(
+        `${tor}:   last BFD packet received → cut`,
+        d((t, m) => sub(m.t0, t.lastBfdRx)),
+      ),
+      row(
+        `${tor}:   last BFD packet received → BFD down`,
+        d((t) => sub(t.bfdDown, t.lastBfdRx)),
+      ),
+      row(
         `${tor}: BFD down → gone from the kernel FIB`,
         d((t) => sub(t.fib, noticed(t))),
       ),

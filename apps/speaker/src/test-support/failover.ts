@@ -8,6 +8,7 @@
 //   clock): bfdd declaring the session down, bgpd taking the session down, bgpd handing the
 //   prefix's new route to zebra, zebra writing it to the kernel;
 // - then one vtysh read per ToR to confirm FRR's RIB agrees with the kernel.
+import fs from 'node:fs';
 import os from 'node:os';
 import {
   FibWatch,
@@ -15,7 +16,9 @@ import {
   type FrrLogEntry,
   linkDown,
   type MonitorMessage,
+  type Namespace,
   NetlinkMonitor,
+  type Proc,
   waitFor,
 } from '@bmlb/netlab';
 import type { SpeakerNode, Topology } from './topology.ts';
@@ -28,6 +31,8 @@ export interface TorTimeline {
   readonly tor: string;
   /** bfdd declared the BFD session with the node down (bfdd log, `debug bfd peer`). */
   readonly bfdDown: number | undefined;
+  /** The last BFD control packet from the node that reached the ToR's eth0 (tcpdump's kernel stamp). */
+  readonly lastBfdRx: number | undefined;
   /** bgpd heard of it from zebra (`debug bgp bfd`). */
   readonly bgpBfd: number | undefined;
   /** bgpd took the BGP session down (`%ADJCHANGE … Down`, always logged), and why. */
@@ -97,24 +102,89 @@ export async function timingDebugs(topo: Topology, on: boolean): Promise<void> {
 }
 
 /**
- * Kernel FIB watches of `prefix` on every ToR, started now (before any failure). Stop them with
- * `stop()`.
+ * BFD control packets arriving on a ToR's eth0 (`tcpdump -tt`, kernel receive stamps): tells when
+ * the node's last packet came in, so bfdd's detection can be checked against last packet + 900 ms.
+ */
+export class BfdCapture {
+  readonly proc: Proc;
+  #bySource = new Map<string, number[]>();
+  #partial = '';
+
+  private constructor(ns: Namespace) {
+    this.proc = ns.spawn(['tcpdump', '-i', 'eth0', '-n', '-tt', '-l', '-Q', 'in', 'udp dst port 3784'], {
+      name: 'tcpdump-bfd',
+      onStdout: (d) => this.#data(d),
+    });
+  }
+
+  static async start(ns: Namespace): Promise<BfdCapture> {
+    const c = new BfdCapture(ns);
+    await c.proc.waitForOutput(/listening on eth0/, { timeoutMs: 10_000 });
+    return c;
+  }
+
+  #data(chunk: string): void {
+    const lines = (this.#partial + chunk).split('\n');
+    this.#partial = lines.pop() ?? '';
+    for (const l of lines) {
+      // 1764106087.123456 IP 10.0.0.11.49152 > 10.0.0.1.3784: BFDv1, Control, …
+      const m = /^(\d+\.\d+) IP6? (\S+)\.\d+ > /.exec(l);
+      if (m === null) continue;
+      const src = m[2] as string;
+      let xs = this.#bySource.get(src);
+      if (xs === undefined) {
+        xs = [];
+        this.#bySource.set(src, xs);
+      }
+      xs.push(Number(m[1]) * 1000);
+    }
+  }
+
+  /** The last packet from `src` stamped before `before` (wall-clock ms). */
+  lastFrom(src: string, before: number): number | undefined {
+    const xs = this.#bySource.get(src) ?? [];
+    for (let i = xs.length - 1; i >= 0; i--) if ((xs[i] as number) < before) return xs[i];
+    return undefined;
+  }
+
+  stop(): Promise<unknown> {
+    return this.proc.stop(1_000);
+  }
+}
+
+/**
+ * Kernel FIB watches of `prefix` on every ToR (and BFD packet captures on those running bfdd),
+ * started now, before any failure. Stop them with `stop()`.
  */
 export class FailoverProbe {
   readonly topo: Topology;
   readonly prefix: string;
   readonly watches: readonly FibWatch[];
+  readonly captures: readonly (BfdCapture | undefined)[];
   #links = new Map<string, NetlinkMonitor>();
 
-  private constructor(topo: Topology, prefix: string, watches: FibWatch[]) {
+  private constructor(
+    topo: Topology,
+    prefix: string,
+    watches: FibWatch[],
+    captures: (BfdCapture | undefined)[],
+  ) {
     this.topo = topo;
     this.prefix = prefix;
     this.watches = watches;
+    this.captures = captures;
   }
 
   static async start(topo: Topology, prefix: string): Promise<FailoverProbe> {
     const watches = await Promise.all(topo.torNs.map((ns) => FibWatch.start(ns, prefix)));
-    return new FailoverProbe(topo, prefix, watches);
+    const captures = await Promise.all(
+      topo.torNs.map((ns, i) =>
+        topo.tors[i]?.daemons.includes('bfdd') === true && tcpdumpInstalled()
+          ? BfdCapture.start(ns)
+          : undefined,
+      ),
+    );
+    return new FailoverProbe(topo, prefix, watches, captures);
   }
 
   /** Waits until every ToR's kernel FIB forwards the prefix to exactly `hops`. */
@@ -176,8 +246,13 @@ export class FailoverProbe {
     const tors: TorTimeline[] = [];
     for (const [i, tor] of this.topo.tors.entries()) {
       const fib = fibs[i];
+      const logs = await this.#fromLogs(tor, hop, t0);
       tors.push({
-        ...(await this.#fromLogs(tor, hop, t0)),
+        ...logs,
+        lastBfdRx:
+          failure === 'cut'
+            ? this.captures[i]?.lastFrom(hop, logs.bfdDown ?? fib?.at ?? Number.POSITIVE_INFINITY)
+            : undefined,
         tor: `tor${i + 1}`,
         fib: fib?.at,
         fibReceived: fib?.receivedAt,
@@ -202,7 +277,7 @@ export class FailoverProbe {
     tor: FrrInstance,
     hop: string,
     t0: number,
-  ): Promise<Omit<TorTimeline, 'tor' | 'fib' | 'fibReceived' | 'fibMessage' | 'ribAgrees'>> {
+  ): Promise<Omit<TorTimeline, 'tor' | 'fib' | 'fibReceived' | 'fibMessage' | 'ribAgrees' | 'lastBfdRx'>> {
     // FRR truncates to the millisecond: an event right after t0 can be stamped up to 1 ms before it.
     const after = (e: FrrLogEntry, t: number | undefined) => t !== undefined && e.at >= Math.floor(t) - 1;
     const esc = hop.replaceAll('.', '\\.').replaceAll(':', '\\:');
@@ -257,8 +332,13 @@ export class FailoverProbe {
     await Promise.all([
       ...this.watches.map((w) => w.stop()),
       ...[...this.#links.values()].map((m) => m.stop()),
+      ...this.captures.map((c) => c?.stop()),
     ]);
   }
+}
+
+function tcpdumpInstalled(): boolean {
+  return ['/usr/bin/tcpdump', '/usr/sbin/tcpdump'].some((p) => fs.existsSync(p));
 }
 
 export function loadAverage(): number {
@@ -355,7 +435,11 @@ export function formatTimeline(m: FailureMeasurement, t: TorTimeline): string {
     ? `bgpd +${ms(t.bgpDown, t.bfdDown)}, to zebra +${ms(t.zebraTx, t.bgpDown)}, to kernel +${ms(t.netlinkTx, t.zebraTx)}, in FIB +${ms(t.fib, t.netlinkTx)}`
     : `to zebra +${ms(t.zebraTx, t.bgpDown)}, to kernel +${ms(t.netlinkTx, t.zebraTx)}, in FIB +${ms(t.fib, t.netlinkTx)}`;
   const total = t.fib === undefined ? 'NOT REMOVED' : `${((t.fib - m.t0) / 1000).toFixed(3)} s`;
-  return `${t.tor}: ${total}  = ${who} ${ms(seen, m.t0)} ms, then ${ms(t.fib, seen)} ms in FRR (${steps})${t.ribAgrees ? '' : '; RIB STILL LISTS IT'}`;
+  const last =
+    t.lastBfdRx !== undefined && bfdFirst(t)
+      ? ` [its last BFD packet came ${ms(m.t0, t.lastBfdRx)} ms before the cut, bfdd down ${ms(t.bfdDown, t.lastBfdRx)} ms after it]`
+      : '';
+  return `${t.tor}: ${total}  = ${who} ${ms(seen, m.t0)} ms, then ${ms(t.fib, seen)} ms in FRR (${steps})${last}${t.ribAgrees ? '' : '; RIB STILL LISTS IT'}`;
 }
 
 export function formatMeasurement(title: string, m: FailureMeasurement): string {
