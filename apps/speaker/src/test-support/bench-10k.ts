@@ -16,6 +16,9 @@
 //                  release (so only gobgpd's sending is timed: not like for like; it says so).
 //   gobgpd withdraw: from `gobgp global rib -a ipv4 del all`.
 //
+//   bmlb add is measured for the same objects written three ways: JSON documents (`kubectl get -o
+//   json`), block YAML (`kubectl get -o yaml`, what people edit) and YAML flow mappings.
+//
 //   sudo npx -y pnpm@10.34.8 --filter @bmlb/speaker bench
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,8 +45,51 @@ kind: BGPAdvertisement
 metadata: { name: bench-adv, namespace: metallb-system }
 spec: { ipAddressPools: [bench-pool], communities: ["65000:100"] }`;
 
-/** N LoadBalancer Services (Cluster policy), each with its IP in status and a ready endpoint. */
-function servicesYaml(n: number): string {
+/**
+ * N LoadBalancer Services (Cluster policy), each with its IP in status and a ready endpoint, as block
+ * YAML (what `kubectl get -o yaml` writes and people edit).
+ */
+function servicesYamlBlock(n: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(
+      `apiVersion: v1
+kind: Service
+metadata:
+  name: s${i}
+  namespace: bench
+spec:
+  type: LoadBalancer
+  externalTrafficPolicy: Cluster
+  ports:
+  - port: 80
+    protocol: TCP
+    targetPort: 8080
+status:
+  loadBalancer:
+    ingress:
+    - ip: ${hostIp(i)}`,
+      `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: s${i}-1
+  namespace: bench
+  labels:
+    kubernetes.io/service-name: s${i}
+addressType: IPv4
+endpoints:
+- addresses:
+  - 10.244.0.1
+  nodeName: node1
+  conditions:
+    ready: true`,
+    );
+  }
+  return out.join('\n---\n');
+}
+
+/** The same objects as YAML flow mappings, one per document. */
+function servicesYamlFlow(n: number): string {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     out.push(
@@ -162,31 +208,33 @@ async function main(): Promise<void> {
         peerAs: 0,
         communities: [65000 * 65536 + 100],
       });
-    const fullJson = `${base}\n---\n${servicesJson(N)}\n`;
-    const fullYaml = `${base}\n---\n${servicesYaml(N)}\n`;
+    const formats = [
+      { name: 'JSON documents', text: `${base}\n---\n${servicesJson(N)}\n` },
+      { name: 'YAML block documents', text: `${base}\n---\n${servicesYamlBlock(N)}\n` },
+      { name: 'YAML flow documents', text: `${base}\n---\n${servicesYamlFlow(N)}\n` },
+    ];
     process.stdout.write(
-      `FILE with ${N} Services and ${N} EndpointSlices: ${(fullJson.length / 1e6).toFixed(1)} MB as JSON documents, ` +
-        `${(fullYaml.length / 1e6).toFixed(1)} MB as YAML flow documents\n`,
+      `FILE with ${N} Services and ${N} EndpointSlices: ${formats.map((f) => `${(f.text.length / 1e6).toFixed(1)} MB as ${f.name}`).join(', ')}\n`,
     );
 
     const injector = buildInjector(lab.file('gobgp-inject'));
-    const ours = { add: [] as number[], del: [] as number[] };
-    const oursYaml = { add: [] as number[], del: [] as number[] };
+    const ours = formats.map(() => ({ add: [] as number[], del: [] as number[] }));
     const theirs = { add: [] as number[], del: [] as number[] };
     const handed: number[] = []; // gobgp-inject's run, until gobgpd confirmed the paths
     for (let run = 1; run <= RUNS; run++) {
-      let t0 = performance.now();
-      topo.writeConfig(node, fullJson);
-      ours.add.push(await until(tor, node.addr, N, t0));
-      t0 = performance.now();
-      topo.writeConfig(node, base);
-      ours.del.push(await until(tor, node.addr, 0, t0));
-      t0 = performance.now();
-      topo.writeConfig(node, fullYaml);
-      oursYaml.add.push(await until(tor, node.addr, N, t0));
-      t0 = performance.now();
-      topo.writeConfig(node, base);
-      oursYaml.del.push(await until(tor, node.addr, 0, t0));
+      let t0: number;
+      // Each run starts with another format, so each has its turn as the speaker's first (cold) edit.
+      for (let j = 0; j < formats.length; j++) {
+        const k = (run - 1 + j) % formats.length;
+        const f = formats[k] as (typeof formats)[number];
+        const o = ours[k] as (typeof ours)[number];
+        t0 = performance.now();
+        topo.writeConfig(node, f.text);
+        o.add.push(await until(tor, node.addr, N, t0));
+        t0 = performance.now();
+        topo.writeConfig(node, base);
+        o.del.push(await until(tor, node.addr, 0, t0));
+      }
 
       if (injector !== undefined) {
         // Like for like: from the moment the routes are handed to gobgpd until FRR holds them all.
@@ -227,29 +275,40 @@ async function main(): Promise<void> {
       await gobgp.gobgp(['global', 'rib', '-a', 'ipv4', 'del', 'all']);
       theirs.del.push(await until(tor, GOBGP_ADDR, 0, t0));
       process.stdout.write(
-        `run ${run}: bmlb (JSON) add ${ms(ours.add.at(-1) as number)}, withdraw ${ms(ours.del.at(-1) as number)}; ` +
-          `bmlb (YAML) add ${ms(oursYaml.add.at(-1) as number)}, withdraw ${ms(oursYaml.del.at(-1) as number)}; ` +
+        `run ${run}: ${formats.map((f, k) => `bmlb (${f.name}) add ${ms(ours[k]?.add.at(-1) as number)}, withdraw ${ms(ours[k]?.del.at(-1) as number)}`).join('; ')}; ` +
           `gobgpd add ${ms(theirs.add.at(-1) as number)}, withdraw ${ms(theirs.del.at(-1) as number)}\n`,
       );
     }
     const processed = [
-      ...(node.proc?.output() ?? '').matchAll(/"event":"configProcessed".*?"ms":([\d.]+)/g),
-    ].map((m) => Number(m[1]));
-    const oa = median(ours.add);
-    const od = median(ours.del);
+      ...(node.proc?.output() ?? '').matchAll(
+        /"event":"configProcessed".*?"ms":([\d.]+),"readMs":([\d.]+),"applyMs":([\d.]+)/g,
+      ),
+    ]
+      .slice(1) // the initial load of the small base
+      .map((m) => `${ms(Number(m[1]))} (${ms(Number(m[2]))} + ${ms(Number(m[3]))})`);
     const ga = median(theirs.add);
     const gd = median(theirs.del);
+    const pad = (x: string) => x.padEnd(52);
     process.stdout.write(
       `\n${N} routes to FRR (median of ${RUNS}; until FRR's show bgp summary counts them all):\n` +
-        `  bmlb speaker (one FILE edit, JSON documents):      add ${ms(oa)}, withdraw ${ms(od)}\n` +
-        `  bmlb speaker (one FILE edit, YAML flow documents): add ${ms(median(oursYaml.add))}, withdraw ${ms(median(oursYaml.del))}\n` +
-        `  gobgpd (${injector !== undefined ? 'gRPC AddPathStream / del all):   ' : 'export released / del all):         '} add ${ms(ga)}, withdraw ${ms(gd)}\n` +
-        `  ratio gobgpd / bmlb (JSON):                        add ${(ga / oa).toFixed(2)}x, withdraw ${(gd / od).toFixed(2)}x\n` +
+        formats
+          .map(
+            (f, k) =>
+              `  ${pad(`bmlb speaker (one FILE edit, ${f.name}):`)}add ${ms(median(ours[k]?.add ?? []))}, withdraw ${ms(median(ours[k]?.del ?? []))}\n`,
+          )
+          .join('') +
+        `  ${pad(`gobgpd (${injector !== undefined ? 'gRPC AddPathStream / del all' : 'export released / del all'}):`)}add ${ms(ga)}, withdraw ${ms(gd)}\n` +
+        formats
+          .map(
+            (f, k) =>
+              `  ${pad(`ratio gobgpd / bmlb (${f.name}):`)}add ${(ga / median(ours[k]?.add ?? [])).toFixed(2)}x, withdraw ${(gd / median(ours[k]?.del ?? [])).toFixed(2)}x\n`,
+          )
+          .join('') +
         (handed.length > 0
           ? `  of which gobgp-inject ran (start until gobgpd confirmed the paths): ${handed.map((x) => ms(x)).join(', ')}\n`
           : '') +
         (processed.length > 0
-          ? `  of which the speaker spent reading, validating and computing the edit: ${processed.map((x) => ms(x)).join(', ')}\n`
+          ? `  the speaker's configProcessed per edit, add and withdraw in turn (reading and validating + computing and handing the routes to the session):\n    ${processed.join(', ')}\n`
           : ''),
     );
   } finally {
