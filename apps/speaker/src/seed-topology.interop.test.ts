@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { Lab, labSkipReason, waitFor } from '@bmlb/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failoverDrill, formatDrill, removalMs } from './test-support/failover.ts';
+import { bfdFirst, failoverDrill, formatDrill, removalMs } from './test-support/failover.ts';
 import {
   type ServiceSpec,
   type SpeakerNode,
@@ -300,6 +300,7 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
     }
     for (const t of r.hardBfd.tors) {
       expect(t.bfdDown, `${t.tor}: bfdd declared node1 down`).toBeDefined();
+      expect(bfdFirst(t), `${t.tor}: BFD, not the hold timer, took the session down`).toBe(true);
       expect(t.bgpDownReason).toMatch(/BFD|Notification/);
     }
     for (const t of r.hardNoBfd.tors) {

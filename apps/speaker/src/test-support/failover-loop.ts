@@ -9,6 +9,7 @@
 // bring eth0 back up and restart the speaker.
 import { Lab } from '@bmlb/netlab';
 import {
+  bfdDetected,
   FailoverProbe,
   type FailureMeasurement,
   formatMeasurement,
@@ -62,7 +63,7 @@ export function summarize(runs: readonly FailureMeasurement[]): string {
     lines.push(
       row(
         `${tor}: cut → BFD down`,
-        d((t, m) => sub(t.bfdDown, m.t0)),
+        d((t, m) => sub(bfdDetected(t), m.t0)),
       ),
       row(
         `${tor}:   last BFD packet received → cut`,
@@ -70,7 +71,7 @@ export function summarize(runs: readonly FailureMeasurement[]): string {
       ),
       row(
         `${tor}:   last BFD packet received → BFD down`,
-        d((t) => sub(t.bfdDown, t.lastBfdRx)),
+        d((t) => sub(bfdDetected(t), t.lastBfdRx)),
       ),
       row(
         `${tor}: BFD down → gone from the kernel FIB`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  bfdDetected,
   bfdFirst,
   type FailureMeasurement,
   formatMeasurement,
@@ -70,13 +71,17 @@ describe('failover measurements', () => {
     expect(bfdFirst(sigterm)).toBe(false);
     expect(bfdFirst(hard.tors[0] as TorTimeline)).toBe(true);
     expect(noticed(tor('tor1', {}))).toBeUndefined();
+    // bfdd logs its state change after telling zebra: bgpd's line can come first.
+    const busy = tor('tor2', { bfdDown: T0 + 854, bgpBfd: T0 + 851, bgpDown: T0 + 851 });
+    expect(bfdDetected(busy)).toBe(T0 + 851);
+    expect(bfdFirst(busy)).toBe(true);
   });
 
   it('prints each ToR step by step', () => {
     const text = formatMeasurement('hard node failure', hard);
     expect(text).toContain('hard node failure: 0.871 s from the kernel');
     expect(text).toContain(
-      'tor1: 0.871 s  = bfdd down 800 ms, then 71 ms in FRR (bgpd +0, to zebra +60, to kernel +10, in FIB +1) [its last BFD packet came 100 ms before the cut, bfdd down 900 ms after it]',
+      'tor1: 0.871 s  = BFD down 800 ms, then 71 ms in FRR (bgpd +0, to zebra +60, to kernel +10, in FIB +1) [its last BFD packet came 100 ms before the cut, BFD down 900 ms after it]',
     );
     expect(formatMeasurement('x', { ...hard, tors: [tor('tor1', { ribAgrees: false })] })).toMatch(
       /NOT REMOVED.*RIB STILL LISTS IT/s,

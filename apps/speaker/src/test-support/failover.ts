@@ -72,15 +72,29 @@ export function removalMs(m: FailureMeasurement): number | undefined {
   return Math.max(...m.tors.map((t) => (t.fib as number) - m.t0));
 }
 
-/** When the ToR's control plane noticed: bfdd's BFD down or bgpd's session down, whichever came first. */
-export function noticed(t: TorTimeline): number | undefined {
-  const xs = [t.bfdDown, t.bgpDown].filter((x) => x !== undefined);
-  return xs.length === 0 ? undefined : Math.min(...xs);
+/**
+ * When the ToR's BFD declared the node down: the earlier of bfdd's state-change line and bgpd's
+ * receipt of it. (bfdd tells zebra before it logs the change, so on a busy machine bgpd's line can
+ * come first by a few ms: the detection happened before both.)
+ */
+export function bfdDetected(t: TorTimeline): number | undefined {
+  return earliest(t.bfdDown, t.bgpBfd);
 }
 
-/** Whether BFD (not BGP) told the ToR first. */
+/** When the ToR's control plane noticed: BFD down or the BGP session down, whichever came first. */
+export function noticed(t: TorTimeline): number | undefined {
+  return earliest(t.bfdDown, t.bgpBfd, t.bgpDown);
+}
+
+/** Whether BFD (not BGP itself) took the session down. */
 export function bfdFirst(t: TorTimeline): boolean {
-  return t.bfdDown !== undefined && (t.bgpDown === undefined || t.bfdDown <= t.bgpDown);
+  const b = bfdDetected(t);
+  return b !== undefined && (t.bgpDown === undefined || b <= t.bgpDown);
+}
+
+function earliest(...xs: (number | undefined)[]): number | undefined {
+  const ys = xs.filter((x) => x !== undefined);
+  return ys.length === 0 ? undefined : Math.min(...ys);
 }
 
 /** The debug knobs the timelines need, per daemon (turned on for the drill, off after). */
@@ -308,7 +322,13 @@ export class FailoverProbe {
           after(e, zebraTx) &&
           new RegExp(`multipath_msg_encode: RTM_(NEWROUTE|DELROUTE) ${pfx}(\\s|$)`).test(e.text),
       )?.at;
+      // A BFD session with the node that was up before the failure must end in a down line.
+      const bfdWasUp = bfdd.some(
+        (e) =>
+          e.at < t0 && new RegExp(`state-change: \\[[^\\]]*peer:${esc} [^\\]]*\\] \\w+ -> up`).test(e.text),
+      );
       return {
+        bfdWasUp,
         bfdDown,
         bgpBfd,
         bgpDown: down?.at,
@@ -317,15 +337,16 @@ export class FailoverProbe {
         netlinkTx,
       };
     };
-    // FRR writes its log lines from a per-thread buffer, flushed before each daemon waits for
-    // events: wait (bounded) for the last step's line.
-    return waitFor(
+    // FRR writes its log lines through a per-thread buffer, and a busy machine may run bfdd late:
+    // wait (bounded) until every line we expect is there.
+    const { bfdWasUp: _, ...r } = await waitFor(
       () => {
-        const r = read();
-        return r.netlinkTx !== undefined ? r : undefined;
+        const x = read();
+        return x.netlinkTx !== undefined && (!x.bfdWasUp || x.bfdDown !== undefined) ? x : undefined;
       },
-      { timeoutMs: 2_000, intervalMs: 20, what: 'FRR log lines' },
+      { timeoutMs: 3_000, intervalMs: 20, what: 'FRR log lines' },
     ).catch(() => read());
+    return r;
   }
 
   async stop(): Promise<void> {
@@ -430,14 +451,14 @@ const ms = (x: number | undefined, from: number | undefined) =>
 /** One ToR's line: each step as ms since the previous one, and the total since t0. */
 export function formatTimeline(m: FailureMeasurement, t: TorTimeline): string {
   const seen = noticed(t);
-  const who = bfdFirst(t) ? 'bfdd down' : `bgpd down (${t.bgpDownReason ?? '?'})`;
+  const who = bfdFirst(t) ? 'BFD down' : `bgpd down (${t.bgpDownReason ?? '?'})`;
   const steps = bfdFirst(t)
-    ? `bgpd +${ms(t.bgpDown, t.bfdDown)}, to zebra +${ms(t.zebraTx, t.bgpDown)}, to kernel +${ms(t.netlinkTx, t.zebraTx)}, in FIB +${ms(t.fib, t.netlinkTx)}`
+    ? `bgpd +${ms(t.bgpDown, bfdDetected(t))}, to zebra +${ms(t.zebraTx, t.bgpDown)}, to kernel +${ms(t.netlinkTx, t.zebraTx)}, in FIB +${ms(t.fib, t.netlinkTx)}`
     : `to zebra +${ms(t.zebraTx, t.bgpDown)}, to kernel +${ms(t.netlinkTx, t.zebraTx)}, in FIB +${ms(t.fib, t.netlinkTx)}`;
   const total = t.fib === undefined ? 'NOT REMOVED' : `${((t.fib - m.t0) / 1000).toFixed(3)} s`;
   const last =
     t.lastBfdRx !== undefined && bfdFirst(t)
-      ? ` [its last BFD packet came ${ms(m.t0, t.lastBfdRx)} ms before the cut, bfdd down ${ms(t.bfdDown, t.lastBfdRx)} ms after it]`
+      ? ` [its last BFD packet came ${ms(m.t0, t.lastBfdRx)} ms before the cut, BFD down ${ms(bfdDetected(t), t.lastBfdRx)} ms after it]`
       : '';
   return `${t.tor}: ${total}  = ${who} ${ms(seen, m.t0)} ms, then ${ms(t.fib, seen)} ms in FRR (${steps})${last}${t.ribAgrees ? '' : '; RIB STILL LISTS IT'}`;
 }
