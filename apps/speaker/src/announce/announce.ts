@@ -202,14 +202,39 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
     return a;
   };
 
-  const advsByPool = new Map<ParsedPool, AdvertisementInfo[]>();
+  // Per pool, worked out once: each (advertisement, peer) pair its Services' routes go to.
+  interface Target {
+    readonly len4: number;
+    readonly len6: number;
+    readonly table: PeerRoutes;
+    readonly attrs: RouteAttrs;
+  }
+  const planFor = (pool: ParsedPool) => {
+    const advs = myAdvs.filter((a) => advCoversPool(a, pool.info));
+    const targets: Target[] = [];
+    const to = new Set<string>();
+    for (const adv of advs) {
+      for (const peer of peers) {
+        if (adv.peers.length > 0 && !adv.peers.includes(peer.name)) continue;
+        targets.push({
+          len4: adv.aggregationLength,
+          len6: adv.aggregationLengthV6,
+          table: routes.get(peer.name) as PeerRoutes,
+          attrs: advAttrs(adv, isIBGP(peer)),
+        });
+        to.add(peer.name);
+      }
+    }
+    return { advs: advs.length, targets, to: [...to].sort() };
+  };
+  const plans = new Map<ParsedPool, ReturnType<typeof planFor>>();
   const nodeWhy = nodeReason(me);
   const verdicts: ServiceVerdict[] = [];
   for (const svc of input.services) {
     const key = serviceKey(svc);
     const ingress = svc.status?.loadBalancer?.ingress ?? [];
     const ipTexts = ingress.map((i) => i.ip ?? '').filter((t) => t !== '');
-    const verdict = (reason: string, pool?: string, to: string[] = []) =>
+    const verdict = (reason: string, pool?: string, to: readonly string[] = []) =>
       verdicts.push({ service: key, ips: ipTexts, pool, reason, peers: to });
     if (svc.spec?.type !== 'LoadBalancer') continue; // not ours to announce, nothing to report
     if ((svc.spec.loadBalancerClass ?? undefined) !== input.loadBalancerClass) continue;
@@ -234,12 +259,12 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
       verdict('ipNotAllowed');
       continue;
     }
-    let advs = advsByPool.get(pool);
-    if (advs === undefined) {
-      advs = myAdvs.filter((a) => advCoversPool(a, pool.info));
-      advsByPool.set(pool, advs);
+    let plan = plans.get(pool);
+    if (plan === undefined) {
+      plan = planFor(pool);
+      plans.set(pool, plan);
     }
-    if (advs.length === 0) {
+    if (plan.advs === 0) {
       verdict('notOwner', poolName);
       continue;
     }
@@ -256,25 +281,19 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
       verdict('noEndpoints', poolName);
       continue;
     }
-    const to = new Set<string>();
     for (let k = 0; k < ips.length; k++) {
       const ip = ips[k] as IPAddress;
-      for (const adv of advs) {
-        const len = ip.family === 4 ? adv.aggregationLength : adv.aggregationLengthV6;
+      const v4 = ip.family === 4;
+      for (const t of plan.targets) {
+        const len = v4 ? t.len4 : t.len6;
         // parseIP reads IPv4 strictly (no leading zeros), so its text is already the canonical form.
-        const prefix = ip.family === 4 && len === 32 ? `${ipTexts[k]}/32` : formatPrefix(prefixOf(ip, len));
-        for (const peer of peers) {
-          if (adv.peers.length > 0 && !adv.peers.includes(peer.name)) continue;
-          const table = routes.get(peer.name) as PeerRoutes;
-          const fam = ip.family === 4 ? table.ipv4 : table.ipv6;
-          const attrs = advAttrs(adv, isIBGP(peer));
-          const had = fam.get(prefix);
-          fam.set(prefix, had === undefined ? attrs : mergeAttrs(had, attrs));
-          to.add(peer.name);
-        }
+        const prefix = v4 && len === 32 ? `${ipTexts[k]}/32` : formatPrefix(prefixOf(ip, len));
+        const fam = v4 ? t.table.ipv4 : t.table.ipv6;
+        const had = fam.get(prefix);
+        fam.set(prefix, had === undefined ? t.attrs : mergeAttrs(had, t.attrs));
       }
     }
-    verdict('', poolName, [...to].sort());
+    verdict('', poolName, plan.to);
   }
   return { routes, services: verdicts, nodeReason: nodeWhy };
 }
