@@ -3,6 +3,8 @@
 // random documents rendered in many styles, and random mutations of them.
 import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import fc from 'fast-check';
 import { boolYaml11Tag, CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
@@ -93,6 +95,24 @@ describe('readFastYaml reads what js-yaml reads', () => {
     ['surrogate escapes', 'a: "\\ud800"\n'],
   ])('gives up on %s', (_name, text) => {
     expect(readFastYaml(text, SCHEMA)).toBeUndefined();
+  });
+
+  it('keeps no file text alive through its cache of repeated keys and values', () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 20; i++) {
+      // A 5 MB file; its first document has long keys and values, each read once into the cache.
+      const file = `kubernetes.io/service-name-${i}: a-service-with-a-long-name-${i}\n---\n${'#'.repeat(5_000_000)}${i}`;
+      expect(readFastYaml(file.slice(0, file.indexOf('---')), SCHEMA)).toEqual({
+        [`kubernetes.io/service-name-${i}`]: `a-service-with-a-long-name-${i}`,
+      });
+    }
+    gc();
+    // Slices of 13 characters or more point into their parent string in V8: cached as they are,
+    // they would keep all 20 files (100 MB) alive.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(40e6);
   });
 
   it('reads every document of the seed manifests as js-yaml does', () => {

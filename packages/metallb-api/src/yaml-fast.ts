@@ -128,8 +128,9 @@ class PlainResolver {
     if (cached !== undefined && cached.length === end - start && t.startsWith(cached, start)) return cached;
     const s = t.slice(start, end);
     if (!this.isString(s)) return undefined;
-    this.#keys[h] = s;
-    return s;
+    const kept = detach(s);
+    this.#keys[h] = kept;
+    return kept;
   }
 
   /** The value of the plain scalar `t[start, end)`. */
@@ -141,14 +142,22 @@ class PlainResolver {
     const s = t.slice(start, end);
     const v = this.value(s);
     if (v === null || typeof v !== 'object') {
-      this.#valueTexts[h] = s;
-      this.#values[h] = v;
+      const kept = detach(s);
+      this.#valueTexts[h] = kept;
+      this.#values[h] = v === s ? kept : v;
     }
     return v;
   }
 }
 
 const CACHE_SLOTS = 4096;
+
+/**
+ * A copy of `s` that does not keep the text it was sliced from alive: V8 makes a slice of 13 or more
+ * characters point into its parent string, and the cache outlives the file text it read. Flattening
+ * a concatenation copies the characters into a new string, which the result then points into.
+ */
+const detach = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
 
 /** A cheap hash of a span: its length and three of its characters. */
 const slot = (t: string, start: number, end: number): number =>
