@@ -36,6 +36,57 @@ function agrees(text: string): boolean {
   return true;
 }
 
+/** What `kubectl get services -o yaml` prints: a List, with the annotation `kubectl apply` leaves. */
+const KUBECTL_LIST = `apiVersion: v1
+items:
+- apiVersion: v1
+  kind: Service
+  metadata:
+    annotations:
+      kubectl.kubernetes.io/last-applied-configuration: |
+        {"apiVersion":"v1","kind":"Service","metadata":{"annotations":{},"name":"web","namespace":"default"},"spec":{"ports":[{"port":80}],"type":"LoadBalancer"}}
+    creationTimestamp: "2026-11-25T10:00:00Z"
+    managedFields:
+    - apiVersion: v1
+      fieldsType: FieldsV1
+      fieldsV1:
+        f:spec:
+          f:ports:
+            .: {}
+            k:{"port":80,"protocol":"TCP"}:
+              .: {}
+              f:port: {}
+      manager: kubectl-client-side-apply
+      operation: Update
+      time: "2026-11-25T10:00:00Z"
+    name: web
+    namespace: default
+    resourceVersion: "1234"
+    uid: 0b0b0b0b-1111-2222-3333-444444444444
+  spec:
+    allocateLoadBalancerNodePorts: true
+    clusterIP: 10.96.12.34
+    clusterIPs:
+    - 10.96.12.34
+    externalTrafficPolicy: Cluster
+    ipFamilies:
+    - IPv4
+    ports:
+    - nodePort: 31234
+      port: 80
+      protocol: TCP
+      targetPort: 8080
+    type: LoadBalancer
+  status:
+    loadBalancer:
+      ingress:
+      - ip: 203.0.113.10
+        ipMode: VIP
+kind: List
+metadata:
+  resourceVersion: ""
+`;
+
 describe('readFastYaml reads what js-yaml reads', () => {
   it.each([
     ['block mapping', 'a: 1\nb: two\nc: true\nd: null\ne: ~\nf:\n'],
@@ -59,6 +110,11 @@ describe('readFastYaml reads what js-yaml reads', () => {
     ['trailing spaces', 'a: b   \nc:   \n  d: 1  \n'],
     ['keys that look like Object.prototype members', 'toString: 1\nhasOwnProperty: 2\n'],
     ['non-ASCII', 'name: café\nnote: 日本語 # comment\n'],
+    ['literal block scalars', 'a: |\n  line 1\n    more indented\n\n  # not a comment\nb: 1\n'],
+    ['literal block scalars, strip and keep', 'a: |-\n  x\n\nb: |+\n  y\n\n\nc: 1\n'],
+    ['literal block scalars: leading empty lines, a comment after', 'a: |\n\n  x\n# c\nb: |\n  y\n'],
+    ['literal block scalars in sequences', 'l:\n- |\n  text\n- b\n- |-\n    deeper\n'],
+    ['kubectl get -o yaml (a List, last-applied-configuration)', KUBECTL_LIST],
   ])('%s', (_name, text) => {
     expect(agrees(text)).toBe(true);
   });
@@ -69,7 +125,9 @@ describe('readFastYaml reads what js-yaml reads', () => {
     ['anchors and aliases', 'a: &x 1\nb: *x\n'],
     ['tags', 'a: !!str 1\n'],
     ['merge keys', 'base: {a: 1}\nc:\n  <<: {a: 2}\n'],
-    ['block scalars', 'a: |\n  text\n'],
+    ['block scalars with an indentation indicator', 'a: |2\n   text\n'],
+    ['empty block scalars', 'a: |\nb: 1\n'],
+    ['a block scalar ending the text without a line break', 'a: |\n  y'],
     ['folded block scalars', 'a: >-\n  text\n'],
     ['multi-line plain scalars', 'a: one\n  two\n'],
     ['multi-line quoted scalars', 'a: "one\n  two"\n'],
@@ -249,6 +307,7 @@ interface Style {
   readonly flowDepth: number; // from this depth on, collections are written in flow style
   readonly comments: boolean;
   readonly trailing: boolean;
+  readonly literal: boolean; // strings with line breaks as literal block scalars
   readonly pick: number; // seeds choices that vary per scalar
 }
 
@@ -259,6 +318,7 @@ const styleArb: fc.Arbitrary<Style> = fc.record({
   flowDepth: fc.integer({ min: 0, max: 4 }),
   comments: fc.boolean(),
   trailing: fc.boolean(),
+  literal: fc.boolean(),
   pick: fc.nat(),
 });
 
@@ -298,6 +358,15 @@ function render(tree: Tree, st: Style): string {
   const block = (t: Tree, col: number, depth: number, prefix: string): void => {
     n++;
     const pad = ' '.repeat(col);
+    if (typeof t === 'string' && st.literal && t.includes('\n')) {
+      // A literal block scalar: `|` keeps one final line break, `|-` none, `|+` all of them.
+      const body = t.replace(/\n+$/, '');
+      const trailing = t.length - body.length;
+      lines.push(`${prefix}${trailing === 0 ? '|-' : trailing === 1 ? '|' : '|+'}${tail()}`);
+      for (const l of body.split('\n')) lines.push(l === '' ? '' : `${pad}${l}`);
+      for (let i = 1; i < trailing; i++) lines.push('');
+      return;
+    }
     if (
       typeof t === 'string' ||
       depth >= st.flowDepth ||
@@ -368,6 +437,9 @@ const ordinaryTreeArb: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => (
         'a b',
         '~',
         "it's",
+        '{"a":1}\n',
+        'two\nlines',
+        'x\n\n  y\n\n',
       ),
     },
     { weight: 1, arbitrary: fc.array(tie('tree'), { maxLength: 4 }) },
@@ -386,6 +458,10 @@ const ordinaryTreeArb: fc.Arbitrary<Tree> = fc.letrec<{ tree: Tree }>((tie) => (
   ),
 })).tree;
 
+const multiLine = (t: Tree): boolean =>
+  typeof t === 'string' ? t.includes('\n') : Object.values(t).some(multiLine);
+
+/** Multi-line strings are ordinary in block style only, as literal block scalars. */
 const ordinaryArb = fc
   .tuple(
     fc.dictionary(fc.constantFrom('apiVersion', 'kind', 'metadata', 'spec', 'status'), ordinaryTreeArb, {
@@ -393,7 +469,9 @@ const ordinaryArb = fc
     }) as fc.Arbitrary<Tree>,
     styleArb,
   )
-  .map(([tree, st]) => render(tree, st));
+  .map(([tree, st]) =>
+    render(tree, multiLine(tree) ? { ...st, literal: true, flowDepth: 99, comments: false } : st),
+  );
 
 const documentArb = fc
   .tuple(fc.dictionary(keyArb, treeArb, { minKeys: 1, maxKeys: 5 }) as fc.Arbitrary<Tree>, styleArb)

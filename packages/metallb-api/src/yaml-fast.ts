@@ -28,6 +28,8 @@ const RBRACKET = 0x5d;
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 const BACKSLASH = 0x5c;
+const PIPE = 0x7c;
+const PLUS = 0x2b;
 
 /** Characters that make the reader give up on the whole document (checked once, natively). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
@@ -221,7 +223,7 @@ class Reader {
     if (trimmed !== '' && trimmed.charCodeAt(0) !== HASH && first.charCodeAt(0) === SP) return undefined;
     this.#toLine(0);
     if (this.#eof) return undefined;
-    const root = this.#blockNode(this.#col);
+    const root = this.#blockNode(this.#col, -1);
     if (!this.#eof) giveUp();
     if (root === null || typeof root !== 'object' || Array.isArray(root)) return undefined;
     return root as Record<string, unknown>;
@@ -277,13 +279,17 @@ class Reader {
     return p + 1 >= this.#len || n === SP || n === NL;
   }
 
-  /** A node starting at the current token, whose column is `col`. */
-  #blockNode(col: number): unknown {
+  /**
+   * A node starting at the current token, whose column is `col`, in a block whose indentation is
+   * `parentIndent` (-1 at the root; what a literal block scalar's lines must be indented beyond).
+   */
+  #blockNode(col: number, parentIndent: number): unknown {
     if (++this.#depth > MAX_DEPTH) giveUp();
     try {
       if (this.#isSeqEntry(this.#pos)) return this.#blockSeq(col);
       const key = this.#blockKey();
       if (key !== undefined) return this.#blockMap(col, key);
+      if (this.#t.charCodeAt(this.#pos) === PIPE) return this.#literal(parentIndent);
       const v = this.#inlineValue();
       this.#endLine();
       return v;
@@ -370,11 +376,14 @@ class Reader {
         if (this.#eof || this.#col < col) value = this.#r.value('');
         else if (this.#col === col) {
           value = this.#isSeqEntry(this.#pos) ? this.#blockSeq(col) : this.#r.value('');
-        } else value = this.#blockNode(this.#col);
+        } else value = this.#blockNode(this.#col, col);
       } else {
         this.#pos = p;
-        value = this.#inlineValue();
-        this.#endLine();
+        if (c === PIPE) value = this.#literal(col);
+        else {
+          value = this.#inlineValue();
+          this.#endLine();
+        }
         if (!this.#eof && this.#col > col) giveUp(); // a multi-line scalar, or bad indentation
       }
       obj[key] = value;
@@ -395,18 +404,83 @@ class Reader {
       if (p >= this.#len || c === NL || c === HASH) {
         this.#pos = p;
         this.#endLine();
-        arr.push(!this.#eof && this.#col > col ? this.#blockNode(this.#col) : this.#r.value(''));
+        arr.push(!this.#eof && this.#col > col ? this.#blockNode(this.#col, col) : this.#r.value(''));
       } else {
         // The item's column: the `-`'s column plus the distance from the `-` to the item.
         const itemCol = col + (p - this.#pos);
         this.#pos = p;
         this.#col = itemCol;
-        arr.push(this.#blockNode(itemCol));
+        arr.push(this.#blockNode(itemCol, col));
       }
       if (this.#eof || this.#col < col) return arr;
       if (this.#col > col) giveUp();
       if (!this.#isSeqEntry(this.#pos)) return arr;
     }
+  }
+
+  /**
+   * A literal block scalar (`|`, `|-`, `|+`; YAML 1.2 §8.1.2) at the current token, whose lines are
+   * indented beyond `parentIndent`; what `kubectl get -o yaml` writes for
+   * `kubectl.kubernetes.io/last-applied-configuration`. Moves to the line after it. Gives up on an
+   * indentation indicator, on an empty scalar, on a scalar that ends the text without a line break,
+   * and on lines of spaces only that are longer than the indentation (where the rules are subtle).
+   */
+  #literal(parentIndent: number): string {
+    const t = this.#t;
+    const len = this.#len;
+    let p = this.#pos + 1;
+    let chomp = 0; // 0 clip, -1 strip, 1 keep
+    const h = t.charCodeAt(p);
+    if (h === DASH) chomp = -1;
+    else if (h === PLUS) chomp = 1;
+    if (chomp !== 0) p++;
+    const h2 = t.charCodeAt(p);
+    if ((h2 >= 0x30 && h2 <= 0x39) || h2 === DASH || h2 === PLUS) giveUp(); // indentation indicator
+    let q = p;
+    while (t.charCodeAt(q) === SP) q++;
+    if (q < len && t.charCodeAt(q) !== NL) {
+      if (t.charCodeAt(q) !== HASH || q === p) giveUp(); // only a comment may follow the header
+      q = t.indexOf('\n', q);
+      if (q === -1) q = len;
+    }
+    let out = '';
+    let indent = -1;
+    let leading = 0; // the longest run of spaces on the empty lines before the first content line
+    let breaks = 0; // empty lines since the last content line (or the header)
+    let lastBreak = false; // whether a content line came before (each ends with a line break)
+    let ls = q + 1;
+    while (ls < len) {
+      let sp = 0;
+      while (t.charCodeAt(ls + sp) === SP) sp++;
+      let eol = t.indexOf('\n', ls);
+      if (eol === -1) eol = len;
+      if (ls + sp === eol) {
+        // Only spaces: an empty line (a line break of the content).
+        if (indent === -1) leading = Math.max(leading, sp);
+        else if (sp > indent) giveUp();
+        if (eol === len) giveUp(); // spaces at the very end, without a line break
+        breaks++;
+        ls = eol + 1;
+        continue;
+      }
+      if (indent === -1) {
+        if (sp <= parentIndent) break;
+        if (leading > sp) giveUp();
+        indent = sp;
+      }
+      if (sp < indent) break;
+      // The text ending right after a line of the scalar: js-yaml and the spec's wording differ.
+      if (eol === len) giveUp();
+      out += `${lastBreak ? '\n' : ''}${'\n'.repeat(breaks)}${t.slice(ls + indent, eol)}`;
+      breaks = 0;
+      lastBreak = true;
+      ls = eol + 1;
+    }
+    if (indent === -1) giveUp(); // an empty block scalar
+    if (chomp === 0 && lastBreak) out += '\n';
+    else if (chomp === 1) out += `${lastBreak ? '\n' : ''}${'\n'.repeat(breaks)}`;
+    this.#toLine(Math.min(ls, len));
+    return out;
   }
 
   /** A scalar or flow collection that ends on this line (what may follow it is checked by the caller). */
