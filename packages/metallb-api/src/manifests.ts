@@ -253,19 +253,21 @@ interface DocSlice {
   readonly offset: number;
 }
 
-const isContentLine = (line: string): boolean => {
-  const t = line.trim();
-  return t !== '' && !t.startsWith('#');
-};
+/** White space as `String.prototype.trim` strips it (`\s`): ASCII first, the rest by the regex. */
+const isTrimmedSpace = (c: number): boolean =>
+  c === 0x20 || (c < 0x80 ? c === 0x09 || (c >= 0x0a && c <= 0x0d) : /\s/.test(String.fromCharCode(c)));
 
-/** Whether the line `text[from, eol)` holds content (not blank, not only a comment). */
-function hasContentAt(text: string, from: number, eol: number): boolean {
+/**
+ * Where the content of the line `text[from, eol)` starts (its first character that is not white
+ * space), or -1 when the line is blank or only a comment.
+ */
+function contentStart(text: string, from: number, eol: number): number {
   for (let i = from; i < eol; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x20 || c === 0x09 || c === 0x0d) continue;
-    return c !== 0x23; /* # */
+    if (isTrimmedSpace(c)) continue;
+    return c === 0x23 /* # */ ? -1 : i;
   }
-  return false;
+  return -1;
 }
 
 /**
@@ -297,7 +299,7 @@ function splitDocuments(text: string): DocSlice[] | undefined {
       close(pos);
       start = pos + 3;
       explicit = true;
-      hasContent = hasContentAt(text, pos + 3, eol);
+      hasContent = contentStart(text, pos + 3, eol) !== -1;
       atDocStart = false;
     } else if (marker === 2) {
       close(pos);
@@ -307,7 +309,7 @@ function splitDocuments(text: string): DocSlice[] | undefined {
       atDocStart = true;
     } else {
       if (c0 === 0x25 /* % */ && atDocStart && !hasContent) return undefined;
-      if (hasContentAt(text, pos, eol)) {
+      if (contentStart(text, pos, eol) !== -1) {
         hasContent = true;
         atDocStart = false;
       }
@@ -445,13 +447,13 @@ class DocContext {
   }
   /** Position of the first non-blank, non-comment character. */
   docStart() {
-    let off = 0;
-    for (const line of this.#slice.text.split('\n')) {
-      if (isContentLine(line)) {
-        off += line.length - line.trimStart().length;
-        return this.position(off);
-      }
-      off += line.length + 1;
+    const t = this.#slice.text;
+    for (let ls = 0; ls <= t.length; ) {
+      let eol = t.indexOf('\n', ls);
+      if (eol === -1) eol = t.length;
+      const c = contentStart(t, ls, eol);
+      if (c !== -1) return this.position(c);
+      ls = eol + 1;
     }
     return this.position(0);
   }
