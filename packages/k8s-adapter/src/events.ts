@@ -1,0 +1,197 @@
+// Events (events.k8s.io/v1) about Services and configuration objects, as MetalLB writes them
+// (reasons IPAllocated, AllocationFailed, nodeAssigned, …), with two protections a busy controller
+// needs: a repeat of the same event becomes a series (count and last time, one PATCH) instead of a
+// new object, and each object has a token bucket so one misbehaving Service cannot flood etcd.
+// Recording never throws and never blocks the caller: failures go to `onError`.
+import { ApiError, type KubeClient } from './client.ts';
+
+export interface ObjectReference {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly namespace?: string | undefined;
+  readonly name: string;
+  readonly uid?: string | undefined;
+  readonly resourceVersion?: string | undefined;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventInput {
+  readonly type: EventType;
+  /** CamelCase reason, e.g. `IPAllocated`. */
+  readonly reason: string;
+  /** What happened, in words (at most 1 kB is kept). */
+  readonly note: string;
+  /** What the reporting component did (default: the reason). */
+  readonly action?: string;
+}
+
+/** Where the apps send events: the API server or, in unit tests, memory. */
+export interface EventSink {
+  record(regarding: ObjectReference, event: EventInput): void;
+  /** Resolves when every recorded event has been written (or given up). */
+  flush(): Promise<void>;
+}
+
+export interface EventRecorderOptions {
+  /** reportingController, e.g. `metallb.io/controller` (a prefixed name, as the API requires). */
+  readonly controller: string;
+  /** reportingInstance: the Pod or node name. */
+  readonly instance: string;
+  /** Milliseconds; default Date.now. */
+  readonly now?: () => number;
+  /** Events each object may burst (default 25, as client-go). */
+  readonly burst?: number;
+  /** One more event allowed per object every this many ms (default 5 min, as client-go). */
+  readonly refillMs?: number;
+  /** A repeat within this long joins the earlier event's series (default 30 min). */
+  readonly seriesWindowMs?: number;
+  readonly onError?: (err: Error, regarding: ObjectReference, event: EventInput) => void;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+interface Series {
+  name: string;
+  namespace: string;
+  count: number;
+  last: number;
+}
+
+const MAX_NOTE = 1024;
+
+/** RFC 3339 with microseconds, as `MicroTime` wants. */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+export class EventRecorder implements EventSink {
+  readonly #client: KubeClient;
+  readonly #opts: EventRecorderOptions;
+  readonly #now: () => number;
+  readonly #buckets = new Map<string, Bucket>();
+  readonly #series = new Map<string, Series>();
+  #pending = new Set<Promise<void>>();
+  /** Events dropped by the per-object limit (for metrics). */
+  dropped = 0;
+
+  constructor(client: KubeClient, opts: EventRecorderOptions) {
+    this.#client = client;
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  #allow(key: string, now: number): boolean {
+    const burst = this.#opts.burst ?? 25;
+    const refill = this.#opts.refillMs ?? 300_000;
+    let b = this.#buckets.get(key);
+    if (b === undefined) {
+      b = { tokens: burst, at: now };
+      this.#buckets.set(key, b);
+    }
+    const add = Math.floor((now - b.at) / refill);
+    if (add > 0) {
+      b.tokens = Math.min(burst, b.tokens + add);
+      b.at += add * refill;
+    }
+    if (b.tokens <= 0) return false;
+    b.tokens--;
+    return true;
+  }
+
+  record(regarding: ObjectReference, event: EventInput): void {
+    const now = this.#now();
+    const objKey = `${regarding.kind}/${regarding.namespace ?? ''}/${regarding.name}/${regarding.uid ?? ''}`;
+    const note = event.note.length > MAX_NOTE ? `${event.note.slice(0, MAX_NOTE - 3)}...` : event.note;
+    const seriesKey = `${objKey}\u0000${event.type}\u0000${event.reason}\u0000${note}`;
+    const windowMs = this.#opts.seriesWindowMs ?? 30 * 60_000;
+    const existing = this.#series.get(seriesKey);
+    if (!this.#allow(objKey, now)) {
+      this.dropped++;
+      return;
+    }
+    const p = (
+      existing !== undefined && now - existing.last < windowMs
+        ? this.#bump(existing, now)
+        : this.#create(regarding, event, note, seriesKey, now)
+    ).catch((err: unknown) => this.#opts.onError?.(err as Error, regarding, event));
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p));
+    this.#prune(now, windowMs);
+  }
+
+  async #create(
+    regarding: ObjectReference,
+    event: EventInput,
+    note: string,
+    seriesKey: string,
+    now: number,
+  ): Promise<void> {
+    // Events live in the namespace of what they are about (default for cluster-scoped objects).
+    const namespace = regarding.namespace || 'default';
+    const name = `${regarding.name}.${now.toString(16)}${Math.floor(Math.random() * 0xffff)
+      .toString(16)
+      .padStart(4, '0')}`;
+    const series: Series = { name, namespace, count: 1, last: now };
+    this.#series.set(seriesKey, series);
+    await this.#client.request('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
+      body: {
+        apiVersion: 'events.k8s.io/v1',
+        kind: 'Event',
+        metadata: { name, namespace },
+        eventTime: microTime(now),
+        reportingController: this.#opts.controller,
+        reportingInstance: this.#opts.instance,
+        action: event.action ?? event.reason,
+        reason: event.reason,
+        type: event.type,
+        note,
+        regarding: {
+          apiVersion: regarding.apiVersion,
+          kind: regarding.kind,
+          namespace: regarding.namespace,
+          name: regarding.name,
+          uid: regarding.uid,
+          resourceVersion: regarding.resourceVersion,
+        },
+      },
+    });
+  }
+
+  async #bump(s: Series, now: number): Promise<void> {
+    s.count++;
+    s.last = now;
+    try {
+      await this.#client.request(
+        'PATCH',
+        `/apis/events.k8s.io/v1/namespaces/${s.namespace}/events/${s.name}`,
+        {
+          body: { series: { count: s.count, lastObservedTime: microTime(now) } },
+          contentType: 'application/merge-patch+json',
+        },
+      );
+    } catch (err) {
+      // The event expired (TTL) or was deleted: forget the series; the next repeat starts a new one.
+      if (err instanceof ApiError && err.notFound) {
+        for (const [k, v] of this.#series) if (v === s) this.#series.delete(k);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  #prune(now: number, windowMs: number): void {
+    if (this.#series.size < 4096) return;
+    for (const [k, v] of this.#series) if (now - v.last >= windowMs) this.#series.delete(k);
+    const refill = this.#opts.refillMs ?? 300_000;
+    const burst = this.#opts.burst ?? 25;
+    for (const [k, b] of this.#buckets)
+      if (b.tokens + (now - b.at) / refill >= burst) this.#buckets.delete(k);
+  }
+
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+}
