@@ -774,19 +774,13 @@ function decodeUpdate(b: Uint8Array, s: number, len: number, o: Opts): ReadResul
           break;
         }
         const nh = u32(b, vs);
-        const first = nh >>> 24;
         attrs.nextHop = formatIPv4(nh);
-        if (nh === 0 || first >= 224) {
-          // RFC 4271 §6.3: syntactically correct but not a valid host address: the routes are
-          // ignored (treat-as-withdraw); the attribute is kept so the message reads as received
-          issue(
-            'treat-as-withdraw',
-            code,
-            at,
-            `NEXT_HOP ${formatIPv4(nh)} is not a valid host address`,
-            8,
-            attrBytes(),
-          );
+        const why = ipv4NextHopProblem(nh);
+        if (why !== undefined) {
+          // RFC 4271 §6.3: NEXT_HOP must be a valid IP host address; a martian one (0.0.0.0/8,
+          // 127.0.0.0/8, class D or E) is not, and the routes are ignored (treat-as-withdraw, RFC
+          // 7606 §7.3), as FRR and GoBGP do. The attribute is kept so the message reads as received.
+          issue('treat-as-withdraw', code, at, `NEXT_HOP ${formatIPv4(nh)} is ${why}`, 8, attrBytes());
         }
         break;
       }
@@ -877,7 +871,8 @@ function decodeUpdate(b: Uint8Array, s: number, len: number, o: Opts): ReadResul
           const q = vs + 12 * i;
           list[i] = [u32(b, q), u32(b, q + 4), u32(b, q + 8)];
         }
-        attrs.largeCommunities = list;
+        // RFC 8092 §5: a receiver MUST silently remove repeated Large Communities (no issue is raised)
+        attrs.largeCommunities = list.length > 1 ? uniqueLargeCommunities(list) : list;
         break;
       }
       case 14: {
@@ -905,6 +900,7 @@ function decodeUpdate(b: Uint8Array, s: number, len: number, o: Opts): ReadResul
           fatal = bad(9, `next hop length ${nhLen} is invalid for AFI ${afi} (4, 16 or 32)`);
           break;
         }
+        const nhWhy = mpNextHopProblem(b, vs + 4, nhLen);
         const list = parseNlri(
           b,
           nlriStart,
@@ -917,6 +913,12 @@ function decodeUpdate(b: Uint8Array, s: number, len: number, o: Opts): ReadResul
           break;
         }
         attrs.mpReach = { afi: afi as 1 | 2, safi, nextHop: nh, nlri: list };
+        if (nhWhy !== undefined) {
+          // The next hop field is well formed (its length fits, the NLRI is read) but names no usable
+          // host: like NEXT_HOP under RFC 4271 §6.3, the routes are ignored (treat-as-withdraw); the
+          // subcode for strict handling is RFC 4760 §7's Optional Attribute Error.
+          issue('treat-as-withdraw', code, at, `MP_REACH_NLRI next hop ${nhWhy}`, 9, attrBytes());
+        }
         break;
       }
       case 15: {
@@ -979,6 +981,87 @@ function decodeUpdate(b: Uint8Array, s: number, len: number, o: Opts): ReadResul
   for (const i of issues)
     if (i.action === 'treat-as-withdraw') return { kind: 'treat-as-withdraw', message, issues };
   return { kind: 'message', message, issues };
+}
+
+/**
+ * Why an IPv4 next hop is not a host address, or undefined: 0.0.0.0/8 ("this network", RFC 1122
+ * §3.2.1.3), 127.0.0.0/8 (loopback), 224.0.0.0/4 (multicast) and 240.0.0.0/4 (reserved, with the
+ * limited broadcast address): FRR's and GoBGP's martian next hops.
+ */
+function ipv4NextHopProblem(nh: number): string | undefined {
+  const first = nh >>> 24;
+  if (first === 0) return 'not a host address (0.0.0.0/8)';
+  if (first === 127) return 'not a host address (loopback, 127.0.0.0/8)';
+  if (first >= 240) return 'not a host address (class E, 240.0.0.0/4)';
+  if (first >= 224) return 'not a host address (multicast, 224.0.0.0/4)';
+  return undefined;
+}
+
+function isZero(b: Uint8Array, p: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (b[p + i] !== 0) return false;
+  return true;
+}
+
+const isLinkLocalAt = (b: Uint8Array, p: number): boolean =>
+  b[p] === 0xfe && ((b[p + 1] as number) & 0xc0) === 0x80;
+
+/**
+ * Why the next hop field of an MP_REACH_NLRI (4, 16 or 32 octets at `p`) names no usable host, or
+ * undefined. RFC 2545 §3: the field holds the global address of the next hop, "potentially followed
+ * by" its link-local address; so the first address is neither unspecified, loopback, multicast nor
+ * link-local, and the second, when present, is link-local (fe80::/10). An IPv4 or IPv4-mapped next
+ * hop follows the IPv4 rules.
+ *
+ * Where others differ we follow the RFC: FRR and ExaBGP accept a link-local address alone (16
+ * octets, what FRR sends on unnumbered sessions), and FRR drops a second address that is not
+ * link-local but keeps the routes; here both make the routes withdrawn.
+ */
+function mpNextHopProblem(b: Uint8Array, p: number, len: number): string | undefined {
+  if (len === 4) return ipv4NextHopProblem(u32(b, p));
+  if (isZero(b, p, 10) && b[p + 10] === 0xff && b[p + 11] === 0xff) {
+    const v4 = ipv4NextHopProblem(u32(b, p + 12));
+    if (v4 !== undefined) return `${formatIPv6(b, p)} is ${v4}`;
+  } else if (isZero(b, p, 15) && (b[p + 15] === 0 || b[p + 15] === 1)) {
+    return `${formatIPv6(b, p)} is ${b[p + 15] === 0 ? 'the unspecified address' : 'the loopback address'}`;
+  } else if (b[p] === 0xff) {
+    return `${formatIPv6(b, p)} is a multicast address`;
+  } else if (isLinkLocalAt(b, p)) {
+    return len === 16
+      ? `${formatIPv6(b, p)} is link-local without a global address (RFC 2545 §3)`
+      : `${formatIPv6(b, p)} is link-local where the global address belongs (RFC 2545 §3)`;
+  }
+  if (len === 32 && !isLinkLocalAt(b, p + 16))
+    return `${formatIPv6(b, p + 16)}, in place of the link-local address, is not link-local (RFC 2545 §3)`;
+  return undefined;
+}
+
+/** The first occurrence of each large community, in order (RFC 8092 §5). */
+function uniqueLargeCommunities(list: [number, number, number][]): [number, number, number][] {
+  const n = list.length;
+  if (n <= 8) {
+    // a handful: compare pairwise, no allocation unless something repeats
+    let dup = false;
+    for (let i = 1; i < n && !dup; i++) {
+      const x = list[i] as [number, number, number];
+      for (let j = 0; j < i; j++) {
+        const y = list[j] as [number, number, number];
+        if (x[0] === y[0] && x[1] === y[1] && x[2] === y[2]) {
+          dup = true;
+          break;
+        }
+      }
+    }
+    if (!dup) return list;
+  }
+  const seen = new Set<string>();
+  const out: [number, number, number][] = [];
+  for (const c of list) {
+    const k = `${c[0]}:${c[1]}:${c[2]}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push(c);
+  }
+  return out.length === n ? list : out;
 }
 
 function p14NextHop(b: Uint8Array, p: number, len: number): NextHop | undefined {

@@ -534,6 +534,33 @@ describe('communities', () => {
     expect(parseLargeCommunity('4200000000:1:2')).toEqual([4200000000, 1, 2]);
     expect(parseLargeCommunity('4294967296:1:2')).toBeUndefined();
   });
+  test('RFC 8092 §5: duplicate large communities are never sent', () => {
+    const u: UpdateMessage = {
+      type: 'update',
+      withdrawn: PrefixList.empty(1),
+      attributes: {
+        origin: 0,
+        asPath: [{ type: 2, asns: [65001] }],
+        nextHop: '10.0.0.1',
+        largeCommunities: [
+          [64512, 1, 2],
+          [64512, 1, 3],
+          [64512, 1, 2],
+        ],
+      },
+      nlri: PrefixList.fromStrings(1, ['203.0.113.0/24']),
+    };
+    const bytes = encodeMessage(u, { as4: true });
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    // one LARGE_COMMUNITY attribute of two values (24 octets), 64512:1:2 first as given
+    expect(hex).toContain('c020180000fc00000000010000000200 00fc0000000001000000 03'.replace(/ /g, ''));
+    const r = decodeMessage(bytes, { as4: true });
+    if (r.kind !== 'message' || r.message.type !== 'update') throw new Error(r.kind);
+    expect(r.message.attributes.largeCommunities).toEqual([
+      [64512, 1, 2],
+      [64512, 1, 3],
+    ]);
+  });
   test('RFC 4360 §4: route targets in 2-octet AS, IPv4 and 4-octet AS forms', () => {
     expect(decodeExtendedCommunity(routeTarget(65000, 100)).text).toBe('target:65000:100');
     expect(decodeExtendedCommunity(routeTargetIPv4('192.0.2.1', 7)).text).toBe('target:192.0.2.1:7');

@@ -429,6 +429,25 @@ interface AttrEntry {
 }
 
 /** The attributes to encode, in canonical order, as (code, flags, value writer). */
+type Large = readonly [number, number, number];
+
+/** The first occurrence of each large community, in order; the list itself when none repeats. */
+function uniqueLarge(list: readonly Large[]): readonly Large[] {
+  const seen = new Set<string>();
+  let out: Large[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i] as Large;
+    const k = `${c[0]}:${c[1]}:${c[2]}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out?.push(c);
+    } else if (out === undefined) {
+      out = list.slice(0, i);
+    }
+  }
+  return out ?? list;
+}
+
 function attributeEntries(
   a: PathAttributes,
   opts: CodecOptions,
@@ -519,7 +538,8 @@ function attributeEntries(
   const large = a.largeCommunities;
   if (large !== undefined && large.length > 0) {
     add(32, (w) => {
-      for (const c of large) {
+      // RFC 8092 §5: duplicate Large Community values MUST NOT be transmitted (the first is kept)
+      for (const c of large.length > 1 ? uniqueLarge(large) : large) {
         w.u32(checkUint(c[0], 32, 'large community global administrator'));
         w.u32(checkUint(c[1], 32, 'large community local data 1'));
         w.u32(checkUint(c[2], 32, 'large community local data 2'));

@@ -9,6 +9,7 @@ import {
   bytesToHex,
   expectError,
   expectIssue,
+  hexToBytes,
   MANDATORY,
   message,
   NEXT_HOP,
@@ -277,6 +278,83 @@ describe('RFC 4271 §6.3 UPDATE errors (with RFC 7606 revised handling)', () => 
       );
     }
   });
+  test('RFC 4271 §6.3 / RFC 7606 §7.3: a martian NEXT_HOP (0/8, 127/8, class D and E) → 3/8, routes ignored', () => {
+    // the issue's UPDATE (4-octet AS): NEXT_HOP 0.1.2.3, 203.0.113.0/24 from AS 65001
+    const wire = hexToBytes(
+      'ffffffffffffffffffffffffffffffff002f02000000144001010040020602010000fde94003040001020318cb0071',
+    );
+    const r = decodeMessage(wire, { as4: true });
+    expectIssue(r, 'treat-as-withdraw', 'treat-as-withdraw', 8, '40030400010203');
+    expect(asUpdate(r).nlri.toArray()).toEqual(['203.0.113.0/24']);
+    // still decoded as received, so it re-encodes to the same bytes
+    expect(bytesToHex(encodeMessage(asUpdate(r), { as4: true }))).toBe(bytesToHex(wire));
+    for (const nh of ['00000001', '00ffffff', '7f000001', '7fffffff', 'e0000005', 'efffffff', 'f0000001']) {
+      const bad = attr(0x40, 3, nh);
+      expectIssue(
+        decodeMessage(update([ORIGIN_IGP, AS_PATH_EMPTY, bad], '18c00002')),
+        'treat-as-withdraw',
+        'treat-as-withdraw',
+        8,
+        bad,
+      );
+      expectError(
+        decodeMessage(update([ORIGIN_IGP, AS_PATH_EMPTY, bad], '18c00002'), { strictErrorHandling: true }),
+        3,
+        8,
+        bad,
+      );
+    }
+    // the edges of the martian blocks are ordinary host addresses
+    for (const nh of ['01000000', '7effffff', '80000000', 'dfffffff']) {
+      const r2 = decodeMessage(update([ORIGIN_IGP, AS_PATH_EMPTY, attr(0x40, 3, nh)], '18c00002'));
+      expect(r2.kind, nh).toBe('message');
+    }
+  });
+  test('RFC 2545 §3 / RFC 4760 §3: MP_REACH_NLRI next hops that are not a usable host address → 3/9, routes ignored', () => {
+    const G = '20010db8000000000000000000000001'; // 2001:db8::1
+    const LL = 'fe800000000000000000000000000001'; // fe80::1
+    const mp = (afi: string, nh: string, nlri: string): string =>
+      attr(0x80, 14, `${afi}01${(nh.length / 2).toString(16).padStart(2, '0')}${nh}00${nlri}`);
+    const v6 = (nh: string) => mp('0002', nh, '4020010db800000000'); // 2001:db8::/64
+    const v4 = (nh: string) => mp('0001', nh, '18c00002'); // 192.0.2.0/24
+    const bad: Array<[string, string]> = [
+      ['unspecified global', v6('00000000000000000000000000000000')],
+      ['loopback global', v6('00000000000000000000000000000001')],
+      ['multicast global', v6('ff020000000000000000000000000001')],
+      ['link-local alone (RFC 2545: only beside a global address)', v6(LL)],
+      ['link-local in the global position', v6(`${LL}fe800000000000000000000000000002`)],
+      ['second address not link-local', v6(`${G}20010db8000000000000000000000002`)],
+      ['unspecified link-local', v6(`${G}00000000000000000000000000000000`)],
+      ['multicast link-local', v6(`${G}ff020000000000000000000000000001`)],
+      ['IPv4-mapped loopback', v6('00000000000000000000ffff7f000001')],
+      ['IPv4 next hop 127.0.0.1 for IPv6 NLRI', v6('7f000001')],
+      ['IPv4 NLRI in MP_REACH with next hop 0.1.2.3', v4('00010203')],
+      ['IPv4 NLRI with an RFC 8950 multicast next hop', v4('ff020000000000000000000000000001')],
+    ];
+    for (const [what, a] of bad) {
+      const r = decodeMessage(update([a, ORIGIN_IGP, AS_PATH_EMPTY]), { extendedNextHop: new Set(['1/1']) });
+      if (r.kind === 'error') throw new Error(`${what}: ${r.reason}`);
+      expect(r.kind, what).toBe('treat-as-withdraw');
+      expect(
+        r.issues.map((i) => [i.action, i.code, i.notification?.subcode]),
+        what,
+      ).toEqual([['treat-as-withdraw', 14, 9]]);
+      expect(bytesToHex(r.issues[0]?.notification?.data ?? new Uint8Array()), what).toBe(a.toUpperCase());
+      // the prefixes are still there to be withdrawn
+      expect(asUpdate(r).attributes.mpReach?.nlri.count, what).toBe(1);
+    }
+    for (const [what, a] of [
+      ['global', v6(G)],
+      ['global and link-local', v6(`${G}${LL}`)],
+      ['link-local fe bf', v6(`${G}febf0000000000000000000000000001`)],
+      ['IPv4-mapped host', v6('00000000000000000000ffffc0000201')],
+      ['IPv4 host for IPv6 NLRI', v6('c0000201')],
+      ['IPv4 NLRI, RFC 8950 global and link-local', v4(`${G}${LL}`)],
+    ] as const) {
+      const r = decodeMessage(update([a, ORIGIN_IGP, AS_PATH_EMPTY]), { extendedNextHop: new Set(['1/1']) });
+      expect(r.kind, what).toBe('message');
+    }
+  });
   test('RFC 4271 §6.3 / RFC 7606 §7.8: COMMUNITIES not a multiple of 4 → 3/9, treat-as-withdraw', () => {
     const bad = attr(0xc0, 8, 'fde800');
     expectIssue(
@@ -436,6 +514,35 @@ describe('RFC 7606 revised error handling', () => {
       9,
       bad,
     );
+  });
+  test('RFC 8092 §5: repeated large communities are removed silently', () => {
+    // the issue's UPDATE: 64512:1:2 twice
+    const wire = hexToBytes(
+      'ffffffffffffffffffffffffffffffff004a020000002f4001010040020602010000fde94003040a000001c020180000fc0000000001000000020000fc00000000010000000218cb0071',
+    );
+    const r = decodeMessage(wire, { as4: true });
+    expect(r.kind).toBe('message');
+    if (r.kind === 'error') return;
+    expect(r.issues).toEqual([]);
+    expect(asUpdate(r).attributes.largeCommunities).toEqual([[64512, 1, 2]]);
+    // first occurrences kept, in the order received
+    const many = attr(
+      0xc0,
+      32,
+      [
+        '000000030000000000000000',
+        '000000010000000000000000',
+        '000000030000000000000000',
+        '000000010000000000000000',
+        '000000020000000000000000',
+      ].join(''),
+    );
+    const r2 = decodeMessage(update([...MANDATORY, many], '18c00002'));
+    expect(asUpdate(r2).attributes.largeCommunities).toEqual([
+      [3, 0, 0],
+      [1, 0, 0],
+      [2, 0, 0],
+    ]);
   });
   test('RFC 6793 §6: a malformed AS4_PATH is discarded', () => {
     const bad = attr(0xc0, 17, '0201000100');

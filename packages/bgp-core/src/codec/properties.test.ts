@@ -20,11 +20,23 @@ const u16 = fc.integer({ min: 0, max: 0xffff });
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const bytes = (max: number) => fc.uint8Array({ maxLength: max });
 
+// host next hops: not 0/8, 127/8 or class D/E (RFC 4271 §6.3)
 const hostV4 = fc
-  .tuple(fc.integer({ min: 1, max: 223 }), u8, u8, u8)
+  .tuple(
+    fc.integer({ min: 1, max: 223 }).filter((a) => a !== 127),
+    u8,
+    u8,
+    u8,
+  )
   .map(([a, b, c, d]) => formatIPv4(((a << 24) | (b << 16) | (c << 8) | d) >>> 0));
 const anyV4 = u32.map(formatIPv4);
-const v6 = fc.tuple(u32, u32, u32, u32).map((w) => formatIPv6Words(w));
+// RFC 2545 §3 next hops: a global address (outside ::/8, fe80::/10 and ff00::/8), then link-local
+const globalV6 = fc
+  .tuple(fc.integer({ min: 0x01000000, max: 0xfe7fffff }), u32, u32, u32)
+  .map((w) => formatIPv6Words(w));
+const linkLocalV6 = fc
+  .tuple(fc.integer({ min: 0, max: 0x3fffff }), u32, u32, u32)
+  .map(([a, ...w]) => formatIPv6Words([(0xfe800000 | a) >>> 0, ...w]));
 
 function prefixList(afi: 1 | 2, withIds: boolean, max = 20): fc.Arbitrary<PrefixList> {
   const wpp = afi === 1 ? 1 : 4;
@@ -140,9 +152,9 @@ function attributes(opts: CodecOptions): fc.Arbitrary<PathAttributes> {
   const asn = as4 ? u32 : u16;
   const ap = (afi: number, safi: number) => opts.addPathReceive?.has(`${afi}/${safi}`) === true;
   const nextHop: fc.Arbitrary<NextHop> = fc.oneof(
-    anyV4.map((global) => ({ global })),
-    v6.map((global) => ({ global })),
-    fc.tuple(v6, v6).map(([global, linkLocal]) => ({ global, linkLocal })),
+    hostV4.map((global) => ({ global })),
+    globalV6.map((global) => ({ global })),
+    fc.tuple(globalV6, linkLocalV6).map(([global, linkLocal]) => ({ global, linkLocal })),
   );
   const mpReach = fc
     .tuple(fc.constantFrom(1 as const, 2 as const), fc.constantFrom(1, 2))
@@ -191,7 +203,12 @@ function attributes(opts: CodecOptions): fc.Arbitrary<PathAttributes> {
         minLength: 1,
         maxLength: 3,
       }),
-      largeCommunities: fc.array(fc.tuple(u32, u32, u32), { minLength: 1, maxLength: 3 }),
+      // unique: repeated values are removed on both sides (RFC 8092 §5)
+      largeCommunities: fc.uniqueArray(fc.tuple(u32, u32, u32), {
+        minLength: 1,
+        maxLength: 3,
+        selector: (c) => c.join(':'),
+      }),
       unknown,
       ...(as4
         ? {}

@@ -634,6 +634,27 @@ describe('received routes', () => {
     expect(p.session.state).toBe('Established');
   });
 
+  test('RFC 4271 §6.3 / RFC 7606 §7.3: a martian next hop withdraws the route and keeps the session', () => {
+    const p = new Probe().open();
+    p.peerSends(peerOpen());
+    p.peerSends({ type: 'keepalive' });
+    const update = (nextHop: string): UpdateMessage => ({
+      type: 'update',
+      withdrawn: PrefixList.empty(1),
+      attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop },
+      nlri: PrefixList.fromStrings(1, ['203.0.113.0/24']),
+    });
+    p.peerSends(update('10.0.0.2'));
+    expect(p.session.receivedPrefixCount).toBe(1);
+    p.peerSends(update('0.1.2.3'));
+    expect(p.session.receivedPrefixCount).toBe(0);
+    expect(p.events.filter((e) => e.type === 'route-withdrawn')).toMatchObject([
+      { prefixes: ['203.0.113.0/24'], cause: 'treat-as-withdraw' },
+    ]);
+    expect(p.events.some((e) => e.type === 'attribute-issue')).toBe(true);
+    expect(p.session.state).toBe('Established');
+  });
+
   test('framing: a stream delivered one byte at a time establishes and carries routes', () => {
     const net = Network.pair();
     net.chunkSize = 1;
