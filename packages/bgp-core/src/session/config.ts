@@ -72,8 +72,10 @@ export interface BgpSessionConfig {
   /** Offer route refresh (RFC 2918) and enhanced route refresh (RFC 7313); default true. */
   readonly routeRefresh?: boolean;
   /**
-   * Offer IPv4 unicast with an IPv6 next hop (RFC 8950); default true. Used only when negotiated and
-   * no IPv4 next hop is known (an IPv6-only session) or a route names an IPv6 next hop.
+   * Offer IPv4 unicast with an IPv6 next hop (RFC 8950). Default: only where the IPv4 routes need it,
+   * that is IPv4 unicast over an IPv6 connection with no `nextHop.ipv4`; set true to offer it on any
+   * session (routes that name an IPv6 next hop), false never. Used only when negotiated and no IPv4
+   * next hop is known or a route names an IPv6 next hop.
    */
   readonly extendedNextHop?: boolean;
   /** Maximum number of prefixes accepted from the peer (all families); Cease 6/1 beyond. */
@@ -112,7 +114,8 @@ export interface ResolvedSessionConfig {
   readonly gracefulRestart: Required<GracefulRestartConfig> | undefined;
   readonly extendedMessage: boolean;
   readonly routeRefresh: boolean;
-  readonly extendedNextHop: boolean;
+  /** undefined: decided per connection (`offersExtendedNextHop`). */
+  readonly extendedNextHop: boolean | undefined;
   readonly maxPrefixes: number | undefined;
   readonly minRouteAdvertisementInterval: number;
   readonly nextHop: NextHopConfig;
@@ -222,7 +225,7 @@ export function resolveConfig(c: BgpSessionConfig): ResolvedSessionConfig {
     gracefulRestart,
     extendedMessage: c.extendedMessage ?? true,
     routeRefresh: c.routeRefresh ?? true,
-    extendedNextHop: c.extendedNextHop ?? true,
+    extendedNextHop: c.extendedNextHop,
     maxPrefixes: c.maxPrefixes,
     minRouteAdvertisementInterval: seconds(
       'minRouteAdvertisementInterval',

@@ -18,6 +18,7 @@ export {
   localOpen,
   type Negotiated,
   type OpenCheck,
+  offersExtendedNextHop,
   type PeerGracefulRestart,
 } from './negotiate.ts';
 export {

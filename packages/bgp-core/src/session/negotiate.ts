@@ -12,7 +12,8 @@ import {
   OpenErrorSubcode,
   type OpenMessage,
 } from '../model.ts';
-import { parseIPv4 } from '../prefix.ts';
+import { isIPv4, parseIPv4 } from '../prefix.ts';
+import { ipv4Of, plainAddress } from '../rib/export.ts';
 import type { AddPathMode, FamilyName, ResolvedSessionConfig } from './config.ts';
 
 /** AFI and SAFI of a family name. */
@@ -76,10 +77,29 @@ function addPathBits(mode: AddPathMode): 1 | 2 | 3 {
   return mode === 'receive' ? 1 : mode === 'send' ? 2 : 3;
 }
 
-/** The capabilities we advertise. */
+/**
+ * Whether we offer IPv4 unicast with an IPv6 next hop (RFC 8950) on a connection from `localAddress`
+ * (default: the configured local address, else the peer's). Configured explicitly, as configured;
+ * otherwise only where the session's IPv4 routes would have no next hop without it: IPv4 unicast
+ * carried over an IPv6 connection with no IPv4 next hop configured. An IPv4 session always has its
+ * own address for its IPv4 routes, so it advertises nothing it would not use (as MetalLB and FRR).
+ */
+export function offersExtendedNextHop(c: ResolvedSessionConfig, localAddress?: string): boolean {
+  if (!c.families.includes('ipv4-unicast')) return false;
+  if (c.extendedNextHop !== undefined) return c.extendedNextHop;
+  if (c.nextHop.ipv4 !== undefined) return false;
+  const a = plainAddress(localAddress ?? c.localAddress ?? c.peerAddress);
+  return a !== undefined && !isIPv4(a) && ipv4Of(a) === undefined;
+}
+
+/**
+ * The capabilities we advertise on a connection from `localAddress` (which decides whether the
+ * extended next hop capability is offered, see `offersExtendedNextHop`).
+ */
 export function localCapabilities(
   c: ResolvedSessionConfig,
   restarted = c.gracefulRestart?.restarting === true,
+  localAddress?: string,
 ): Capability[] {
   const caps: Capability[] = [];
   for (const f of c.families) {
@@ -90,7 +110,7 @@ export function localCapabilities(
     caps.push({ code: 2, kind: 'route-refresh' });
     caps.push({ code: 70, kind: 'enhanced-route-refresh' });
   }
-  if (c.extendedNextHop && c.families.includes('ipv4-unicast')) {
+  if (offersExtendedNextHop(c, localAddress)) {
     caps.push({ code: 5, kind: 'extended-next-hop', entries: [{ afi: 1, safi: 1, nextHopAfi: 2 }] });
   }
   if (c.extendedMessage) caps.push({ code: 6, kind: 'extended-message' });
@@ -126,6 +146,7 @@ export function localCapabilities(
 export function localOpen(
   c: ResolvedSessionConfig,
   restarted = c.gracefulRestart?.restarting === true,
+  localAddress?: string,
 ): OpenMessage {
   return {
     type: 'open',
@@ -133,7 +154,7 @@ export function localOpen(
     myAs: c.localAs > 0xffff ? AS_TRANS : c.localAs,
     holdTime: c.holdTime,
     bgpId: c.bgpIdText,
-    capabilities: localCapabilities(c, restarted),
+    capabilities: localCapabilities(c, restarted, localAddress),
   };
 }
 
@@ -146,10 +167,10 @@ function reject(subcode: number, reason: string, data?: Uint8Array): OpenCheck {
 }
 
 /**
- * Check a received OPEN against our configuration and negotiate (RFC 4271 §6.2). Returns the exact
- * NOTIFICATION to send when the OPEN is unacceptable.
+ * Check a received OPEN against our configuration and negotiate (RFC 4271 §6.2) on a connection from
+ * `localAddress`. Returns the exact NOTIFICATION to send when the OPEN is unacceptable.
  */
-export function checkOpen(open: OpenMessage, c: ResolvedSessionConfig): OpenCheck {
+export function checkOpen(open: OpenMessage, c: ResolvedSessionConfig, localAddress?: string): OpenCheck {
   // Version (§6.2): data is the largest version we support, 2 octets.
   if (open.version !== 4) {
     return reject(
@@ -273,7 +294,9 @@ export function checkOpen(open: OpenMessage, c: ResolvedSessionConfig): OpenChec
     if (receive) addPathReceive.add(key);
   }
   const extendedNextHop: FamilyName[] =
-    c.extendedNextHop && families.includes('ipv4-unicast') && peerEnh.has('1/1') ? ['ipv4-unicast'] : [];
+    offersExtendedNextHop(c, localAddress) && families.includes('ipv4-unicast') && peerEnh.has('1/1')
+      ? ['ipv4-unicast']
+      : [];
   const as4 = as4Cap !== undefined;
   const ext = extendedMessage && c.extendedMessage;
   const codecOptions: CodecOptions = {

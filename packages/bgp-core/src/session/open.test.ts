@@ -261,6 +261,7 @@ describe('capability negotiation', () => {
           { code: 73, kind: 'fqdn', hostname: 'tor1', domain: 'example.net' },
         ),
       }),
+      { extendedNextHop: true },
     );
     expect(all).toMatchObject({
       routeRefresh: true,
@@ -283,6 +284,44 @@ describe('capability negotiation', () => {
       routeRefresh: false,
     });
     expect(notOffered).toMatchObject({ extendedMessage: false, routeRefresh: false });
+  });
+
+  test('RFC 8950: extended next hop is offered only where IPv4 routes need an IPv6 next hop', () => {
+    const offered = (over: Partial<BgpSessionConfig>, local?: string, remote?: string) => {
+      const p = new Probe(over).open(local, remote);
+      const open = p.sent()[0];
+      if (open?.type !== 'open') throw new Error('no OPEN');
+      return open.capabilities.some((c) => c.kind === 'extended-next-hop');
+    };
+    // an IPv4 session has an IPv4 next hop for its IPv4 routes: nothing to offer (MetalLB and FRR do
+    // not send it by default either)
+    expect(offered({})).toBe(false);
+    expect(offered({ families: ['ipv4-unicast'] })).toBe(false);
+    // an IPv6 connection carrying IPv4 unicast without a configured IPv4 next hop needs it
+    expect(offered({ peerAddress: 'fd00::2' }, 'fd00::1', 'fd00::2')).toBe(true);
+    expect(offered({ peerAddress: 'fe80::2' }, 'fe80::1%eth0', 'fe80::2%eth0')).toBe(true);
+    expect(offered({ peerAddress: 'fd00::2', nextHop: { ipv4: '192.0.2.1' } }, 'fd00::1', 'fd00::2')).toBe(
+      false,
+    );
+    expect(offered({ peerAddress: 'fd00::2', families: ['ipv6-unicast'] }, 'fd00::1', 'fd00::2')).toBe(false);
+    // IPv4-mapped addresses are an IPv4 connection
+    expect(offered({}, '::ffff:10.0.0.1', '::ffff:10.0.0.2')).toBe(false);
+    // stated explicitly, the configuration wins
+    expect(offered({ extendedNextHop: true })).toBe(true);
+    expect(offered({ peerAddress: 'fd00::2', extendedNextHop: false }, 'fd00::1', 'fd00::2')).toBe(false);
+    // and it is negotiated only when we offered it
+    const p = new Probe({}).open();
+    p.peerSends(
+      peerOpen({
+        capabilities: caps({
+          code: 5,
+          kind: 'extended-next-hop',
+          entries: [{ afi: 1, safi: 1, nextHopAfi: 2 }],
+        }),
+      }),
+    );
+    p.peerSends({ type: 'keepalive' });
+    expect(p.session.negotiated?.extendedNextHop).toEqual([]);
   });
 
   test('RFC 5492 §5: capabilities the peer refuses with 2/7 are left out of the next OPEN', () => {
@@ -309,6 +348,7 @@ describe('capability negotiation', () => {
       addPath: { 'ipv4-unicast': 'both' },
       hostname: { hostName: 'node-1', domainName: 'cluster.local' },
       holdTime: 30,
+      extendedNextHop: true,
     }).open();
     const open = p.sent()[0];
     expect(open?.type).toBe('open');

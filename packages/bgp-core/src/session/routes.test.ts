@@ -171,7 +171,10 @@ describe('Adj-RIB-Out over a session', () => {
   });
 
   test('RFC 8950 §3: IPv4 routes with an IPv6 next hop only when extended next hop is negotiated', () => {
-    const withEnh = Network.pair({ a: { nextHop: { ipv6: '2001:db8::1' } } });
+    const withEnh = Network.pair({
+      a: { nextHop: { ipv6: '2001:db8::1' }, extendedNextHop: true },
+      b: { extendedNextHop: true },
+    });
     withEnh.establish();
     withEnh.act('a', (s, now) => s.setRoutes(now, 1, [['192.0.2.9/32', { nextHop: '2001:db8::9' }]]));
     expect(withEnh.ribIn('b', 1).get('192.0.2.9/32')?.nextHop).toEqual({ global: '2001:db8::9' });

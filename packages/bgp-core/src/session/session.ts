@@ -669,7 +669,7 @@ export class BgpSession {
     this.#actions.push({
       type: 'send',
       connId: conn.id,
-      bytes: encodeMessage(this.#localOpen()),
+      bytes: encodeMessage(this.#localOpen(conn.localAddress)),
     });
     this.#sentCounts.open++;
     if (conn.phase === 'delay-open') {
@@ -680,8 +680,8 @@ export class BgpSession {
     }
   }
 
-  #localOpen(): OpenMessage {
-    const open = localOpen(this.config, this.#restarted);
+  #localOpen(localAddress: string): OpenMessage {
+    const open = localOpen(this.config, this.#restarted, localAddress);
     if (this.#suppressed.size === 0) return open;
     return { ...open, capabilities: open.capabilities.filter((c) => !this.#suppressed.has(c.code)) };
   }
@@ -810,7 +810,7 @@ export class BgpSession {
   }
 
   #handleOpen(now: number, conn: Connection, open: OpenMessage): void {
-    const check = checkOpen(open, this.config);
+    const check = checkOpen(open, this.config, conn.localAddress);
     if (!check.ok) {
       if (conn.phase === 'delay-open') this.#sendOpen(now, conn); // §6.2: OPEN before the NOTIFICATION
       this.#sendNotificationAndClose(now, conn, check.notification, check.reason);
