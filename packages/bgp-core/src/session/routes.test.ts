@@ -587,6 +587,22 @@ describe('administrative shutdown (RFC 9003)', () => {
     net.advance(HOUR);
     expect(net.sessions.a.state).toBe('Idle');
   });
+
+  test('RFC 4486 §4: a changed session parameter sends Cease 6/6 (Other Configuration Change), not 6/3', () => {
+    const net = Network.pair();
+    net.establish();
+    net.act('a', (s, now) => s.reconfigure(now));
+    expect(net.eventsOf('a', 'notification-sent').map((e) => e.notification)).toMatchObject([
+      { code: 6, subcode: 6 },
+    ]);
+    expect(net.eventsOf('b', 'notification-received')[0]?.description).toMatch(
+      /Cease\/Other Configuration Change \(6\/6\)/,
+    );
+    // the caller replaces the session: this one stays down
+    net.advance(HOUR);
+    expect(net.sessions.a.state).toBe('Idle');
+    expect(net.sessions.a.nextTimeout()).toBeUndefined();
+  });
 });
 
 describe('received routes', () => {

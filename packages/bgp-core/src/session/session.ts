@@ -316,6 +316,15 @@ export class BgpSession {
   }
 
   /**
+   * A parameter of this session changed (hold time, password, addresses, ASNs…) and the caller
+   * replaces it with a session on the new configuration: Cease 6/6 (Other Configuration Change, RFC
+   * 4486 §4); no restart. 6/3 (`deconfigure`) is for a peer that was removed.
+   */
+  reconfigure(now: number): void {
+    this.stop(now, { subcode: CeaseSubcode.OtherConfigurationChange });
+  }
+
+  /**
    * BFD declared the peer down (RFC 9384): Cease 6/10 if the connection still writes, Idle at once,
    * then the usual automatic restart.
    */
