@@ -147,6 +147,10 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
     expect({ ...after[1], '10.0.0.13': 'x' }).toEqual({ ...before[1], '10.0.0.13': 'x' });
     expect(after[1]?.['10.0.0.13']).not.toEqual(before[1]?.['10.0.0.13']);
     expect(topo.node('node3').proc?.output()).toMatch(/"event":"peerChanged"[^\n]*"name":"tor2"/);
+    // RFC 4486: a changed session parameter is Cease 6/6 (Other Configuration Change), not 6/3
+    const log = topo.tors[1]?.logs('bgpd') ?? '';
+    expect(log).toMatch(/10\.0\.0\.13[^\n]*6\/6 \(Cease\/Other Configuration Change\)/);
+    expect(log).not.toMatch(/10\.0\.0\.13[^\n]*6\/3 \(Cease\/Peer Unconfigured\)/);
   }, 40_000);
 
   it('IPv6: a /128 from an IPv6 pool over the IPv6 sessions', async () => {

@@ -232,11 +232,19 @@ export class TcpBgpSession implements BgpSessionPort {
   }
 
   async deconfigure(): Promise<void> {
+    await this.#close((s, now) => s.deconfigure(now));
+  }
+
+  async reconfigure(): Promise<void> {
+    await this.#close((s, now) => s.reconfigure(now));
+  }
+
+  async #close(how: (s: BgpSession, now: number) => void): Promise<void> {
     this.#closed = true;
     await this.#ready;
     const d = this.#driver;
     if (d === undefined) return;
-    d.act((s, now) => s.deconfigure(now));
+    d.act(how);
     await d.shutdown();
   }
 

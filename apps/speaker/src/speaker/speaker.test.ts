@@ -49,6 +49,9 @@ function fakeFactory() {
         async deconfigure() {
           s.log.push('deconfigure');
         },
+        async reconfigure() {
+          s.log.push('reconfigure');
+        },
         counters: () => ({
           sent: { open: 1, update: s.routes.length, notification: 0, keepalive: 2, 'route-refresh': 0 },
           received: { open: 1, update: 0, notification: 0, keepalive: 2, 'route-refresh': 0 },
@@ -210,14 +213,14 @@ describe('Speaker applies configuration as a difference', () => {
     expect((bgp[0] as FakeBgp).log).toEqual([]);
   });
 
-  it('a changed session field resets only that peer; a removed peer is deconfigured', () => {
+  it('a changed session field resets only that peer (Cease 6/6); a removed peer is deconfigured (6/3)', () => {
     const { speaker, bgp } = make();
     speaker.apply(
       snapshot([peerCfg('tor1', '10.0.0.1'), peerCfg('tor2', '10.0.0.2'), peerCfg('tor3', '10.0.0.3')]),
     );
     speaker.apply(snapshot([peerCfg('tor1', '10.0.0.1', { holdTime: 9 }), peerCfg('tor2', '10.0.0.2')]));
     expect(bgp.map((s) => `${s.cfg.name}:${s.log.join(',')}`)).toEqual([
-      'tor1:deconfigure',
+      'tor1:reconfigure',
       'tor2:',
       'tor3:deconfigure',
       'tor1:',

@@ -176,7 +176,8 @@ export class Speaker {
           { event: 'peerChanged', peer: cfg.address, name },
           'peer session parameters changed, resetting its session',
         );
-        this.#background(run.bgp.deconfigure(), run.cfg, 'closing the BGP session');
+        // RFC 4486: 6/6 Other Configuration Change (6/3 Peer De-configured is for a removed peer)
+        this.#background(run.bgp.reconfigure(), run.cfg, 'closing the BGP session');
         if (run.bfd !== undefined) this.#background(run.bfd.close(), run.cfg, 'closing the BFD session');
         this.#peers.delete(name);
         this.#start(cfg);

@@ -98,8 +98,13 @@ export interface BgpSessionPort {
   bfdDown(reason: string): void;
   /** Graceful: Cease 6/2 with an RFC 9003 message (or withdraw), then close; resolves when flushed. */
   shutdown(message: string): Promise<void>;
-  /** The peer was deconfigured: Cease 6/3, close. */
+  /** The peer was deconfigured: Cease 6/3 (Peer De-configured), close. */
   deconfigure(): Promise<void>;
+  /**
+   * A session field changed and a new session replaces this one: Cease 6/6 (Other Configuration
+   * Change, RFC 4486), close.
+   */
+  reconfigure(): Promise<void>;
   status(): BgpPeerStatus;
   counters(): BgpCounters;
 }
