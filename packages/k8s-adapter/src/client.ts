@@ -176,6 +176,7 @@ export class KubeClient {
     const url = buildUrl(this.server, path, { ...opts.query, watch: true });
     const what = `WATCH ${path}`;
     const ctx = await this.#context('GET', url);
+    if (opts.signal?.aborted) return;
     const ac = new AbortController();
     const onAbort = () => ac.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });

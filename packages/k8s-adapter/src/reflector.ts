@@ -132,6 +132,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
           continue;
         }
       }
+      if (signal.aborted) return;
       const started = Date.now();
       let delivered = 0;
       try {

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './client.ts';
+import { EventRecorder, microTime } from './events.ts';
+import { ScriptedClient } from './test-support/scripted-client.ts';
+
+const svc = { apiVersion: 'v1', kind: 'Service', namespace: 'default', name: 'web', uid: 'u1' };
+
+function recorder(opts: { burst?: number; refillMs?: number } = {}) {
+  const client = new ScriptedClient();
+  client.onRequest = () => ({});
+  let now = 1_700_000_000_000;
+  const errors: Error[] = [];
+  const rec = new EventRecorder(client.asClient(), {
+    controller: 'metallb.io/controller',
+    instance: 'controller-0',
+    now: () => now,
+    onError: (e) => errors.push(e),
+    ...opts,
+  });
+  return { client, rec, errors, advance: (ms: number) => (now += ms) };
+}
+
+describe('EventRecorder', () => {
+  it('writes an events.k8s.io/v1 Event about the object', async () => {
+    const { client, rec } = recorder();
+    rec.record(svc, { type: 'Normal', reason: 'IPAllocated', note: 'Assigned IP ["203.0.113.5"]' });
+    await rec.flush();
+    const [call] = client.requests;
+    expect(call?.method).toBe('POST');
+    expect(call?.path).toBe('/apis/events.k8s.io/v1/namespaces/default/events');
+    const body = call?.opts.body as Record<string, unknown>;
+    expect(body).toMatchObject({
+      apiVersion: 'events.k8s.io/v1',
+      kind: 'Event',
+      reason: 'IPAllocated',
+      type: 'Normal',
+      action: 'IPAllocated',
+      note: 'Assigned IP ["203.0.113.5"]',
+      reportingController: 'metallb.io/controller',
+      reportingInstance: 'controller-0',
+      regarding: { kind: 'Service', name: 'web', namespace: 'default', uid: 'u1' },
+    });
+    expect(body.eventTime).toBe('2023-11-14T22:13:20.000000Z');
+  });
+
+  it('turns a repeat into a series update instead of a new Event', async () => {
+    const { client, rec, advance } = recorder();
+    const ev = { type: 'Warning' as const, reason: 'AllocationFailed', note: 'no available IPs' };
+    rec.record(svc, ev);
+    await rec.flush();
+    advance(1000);
+    rec.record(svc, ev);
+    advance(1000);
+    rec.record(svc, ev);
+    await rec.flush();
+    expect(client.requests.map((c) => c.method)).toEqual(['POST', 'PATCH', 'PATCH']);
+    const name = (client.requests[0]?.opts.body as { metadata: { name: string } } | undefined)?.metadata.name;
+    expect(client.requests[2]?.path).toBe(`/apis/events.k8s.io/v1/namespaces/default/events/${name}`);
+    expect(client.requests[2]?.opts.body).toEqual({
+      series: { count: 3, lastObservedTime: '2023-11-14T22:13:22.000000Z' },
+    });
+    expect(client.requests[2]?.opts.contentType).toBe('application/merge-patch+json');
+  });
+
+  it('limits each object to a burst, refilled over time', async () => {
+    const { client, rec, advance } = recorder({ burst: 3, refillMs: 60_000 });
+    for (let i = 0; i < 5; i++) rec.record(svc, { type: 'Normal', reason: 'R', note: `n${i}` });
+    rec.record({ ...svc, name: 'other', uid: 'u2' }, { type: 'Normal', reason: 'R', note: 'x' });
+    await rec.flush();
+    expect(client.requests.length).toBe(4);
+    expect(rec.dropped).toBe(2);
+    advance(60_000);
+    rec.record(svc, { type: 'Normal', reason: 'R', note: 'later' });
+    await rec.flush();
+    expect(client.requests.length).toBe(5);
+  });
+
+  it('never throws: failures go to onError, and a vanished series starts over', async () => {
+    const { client, rec, errors } = recorder();
+    client.onRequest = (c) => {
+      if (c.method === 'PATCH') throw new ApiError('PATCH', 404, 'gone', 'NotFound');
+      throw new ApiError('POST', 403, 'forbidden', 'Forbidden');
+    };
+    rec.record(svc, { type: 'Normal', reason: 'R', note: 'x' });
+    await rec.flush();
+    expect(errors[0]?.message).toContain('403');
+    rec.record(svc, { type: 'Normal', reason: 'R', note: 'x' });
+    await rec.flush();
+    client.onRequest = () => ({});
+    rec.record(svc, { type: 'Normal', reason: 'R', note: 'x' });
+    await rec.flush();
+    expect(client.requests.map((c) => c.method)).toEqual(['POST', 'PATCH', 'POST']);
+  });
+
+  it('formats MicroTime with six fractional digits', () => {
+    expect(microTime(Date.UTC(2026, 11, 4, 1, 2, 3, 45))).toBe('2026-12-04T01:02:03.045000Z');
+  });
+});
