@@ -213,6 +213,7 @@ export class MemoryCluster implements ClusterPort {
                 kind,
                 key,
                 resourceVersion: raw.metadata.resourceVersion as string,
+                uid: raw.metadata.uid as string | undefined,
                 errors: r.errors,
               },
             },

@@ -173,6 +173,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
         kind: this.type.kind,
         key: keyOf(md),
         resourceVersion: md.resourceVersion,
+        uid: md.uid,
         errors: r.errors,
       },
     };

@@ -11,6 +11,8 @@ export interface Problem {
   readonly kind: string;
   readonly key: string;
   readonly resourceVersion: string | undefined;
+  /** The object's uid, so an Event about the problem reaches `kubectl describe` of the object. */
+  readonly uid?: string | undefined;
   readonly errors: readonly ConfigError[];
 }
 
