@@ -167,6 +167,12 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
     const text = await topo.speakerStatus(topo.node('node1'));
     expect(text).toMatch(/10\.0\.0\.1\s+tor1\s+65000\s+65100\s+Established/);
     expect(text).toMatch(/fd00::2\s+tor2-v6\s+65000\s+65100\s+Established/);
+    // each IP listed with the peers of its family only: what each session sent
+    expect(text).toContain(`default/web  ${WEB}  pool prod-pool  → tor1, tor2\n`);
+    expect(text).toContain(`default/web6  ${WEB6}  pool v6-pool  → tor1-v6, tor2-v6\n`);
+    expect(topo.node('node1').proc?.output()).toMatch(
+      /"event":"serviceAnnounced"[^\n]*"service":"default\/web6"[^\n]*"peers":\["tor1-v6","tor2-v6"\]/,
+    );
     await waitFor(
       async () =>
         (await statusJson(topo.node('node1'))).bfd.every((b: { state: string }) => b.state === 'up'),

@@ -47,13 +47,43 @@ const status: SpeakerStatus = {
     },
   ],
   services: [
-    { service: 'default/web', ips: ['203.0.113.10'], pool: 'prod-pool', reason: '', peers: ['tor1'] },
+    {
+      service: 'default/web',
+      ips: ['203.0.113.10'],
+      pool: 'prod-pool',
+      reason: '',
+      peers: ['tor1'],
+      announcements: [{ ip: '203.0.113.10', peers: ['tor1'] }],
+    },
     {
       service: 'default/api',
       ips: ['203.0.113.11'],
       pool: 'prod-pool',
       reason: 'noLocalEndpoints',
       peers: [],
+      announcements: [],
+    },
+    {
+      service: 'default/dual',
+      ips: ['203.0.113.12', '2001:db8:100::12'],
+      pool: 'dual-pool',
+      reason: '',
+      peers: ['tor1', 'tor1-v6'],
+      announcements: [
+        { ip: '203.0.113.12', peers: ['tor1'] },
+        { ip: '2001:db8:100::12', peers: ['tor1-v6'] },
+      ],
+    },
+    {
+      service: 'default/half',
+      ips: ['203.0.113.13', '2001:db8:100::13'],
+      pool: 'dual-pool',
+      reason: '',
+      peers: ['tor1'],
+      announcements: [
+        { ip: '203.0.113.13', peers: ['tor1'] },
+        { ip: '2001:db8:100::13', peers: [] },
+      ],
     },
   ],
 };
@@ -67,6 +97,18 @@ describe('speaker status', () => {
     expect(text).toMatch(/SessionId\s+LocalAddress\s+PeerAddress\s+Status/);
     expect(text).toMatch(/2508913041\s+10\.0\.0\.11\s+10\.0\.0\.1\s+up/);
     expect(text).toContain('default/api  203.0.113.11  noLocalEndpoints');
+  });
+
+  it('lists each Service IP with the peers of its family, as sent', () => {
+    const text = renderStatus(status, 1_000 + 3_723_000);
+    expect(text).toContain('Services announced from this node: 3');
+    expect(text).toContain('  default/web  203.0.113.10  pool prod-pool  → tor1\n');
+    expect(text).toContain(
+      '  default/dual  203.0.113.12 → tor1; 2001:db8:100::12 → tor1-v6  pool dual-pool\n',
+    );
+    expect(text).toContain(
+      '  default/half  203.0.113.13 → tor1; 2001:db8:100::13 → no IPv6 peer  pool dual-pool\n',
+    );
   });
 
   it('formats uptimes as FRR does', () => {

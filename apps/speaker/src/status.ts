@@ -157,13 +157,27 @@ export function renderStatus(st: SpeakerStatus, now = Date.now()): string {
   const announced = st.services.filter((s) => s.reason === '');
   const notAnnounced = st.services.filter((s) => s.reason !== '');
   out.push('', `Services announced from this node: ${announced.length}`);
-  for (const s of announced)
-    out.push(
-      `  ${s.service}  ${s.ips.join(', ')}  pool ${s.pool ?? '-'}  → ${s.peers.join(', ') || 'no peer'}`,
-    );
+  for (const s of announced) {
+    // Each IP goes only to the sessions of its family; when the IPs' peers differ (dual-stack), each
+    // IP is listed with its own. (A daemon older than this client sends no per-IP list.)
+    const per = s.announcements ?? [];
+    const first = per[0];
+    if (first === undefined || per.every((a) => sameList(a.peers, first.peers)))
+      out.push(
+        `  ${s.service}  ${s.ips.join(', ')}  pool ${s.pool ?? '-'}  → ${s.peers.join(', ') || 'no peer'}`,
+      );
+    else
+      out.push(
+        `  ${s.service}  ${per.map((a) => `${a.ip} → ${a.peers.join(', ') || `no ${a.ip.includes(':') ? 'IPv6' : 'IPv4'} peer`}`).join('; ')}  pool ${s.pool ?? '-'}`,
+      );
+  }
   if (notAnnounced.length > 0) {
     out.push(`Services not announced from this node: ${notAnnounced.length}`);
     for (const s of notAnnounced) out.push(`  ${s.service}  ${s.ips.join(', ') || '-'}  ${s.reason}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

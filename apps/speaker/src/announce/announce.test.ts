@@ -23,6 +23,7 @@ const peer = (name: string, over: Partial<PeerInfo> = {}): PeerInfo => ({
   myASN: 65100,
   peerASN: 65000,
   nodeSelectors: [],
+  families: [4],
   ...over,
 });
 const adv = advertisement;
@@ -89,6 +90,7 @@ describe('announcement rules (MetalLB speaker)', () => {
         pool: 'prod-pool',
         reason: '',
         peers: ['tor1', 'tor2'],
+        announcements: [{ ip: '203.0.113.10', peers: ['tor1', 'tor2'] }],
       },
     ]);
   });
@@ -394,7 +396,7 @@ describe('announcement rules (MetalLB speaker)', () => {
   it('aggregationLengthV6 masks IPv6 addresses; IPv6 routes go to the ipv6 family, canonical text', () => {
     const config: AnnounceConfig = {
       pools: [pool('v6', ['2001:db8:0:0:1::/80'])],
-      peers: [peer('tor1')],
+      peers: [peer('tor1', { families: [6] })],
       advertisements: [adv('a', { aggregationLengthV6: 64 }), adv('b')],
     };
     const r = computeAnnouncements(input({ config, services: [svc('web', ['2001:DB8::1:0:0:5'])] }));
@@ -402,10 +404,10 @@ describe('announcement rules (MetalLB speaker)', () => {
     expect(prefixes(r, 'tor1', 'ipv4')).toEqual([]);
   });
 
-  it('dual-stack Service: both IPs announced from a dual-stack pool', () => {
+  it('dual-stack Service: both IPs announced from a dual-stack pool (over a session carrying both)', () => {
     const config: AnnounceConfig = {
       pools: [pool('ds', ['203.0.113.0/24', '2001:db8::/64'])],
-      peers: [peer('tor1')],
+      peers: [peer('tor1', { families: [4, 6] })],
       advertisements: [adv('a')],
     };
     const r = computeAnnouncements(
@@ -450,6 +452,89 @@ describe('announcement rules (MetalLB speaker)', () => {
     expect(r.routes.get('ebgp')?.ipv4.get('203.0.113.10/32')?.localPref).toBeUndefined();
     expect(r.routes.get('ibgp')?.ipv4.get('203.0.113.10/32')?.localPref).toBe(100);
     expect(r.routes.get('dyn')?.ipv4.get('203.0.113.10/32')?.localPref).toBe(100);
+  });
+
+  describe('each session carries only its own address family', () => {
+    const dual: AnnounceConfig = {
+      pools: [pool('dual', ['203.0.113.0/24', '2001:db8:100::/64'])],
+      peers: [
+        peer('tor1'),
+        peer('tor2'),
+        peer('tor1-v6', { families: [6] }),
+        peer('tor2-v6', { families: [6] }),
+      ],
+      advertisements: [adv('all')],
+    };
+    it('an IPv6 Service IP goes to the IPv6 peers only, an IPv4 one to the IPv4 peers only', () => {
+      const r = computeAnnouncements(
+        input({
+          config: dual,
+          services: [svc('web', ['203.0.113.10']), svc('web6', ['2001:db8:100::10'])],
+          endpointSlices: [
+            slice('web', [{ ip: '10.244.1.5', node: 'node-a' }]),
+            slice('web6', [{ ip: '10.244.1.6', node: 'node-a' }]),
+          ],
+        }),
+      );
+      for (const p of ['tor1', 'tor2']) {
+        expect(prefixes(r, p)).toEqual(['203.0.113.10/32']);
+        expect(prefixes(r, p, 'ipv6')).toEqual([]);
+      }
+      for (const p of ['tor1-v6', 'tor2-v6']) {
+        expect(prefixes(r, p)).toEqual([]);
+        expect(prefixes(r, p, 'ipv6')).toEqual(['2001:db8:100::10/128']);
+      }
+      expect(r.services.map((v) => [v.service, v.reason, v.peers, v.announcements])).toEqual([
+        ['default/web', '', ['tor1', 'tor2'], [{ ip: '203.0.113.10', peers: ['tor1', 'tor2'] }]],
+        [
+          'default/web6',
+          '',
+          ['tor1-v6', 'tor2-v6'],
+          [{ ip: '2001:db8:100::10', peers: ['tor1-v6', 'tor2-v6'] }],
+        ],
+      ]);
+    });
+    it('a dual-stack Service lists, per IP, the peers of its family', () => {
+      const r = computeAnnouncements(
+        input({ config: dual, services: [svc('web', ['203.0.113.10', '2001:db8:100::10'])] }),
+      );
+      expect(r.services[0]).toMatchObject({
+        reason: '',
+        peers: ['tor1', 'tor1-v6', 'tor2', 'tor2-v6'],
+        announcements: [
+          { ip: '203.0.113.10', peers: ['tor1', 'tor2'] },
+          { ip: '2001:db8:100::10', peers: ['tor1-v6', 'tor2-v6'] },
+        ],
+      });
+    });
+    it('an IP whose family no session carries is not announced, and the status says so', () => {
+      const v4only = { ...dual, peers: [peer('tor1'), peer('tor2')] };
+      const six = computeAnnouncements(
+        input({
+          config: v4only,
+          services: [svc('web6', ['2001:db8:100::10'])],
+          endpointSlices: [slice('web6', [{ ip: '10.244.1.6', node: 'node-a' }])],
+        }),
+      );
+      expect(prefixes(six, 'tor1', 'ipv6')).toEqual([]);
+      expect(six.services[0]).toMatchObject({ reason: 'noPeersForIPFamily', peers: [], announcements: [] });
+      const both = computeAnnouncements(
+        input({ config: v4only, services: [svc('web', ['203.0.113.10', '2001:db8:100::10'])] }),
+      );
+      expect(both.services[0]).toMatchObject({
+        reason: '',
+        peers: ['tor1', 'tor2'],
+        announcements: [
+          { ip: '203.0.113.10', peers: ['tor1', 'tor2'] },
+          { ip: '2001:db8:100::10', peers: [] },
+        ],
+      });
+    });
+    it('an advertisement whose peers have no session from this node announces nothing', () => {
+      const config = { ...seedConfig, advertisements: [adv('a', { peers: ['tor9'] })] };
+      const r = computeAnnouncements(input({ config }));
+      expect(r.services[0]).toMatchObject({ reason: 'noPeers', peers: [], announcements: [] });
+    });
   });
 
   it('a node with no Node object is treated as unlabelled and available', () => {

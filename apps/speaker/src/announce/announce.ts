@@ -16,6 +16,7 @@ import type {
   AnnounceResult,
   EndpointConditions,
   EndpointSlice,
+  IpAnnouncement,
   LargeCommunity,
   Node,
   PeerInfo,
@@ -202,30 +203,40 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
     return a;
   };
 
-  // Per pool, worked out once: each (advertisement, peer) pair its Services' routes go to.
+  // Per pool, worked out once: each (advertisement, peer) pair its Services' routes go to, by family
+  // (a session carries only its own family: an IPv6 IP never goes to an IPv4 peer, and the other way).
   interface Target {
-    readonly len4: number;
-    readonly len6: number;
-    readonly table: PeerRoutes;
+    readonly len: number;
+    readonly table: Map<string, RouteAttrs>;
     readonly attrs: RouteAttrs;
   }
   const planFor = (pool: ParsedPool) => {
     const advs = myAdvs.filter((a) => advCoversPool(a, pool.info));
-    const targets: Target[] = [];
-    const to = new Set<string>();
+    const targets4: Target[] = [];
+    const targets6: Target[] = [];
+    const to4 = new Set<string>();
+    const to6 = new Set<string>();
+    let any = false;
     for (const adv of advs) {
       for (const peer of peers) {
         if (adv.peers.length > 0 && !adv.peers.includes(peer.name)) continue;
-        targets.push({
-          len4: adv.aggregationLength,
-          len6: adv.aggregationLengthV6,
-          table: routes.get(peer.name) as PeerRoutes,
-          attrs: advAttrs(adv, isIBGP(peer)),
-        });
-        to.add(peer.name);
+        any = true;
+        const table = routes.get(peer.name) as PeerRoutes;
+        const attrs = advAttrs(adv, isIBGP(peer));
+        if (peer.families.includes(4)) {
+          targets4.push({ len: adv.aggregationLength, table: table.ipv4, attrs });
+          to4.add(peer.name);
+        }
+        if (peer.families.includes(6)) {
+          targets6.push({ len: adv.aggregationLengthV6, table: table.ipv6, attrs });
+          to6.add(peer.name);
+        }
       }
     }
-    return { advs: advs.length, targets, to: [...to].sort() };
+    const sorted4 = [...to4].sort();
+    const sorted6 = [...to6].sort();
+    const both = [...new Set([...sorted4, ...sorted6])].sort();
+    return { advs: advs.length, any, targets4, targets6, to4: sorted4, to6: sorted6, both };
   };
   const plans = new Map<ParsedPool, ReturnType<typeof planFor>>();
   const nodeWhy = nodeReason(me);
@@ -234,8 +245,12 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
     const key = serviceKey(svc);
     const ingress = svc.status?.loadBalancer?.ingress ?? [];
     const ipTexts = ingress.map((i) => i.ip ?? '').filter((t) => t !== '');
-    const verdict = (reason: string, pool?: string, to: readonly string[] = []) =>
-      verdicts.push({ service: key, ips: ipTexts, pool, reason, peers: to });
+    const verdict = (
+      reason: string,
+      pool?: string,
+      to: readonly string[] = [],
+      announcements: readonly IpAnnouncement[] = [],
+    ) => verdicts.push({ service: key, ips: ipTexts, pool, reason, peers: to, announcements });
     if (svc.spec?.type !== 'LoadBalancer') continue; // not ours to announce, nothing to report
     if ((svc.spec.loadBalancerClass ?? undefined) !== input.loadBalancerClass) continue;
     if (ingress.length === 0) {
@@ -281,19 +296,31 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
       verdict('noEndpoints', poolName);
       continue;
     }
+    let has4 = false;
+    let has6 = false;
+    for (const ip of ips) {
+      if (ip.family === 4) has4 = true;
+      else has6 = true;
+    }
+    const to = has4 && has6 ? plan.both : has4 ? plan.to4 : plan.to6;
+    if (to.length === 0) {
+      // Nothing would reach a router: say why rather than list the Service as announced.
+      verdict(plan.any ? 'noPeersForIPFamily' : 'noPeers', poolName);
+      continue;
+    }
+    const announcements: IpAnnouncement[] = [];
     for (let k = 0; k < ips.length; k++) {
       const ip = ips[k] as IPAddress;
       const v4 = ip.family === 4;
-      for (const t of plan.targets) {
-        const len = v4 ? t.len4 : t.len6;
+      for (const t of v4 ? plan.targets4 : plan.targets6) {
         // parseIP reads IPv4 strictly (no leading zeros), so its text is already the canonical form.
-        const prefix = v4 && len === 32 ? `${ipTexts[k]}/32` : formatPrefix(prefixOf(ip, len));
-        const fam = v4 ? t.table.ipv4 : t.table.ipv6;
-        const had = fam.get(prefix);
-        fam.set(prefix, had === undefined ? t.attrs : mergeAttrs(had, t.attrs));
+        const prefix = v4 && t.len === 32 ? `${ipTexts[k]}/32` : formatPrefix(prefixOf(ip, t.len));
+        const had = t.table.get(prefix);
+        t.table.set(prefix, had === undefined ? t.attrs : mergeAttrs(had, t.attrs));
       }
+      announcements.push({ ip: ipTexts[k] as string, peers: v4 ? plan.to4 : plan.to6 });
     }
-    verdict('', poolName, plan.to);
+    verdict('', poolName, to, announcements);
   }
   return { routes, services: verdicts, nodeReason: nodeWhy };
 }

@@ -28,6 +28,11 @@ export interface PeerInfo {
   readonly peerASN: number | undefined;
   readonly dynamicASN?: 'internal' | 'external' | undefined;
   readonly nodeSelectors: readonly LabelSelector[];
+  /**
+   * The address families its session carries (4: IPv4 unicast, 6: IPv6 unicast): the family of the
+   * peer address. A Service IP is announced only to the peers of its family.
+   */
+  readonly families: readonly (4 | 6)[];
 }
 
 export type LargeCommunity = readonly [number, number, number];
@@ -131,15 +136,28 @@ export interface PeerRoutes {
   readonly ipv6: Map<string, RouteAttrs>;
 }
 
-/** Why a Service is or is not announced from this node (MetalLB's reason words). */
+/** One Service IP and the peers it is announced to (those whose session carries its family). */
+export interface IpAnnouncement {
+  readonly ip: string;
+  /** Sorted; empty when no session of this node carries the IP's family. */
+  readonly peers: readonly string[];
+}
+
+/**
+ * Why a Service is or is not announced from this node (MetalLB's reason words, and `noPeers` /
+ * `noPeersForIPFamily` when none of its IPs reaches a peer).
+ */
 export interface ServiceVerdict {
   readonly service: string; // namespace/name
+  /** Every IP in the Service's status. */
   readonly ips: readonly string[];
   readonly pool: string | undefined;
   /** '' when announced, else the reason it is not. */
   readonly reason: string;
-  /** The peers it is announced to. */
+  /** The peers at least one of its IPs is announced to (sorted). */
   readonly peers: readonly string[];
+  /** Per IP, the peers it is announced to (what went on the wire); empty unless announced. */
+  readonly announcements: readonly IpAnnouncement[];
 }
 
 export interface AnnounceResult {

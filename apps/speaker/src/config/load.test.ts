@@ -36,6 +36,21 @@ describe('loading FILE through metallb-api', () => {
     expect(other.services.find((v) => v.service === 'default/web')?.reason).toBe('noLocalEndpoints');
   });
 
+  it('gives each peer the address family of its session, so IPs go only to peers of their family', () => {
+    const v6peer =
+      'apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: { name: tor1-v6, namespace: metallb-system }\nspec: { myASN: 65100, peerASN: 65000, peerAddress: "fd00::1" }';
+    const r = loadManifests(`${seedManifests()}\n---\n${v6peer}\n---\n${web}`, 'node1.yaml');
+    if (!r.ok) throw new Error(r.errors.join('\n'));
+    expect(r.snapshot.announce.peers.map((p) => [p.name, p.families])).toEqual([
+      ['tor1', [4]],
+      ['tor1-v6', [6]],
+      ['tor2', [4]],
+    ]);
+    const a = computeAnnouncements({ ...r.snapshot, config: r.snapshot.announce, nodeName: 'node1' });
+    expect(a.routes.get('tor1-v6')?.ipv4.size).toBe(0);
+    expect(a.services.find((v) => v.service === 'default/web')?.peers).toEqual(['tor1', 'tor2']);
+  });
+
   it('resolves Community aliases and large communities', () => {
     const text = `${seedManifests({ bfd: false })}
 ---

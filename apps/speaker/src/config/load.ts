@@ -96,6 +96,8 @@ export function snapshotFromConfig(cfg: MetallbConfig, warnings: string[]) {
       peerASN: p.peerASN,
       dynamicASN: p.dynamicASN,
       nodeSelectors: p.nodeSelectors,
+      // each session carries the family of its peer address (dualStackAddressFamily is not offered)
+      families: [pc.address.includes(':') ? 6 : 4],
     });
   }
   const advertisements: AdvertisementInfo[] = [...cfg.advertisements.values()].map((a) => {

@@ -146,7 +146,13 @@ function snapshot(
   return {
     announce: {
       pools: [{ name: 'p', addresses: ['203.0.113.0/24'], labels: {} }],
-      peers: peers.map((p) => ({ name: p.name, myASN: p.myASN, peerASN: p.peerASN, nodeSelectors: [] })),
+      peers: peers.map((p) => ({
+        name: p.name,
+        myASN: p.myASN,
+        peerASN: p.peerASN,
+        nodeSelectors: [],
+        families: [p.address.includes(':') ? 6 : 4],
+      })),
       advertisements: advs,
     },
     peers,
@@ -171,15 +177,14 @@ function snapshot(
   };
 }
 
-function make() {
+function make(logs?: Record<string, unknown>[]) {
   const f = fakeFactory();
   const metrics = new SpeakerMetrics({ processMetrics: false });
-  const speaker = new Speaker({
-    nodeName: 'n1',
-    factory: f.factory,
-    logger: pino({ level: 'silent' }),
-    metrics,
-  });
+  const logger =
+    logs === undefined
+      ? pino({ level: 'silent' })
+      : pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line)) });
+  const speaker = new Speaker({ nodeName: 'n1', factory: f.factory, logger, metrics });
   return { ...f, speaker, metrics };
 }
 
@@ -294,5 +299,85 @@ describe('Speaker applies configuration as a difference', () => {
     expect(text).toContain(
       'metallb_speaker_announced{ip="203.0.113.10",node="n1",protocol="bgp",service="default/web"} 1',
     );
+  });
+
+  it('status, logs and metrics show each IP announced to the peers of its family only', async () => {
+    const logs: Record<string, unknown>[] = [];
+    const { speaker, bgp, metrics } = make(logs);
+    const base = snapshot([peerCfg('tor1', '10.0.0.1'), peerCfg('tor1-v6', 'fd00::1')]);
+    const slice = (name: string) => ({
+      metadata: { name: `${name}-1`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
+      endpoints: [{ addresses: ['10.244.0.1'], nodeName: 'n1', conditions: { ready: true } }],
+    });
+    const service = (name: string, ips: string[]) => ({
+      metadata: { name, namespace: 'default' },
+      spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Cluster' },
+      status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } },
+    });
+    speaker.apply({
+      ...base,
+      announce: {
+        ...base.announce,
+        pools: [{ name: 'p', addresses: ['203.0.113.0/24', '2001:db8:100::/64'], labels: {} }],
+      },
+      services: [
+        service('web6', ['2001:db8:100::10']),
+        service('dual', ['203.0.113.20', '2001:db8:100::20']),
+      ],
+      endpointSlices: [slice('web6'), slice('dual')],
+    });
+    const [tor1, tor1v6] = bgp as [FakeBgp, FakeBgp];
+    // on the wire: each session its own family
+    expect([...(tor1.routes.at(-1)?.ipv4.keys() ?? [])]).toEqual(['203.0.113.20/32']);
+    expect([...(tor1.routes.at(-1)?.ipv6.keys() ?? [])]).toEqual([]);
+    expect([...(tor1v6.routes.at(-1)?.ipv4.keys() ?? [])]).toEqual([]);
+    expect([...(tor1v6.routes.at(-1)?.ipv6.keys() ?? [])].sort()).toEqual([
+      '2001:db8:100::10/128',
+      '2001:db8:100::20/128',
+    ]);
+    // and the same in the status
+    const st = speaker.status();
+    expect(st.services.map((v) => [v.service, v.peers, v.announcements])).toEqual([
+      ['default/web6', ['tor1-v6'], [{ ip: '2001:db8:100::10', peers: ['tor1-v6'] }]],
+      [
+        'default/dual',
+        ['tor1', 'tor1-v6'],
+        [
+          { ip: '203.0.113.20', peers: ['tor1'] },
+          { ip: '2001:db8:100::20', peers: ['tor1-v6'] },
+        ],
+      ],
+    ]);
+    // and in the logs
+    const announced = logs.filter((l) => l.event === 'serviceAnnounced');
+    expect(announced.map((l) => [l.service, l.peers, l.msg])).toEqual([
+      ['default/web6', ['tor1-v6'], 'announcing 2001:db8:100::10 to tor1-v6 (default/web6)'],
+      [
+        'default/dual',
+        ['tor1', 'tor1-v6'],
+        'announcing 203.0.113.20 to tor1; 2001:db8:100::20 to tor1-v6 (default/dual)',
+      ],
+    ]);
+    expect(announced[1]?.announcements).toEqual([
+      { ip: '203.0.113.20', peers: ['tor1'] },
+      { ip: '2001:db8:100::20', peers: ['tor1-v6'] },
+    ]);
+    // an IPv6 Service with no IPv6 session is not announced, and says why
+    speaker.apply({
+      ...base,
+      peers: [peerCfg('tor1', '10.0.0.1')],
+      announce: {
+        ...base.announce,
+        peers: base.announce.peers.filter((p) => p.name === 'tor1'),
+        pools: [{ name: 'p', addresses: ['203.0.113.0/24', '2001:db8:100::/64'], labels: {} }],
+      },
+      services: [service('web6', ['2001:db8:100::10'])],
+      endpointSlices: [slice('web6')],
+    });
+    expect(speaker.status().services[0]).toMatchObject({ reason: 'noPeersForIPFamily', peers: [] });
+    expect(logs.find((l) => l.event === 'serviceWithdrawn' && l.service === 'default/web6')).toMatchObject({
+      reason: 'noPeersForIPFamily',
+    });
+    expect(await metrics.registry.metrics()).not.toContain('ip="2001:db8:100::10"');
   });
 });

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { computeAnnouncements, prefixCount } from '../announce/announce.ts';
 import { anySelects } from '../announce/selector.ts';
-import type { AnnounceResult, PeerRoutes, ServiceVerdict } from '../announce/types.ts';
+import type { AnnounceResult, IpAnnouncement, PeerRoutes, ServiceVerdict } from '../announce/types.ts';
 import type { SpeakerMetrics } from './metrics.ts';
 import type {
   BfdPeerStatus,
@@ -361,13 +361,16 @@ export class Speaker {
         old !== undefined &&
         old.reason === v.reason &&
         sameList(old.ips, v.ips) &&
-        sameList(old.peers, v.peers)
+        sameList(old.peers, v.peers) &&
+        sameAnnouncements(old.announcements, v.announcements)
       )
         continue;
       for (const ip of old?.ips ?? []) m.remove({ ip, node, protocol: 'bgp', service: v.service });
       if (v.reason === '') {
         announced++;
-        for (const ip of v.ips) m.set({ ip, node, protocol: 'bgp', service: v.service }, 1);
+        // only the IPs that went to a peer (an IP of a family no session carries did not)
+        for (const a of v.announcements)
+          if (a.peers.length > 0) m.set({ ip: a.ip, node, protocol: 'bgp', service: v.service }, 1);
         changes.push([v, 'announced']);
       } else if (old === undefined || old.reason === '') {
         if (old !== undefined) withdrawn++;
@@ -386,9 +389,18 @@ export class Speaker {
     if (this.log.isLevelEnabled(level)) {
       for (const [v, what] of changes) {
         if (what === 'announced') {
+          // What went on the wire: each IP to the peers of its family.
+          const sent = v.announcements.filter((a) => a.peers.length > 0);
           this.log[level](
-            { event: 'serviceAnnounced', service: v.service, ips: v.ips, pool: v.pool, peers: v.peers },
-            `announcing ${v.ips.join(', ')} (${v.service}) to ${v.peers.join(', ') || 'no peer'}`,
+            {
+              event: 'serviceAnnounced',
+              service: v.service,
+              ips: sent.map((a) => a.ip),
+              pool: v.pool,
+              peers: v.peers,
+              announcements: v.announcements,
+            },
+            `announcing ${describeAnnouncements(v.announcements)} (${v.service})`,
           );
         } else if (what === 'withdrawn') {
           this.log[level](
@@ -441,6 +453,30 @@ export class Speaker {
       services: this.#result?.services ?? [],
     };
   }
+}
+
+function sameAnnouncements(a: readonly IpAnnouncement[], b: readonly IpAnnouncement[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as IpAnnouncement;
+    const y = b[i] as IpAnnouncement;
+    if (x.ip !== y.ip || !sameList(x.peers, y.peers)) return false;
+  }
+  return true;
+}
+
+/**
+ * "203.0.113.10 to tor1, tor2" for one IP or IPs with the same peers; per IP otherwise
+ * ("203.0.113.10 to tor1; 2001:db8::10 to tor1-v6"). An IP no session of its family carries: "to no
+ * IPv6 peer".
+ */
+export function describeAnnouncements(list: readonly IpAnnouncement[]): string {
+  const to = (a: IpAnnouncement) =>
+    a.peers.length > 0 ? a.peers.join(', ') : `no ${a.ip.includes(':') ? 'IPv6' : 'IPv4'} peer`;
+  const first = list[0];
+  if (first !== undefined && list.every((a) => sameList(a.peers, first.peers)))
+    return `${list.map((a) => a.ip).join(', ')} to ${to(first)}`;
+  return list.map((a) => `${a.ip} to ${to(a)}`).join('; ');
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
