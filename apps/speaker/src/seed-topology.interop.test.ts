@@ -23,6 +23,16 @@ const API = '203.0.113.20';
 const WEB6 = '2001:db8:100::10';
 const NODE_ADDRS = ['10.0.0.11', '10.0.0.12', '10.0.0.13'];
 
+/** The link-local address of a node's eth0. */
+async function linkLocal(n: SpeakerNode): Promise<string> {
+  const j = JSON.parse(await n.ns.exec(['ip', '-j', '-6', 'addr', 'show', 'dev', 'eth0'])) as Array<{
+    addr_info?: Array<{ family?: string; local?: string; scope?: string }>;
+  }>;
+  const a = j.flatMap((i) => i.addr_info ?? []).find((x) => x.family === 'inet6' && x.scope === 'link');
+  if (a?.local === undefined) throw new Error(`${n.name}: no link-local address on eth0`);
+  return a.local;
+}
+
 function nodeConfig(bfd: boolean, services: readonly ServiceSpec[], extra: readonly string[] = []): string {
   return speakerConfig({ bfd, services, extra: [V6_AND_LARGE_DOCS, ...extra] });
 }
@@ -159,9 +169,35 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
         timeoutMs: 20_000,
         what: `${tor.name}: ${WEB6}/128 via three nodes`,
       });
-      expect(await topo.nextHops(tor, `${WEB6}/128`)).toEqual(['fd00::11', 'fd00::12', 'fd00::13']);
+      // FRR installs the link-local address of each node's next hop (RFC 2545 §3, sent beside the global one)
+      expect(await topo.nextHops(tor, `${WEB6}/128`)).toEqual(
+        (await Promise.all(topo.nodes.map(linkLocal))).sort(),
+      );
     }
   }, 30_000);
+
+  it("RFC 2545 §3: the IPv6 next hop carries the node's link-local address beside the global one", async () => {
+    const want = Object.fromEntries(
+      await Promise.all(topo.nodes.map(async (n) => [n.addr6, await linkLocal(n)] as const)),
+    );
+    for (const v of Object.values(want)) expect(v).toMatch(/^fe80:/);
+    for (const tor of topo.tors) {
+      const r = await tor.vtyshJson<{
+        paths?: Array<{ peer?: { peerId?: string }; nexthops?: Array<{ ip: string; scope: string }> }>;
+      }>(`show bgp ipv6 unicast ${WEB6}/128 json`);
+      const seen = Object.fromEntries(
+        (r.paths ?? []).map((p) => [
+          p.peer?.peerId,
+          Object.fromEntries((p.nexthops ?? []).map((h) => [h.scope, h.ip])),
+        ]),
+      );
+      for (const n of topo.nodes)
+        expect(seen[n.addr6], `${tor.name}: next hops from ${n.name}`).toEqual({
+          global: n.addr6,
+          'link-local': want[n.addr6],
+        });
+    }
+  }, 20_000);
 
   it('speaker status lists both sessions Established and the BFD peers', async () => {
     const text = await topo.speakerStatus(topo.node('node1'));

@@ -22,6 +22,7 @@ import type {
   MessageKind,
   PeerConfig,
 } from '../speaker/types.ts';
+import { ipv6NextHop } from './next-hop.ts';
 
 /** The local address the kernel would use toward `peer` (a connected UDP socket sends nothing). */
 export function routeSourceAddress(peer: string): Promise<string> {
@@ -111,6 +112,19 @@ export class TcpBgpSession implements BgpSessionPort {
     if (bgpId === undefined)
       throw new Error('no IPv4 address on this node for the BGP Identifier; set routerID');
     const external = p.peerASN === undefined ? p.dynamicASN === 'external' : p.peerASN !== p.myASN;
+    // RFC 2545 §3: on a subnet shared with the peer, the IPv6 next hop is the global address followed
+    // by the link-local address of the interface that holds it (32 octets).
+    let nextHop: BgpSessionConfig['nextHop'];
+    if (this.#families.includes('ipv6-unicast')) {
+      const nh = ipv6NextHop(local, p.address, os.networkInterfaces());
+      nextHop = nh.nextHop;
+      if (nh.note !== undefined) this.#log.info({ event: 'ipv6NextHop', note: nh.note }, nh.note);
+      else if (nh.nextHop !== undefined)
+        this.#log.debug(
+          { event: 'ipv6NextHop', interface: nh.interface, ...nh.nextHop },
+          `IPv6 next hop ${nh.nextHop.ipv6 ?? local} with link-local ${nh.nextHop.ipv6LinkLocal} (${nh.interface})`,
+        );
+    }
     const ttl = bgpTtl({ external, ebgpMultiHop: p.ebgpMultiHop });
     const config: BgpSessionConfig = {
       localAs: p.myASN,
@@ -124,6 +138,7 @@ export class TcpBgpSession implements BgpSessionPort {
       connectRetryTime: p.connectTime ?? this.#o.defaultConnectTime ?? 5,
       idleHoldTime: 1,
       families: this.#families,
+      ...(nextHop === undefined ? {} : { nextHop }),
       ...(p.enableGracefulRestart ? { gracefulRestart: { restartTime: 120, forwardingState: true } } : {}),
       hostname: { hostName: this.#o.nodeName },
       random: Math.random,
