@@ -22,7 +22,8 @@ function leaseServer() {
       if (lease !== undefined) throw new ApiError('POST', 409, 'exists', 'AlreadyExists');
     } else if (c.method === 'PUT') {
       if (
-        (lease?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion !== body.metadata.resourceVersion
+        (lease?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion !==
+        body.metadata.resourceVersion
       ) {
         throw new ApiError('PUT', 409, 'the object has been modified', 'Conflict');
       }

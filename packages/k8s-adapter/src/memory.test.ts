@@ -99,3 +99,13 @@ describe('MemoryCluster', () => {
     await Promise.all([ra, rb]);
   });
 });
+
+describe('sameIngress', () => {
+  it('treats the API server’s default ipMode VIP as equal to none', async () => {
+    const { sameIngress } = await import('./writer.ts');
+    expect(sameIngress([{ ip: '203.0.113.1' }], [{ ip: '203.0.113.1', ipMode: 'VIP' }])).toBe(true);
+    expect(sameIngress([{ ip: '203.0.113.1', ipMode: 'Proxy' }], [{ ip: '203.0.113.1' }])).toBe(false);
+    expect(sameIngress([{ ip: '203.0.113.1' }], [{ ip: '203.0.113.2' }])).toBe(false);
+    expect(sameIngress([], undefined)).toBe(true);
+  });
+});

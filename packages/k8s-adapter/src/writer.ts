@@ -55,8 +55,17 @@ export interface WriterOptions {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * The API server defaults `ipMode` to `VIP` on an ingress with an `ip` (Kubernetes 1.30+); an entry
+ * we write without it equals the stored one with it, or every resync would write again.
+ */
+function normalIngress(x: LoadBalancerIngress): string {
+  const o = x as LoadBalancerIngress & { ports?: unknown };
+  return JSON.stringify([o.ip ?? '', o.hostname ?? '', o.ipMode ?? (o.ip ? 'VIP' : ''), o.ports ?? []]);
+}
+
 export const sameIngress = (a: readonly LoadBalancerIngress[] = [], b: readonly LoadBalancerIngress[] = []) =>
-  a.length === b.length && a.every((x, i) => JSON.stringify(x) === JSON.stringify(b[i]));
+  a.length === b.length && a.every((x, i) => normalIngress(x) === normalIngress(b[i] as LoadBalancerIngress));
 
 export class KubeWriter implements ObjectWriter {
   readonly #client: KubeClient;
