@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { closeOnExit } from './cleanup.ts';
 import { type RunOptions, run, runSyncQuiet } from './exec.ts';
 import { FrrInstance, type FrrOptions } from './frr.ts';
 import { GobgpInstance, type GobgpOptions } from './gobgp.ts';
+import { ownerRecord, ownerRecordAlive, procCmdline } from './owner.ts';
 import { Proc, type SpawnOptions } from './proc.ts';
 import { sleep } from './wait.ts';
 
@@ -62,32 +64,6 @@ interface Closeable {
   closeSync(): void;
 }
 
-const openLabs = new Set<Lab>();
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-let handlersInstalled = false;
-
-function onExit(): void {
-  for (const lab of [...openLabs]) lab.closeSync();
-}
-function onSignal(sig: NodeJS.Signals): void {
-  onExit();
-  uninstallHandlers();
-  // Nobody else handles it: die of the signal as the default action would have.
-  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-}
-function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', onExit);
-  for (const s of SIGNALS) process.on(s, onSignal);
-}
-function uninstallHandlers(): void {
-  if (!handlersInstalled) return;
-  handlersInstalled = false;
-  process.off('exit', onExit);
-  for (const s of SIGNALS) process.off(s, onSignal);
-}
-
 function checkName(kind: string, name: string): void {
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) || name.length > MAX_NAME)
     throw new RangeError(
@@ -111,6 +87,7 @@ export class Lab {
   #closed = false;
   #keepDir: boolean;
   #seq = 0;
+  #untrack: () => void = () => {};
 
   private constructor(opts: LabOptions, dir: string, id: string) {
     this.prefix = opts.prefix;
@@ -141,8 +118,7 @@ export class Lab {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `netlab-${id}-`));
     fs.chmodSync(dir, 0o755);
     const lab = new Lab(opts, dir, id);
-    openLabs.add(lab);
-    installHandlers();
+    lab.#untrack = closeOnExit(lab);
     lab.log(`lab created in ${dir}`);
     return lab;
   }
@@ -373,8 +349,7 @@ export class Lab {
     fs.rmSync(ownerFile(this.id), { force: true });
     if (!this.#keepDir) fs.rmSync(this.dir, { recursive: true, force: true });
     else process.stderr.write(`netlab ${this.id}: kept ${this.dir}\n`);
-    openLabs.delete(this);
-    if (openLabs.size === 0) uninstallHandlers();
+    this.#untrack();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -576,24 +551,14 @@ function ownerFile(id: string): string {
   return path.join(OWNER_DIR, id);
 }
 
-function procStart(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
 function writeOwner(id: string): void {
   fs.mkdirSync(OWNER_DIR, { recursive: true });
-  fs.writeFileSync(ownerFile(id), `${process.pid} ${procStart(process.pid) ?? ''}\n`);
+  fs.writeFileSync(ownerFile(id), ownerRecord());
 }
 
 function ownerAlive(id: string): boolean {
   try {
-    const [pid, start] = fs.readFileSync(ownerFile(id), 'utf8').trim().split(' ');
-    return pid !== undefined && start !== undefined && procStart(Number(pid)) === start;
+    return ownerRecordAlive(fs.readFileSync(ownerFile(id), 'utf8'));
   } catch {
     return false;
   }
@@ -626,14 +591,7 @@ export async function sweepStale(prefix: string): Promise<string[]> {
       const dir = path.join('/var/run/frr', d);
       for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.pid'))) {
         const pid = Number(fs.readFileSync(path.join(dir, f), 'utf8').trim());
-        const cmd = (() => {
-          try {
-            return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-          } catch {
-            return '';
-          }
-        })();
-        if (cmd.includes(d)) killQuiet(pid, 'SIGKILL');
+        if (procCmdline(pid).includes(d)) killQuiet(pid, 'SIGKILL');
       }
       fs.rmSync(dir, { recursive: true, force: true });
     }

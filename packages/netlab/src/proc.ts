@@ -1,7 +1,7 @@
 import { spawn as spawnChild } from 'node:child_process';
 import fs from 'node:fs';
 import { formatArgv } from './exec.ts';
-import { sleep, type WaitOptions, waitFor } from './wait.ts';
+import { type WaitOptions, waitFor } from './wait.ts';
 
 /** Keep at most this many characters of each stream in memory (the log file has everything). */
 const KEEP_CHARS = 1 << 20;
@@ -126,7 +126,13 @@ export class Proc {
   async stop(graceMs = 3_000): Promise<ProcExit> {
     if (!this.running) return this.exited;
     this.kill('SIGTERM');
-    const done = await Promise.race([this.exited, sleep(graceMs).then(() => undefined)]);
+    // A timer cleared once the process is gone, so a stopped Proc keeps no event-loop work pending.
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      this.exited,
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), graceMs))),
+    ]);
+    clearTimeout(timer);
     if (done) return done;
     this.kill('SIGKILL');
     return this.exited;
