@@ -51,3 +51,4 @@ export {
   type SkipContext,
 } from './require.ts';
 export { sleep, type WaitOptions, WaitTimeoutError, waitFor } from './wait.ts';
+export { type CutMode, parseTarget, TcpProxy, type TcpProxyOptions } from './tcp-proxy.ts';
