@@ -1,4 +1,7 @@
-// @bmlb/netlab: network namespaces, veth links, L2 segments, FRR and GoBGP daemons for interop tests.
+// @bmlb/netlab: network namespaces, veth links, L2 segments, FRR and GoBGP daemons, and a real
+// Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok), for interop tests.
+
+export { closeOnExit, type SyncCloseable } from './cleanup.ts';
 export { CommandError, formatArgv, type RunOptions, type RunResult, run } from './exec.ts';
 export {
   FRR_INSTALL_HINT,
@@ -18,6 +21,44 @@ export {
   type GobgpOptions,
   gobgpInstalled,
 } from './gobgp.ts';
+export {
+  ETCD_PATH,
+  KUBE_BINARIES,
+  KUBE_VERSION,
+  type KubeBinary,
+  KWOK_VERSION,
+  kubeBinDir,
+  kubeCacheDir,
+  kubeSkipReason,
+  kubeUnavailableReason,
+  kwokStagesDir,
+  missingKubeBinaries,
+  requireKube,
+} from './kube/binaries.ts';
+export {
+  firstServiceIP,
+  KWOK_NODE_ANNOTATION,
+  type KwokNodeSpec,
+  kubeconfig,
+  kwokNode,
+  nodeReady,
+  pickHostAddress,
+  promSamples,
+  type StaticToken,
+  tokenAuthFile,
+} from './kube/config.ts';
+export {
+  freePorts,
+  KubeControlPlane,
+  type KubeControlPlaneOptions,
+  type KubectlOptions,
+  type KubectlResult,
+  type KubeStartTimings,
+  kwokStageFiles,
+  sweepStaleControlPlanes,
+} from './kube/control-plane.ts';
+export { EtcdClient } from './kube/etcd.ts';
+export { type ApiRequestOptions, type ApiResponse, httpsRequest } from './kube/https.ts';
 export {
   type AddressOptions,
   type AttachOptions,
@@ -50,5 +91,5 @@ export {
   requireLab,
   type SkipContext,
 } from './require.ts';
-export { sleep, type WaitOptions, WaitTimeoutError, waitFor } from './wait.ts';
 export { type CutMode, parseTarget, TcpProxy, type TcpProxyOptions } from './tcp-proxy.ts';
+export { sleep, type WaitOptions, WaitTimeoutError, waitFor } from './wait.ts';
