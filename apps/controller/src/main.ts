@@ -5,13 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import { KubeCluster } from '@bmlb/k8s-adapter';
 import pino from 'pino';
 import { type ControllerArgs, parseCli, USAGE, UsageError } from './cli.ts';
+import { cachedObjects } from './config-view.ts';
 import { Controller } from './controller.ts';
 import { serveHttp } from './http.ts';
 import { ControllerMetrics } from './metrics.ts';
+import { ConfigAdmission } from './webhook/admission.ts';
+import { WebhookCerts } from './webhook/cert-manager.ts';
+import { kubeCertApi, liveObjects, serveWebhook, type WebhookServer } from './webhook/server.ts';
 
 function version(): string {
   try {
@@ -75,8 +80,16 @@ async function run(args: ControllerArgs): Promise<void> {
   let synced = false;
   let electing = false;
   let leader: string | undefined;
+  let webhook: WebhookServer | undefined;
+  let certs: WebhookCerts | undefined;
   const notReady = (): string | undefined =>
-    !synced ? 'caches not synced' : !electing ? 'not electing yet' : undefined;
+    !synced
+      ? 'caches not synced'
+      : args.webhookAddress !== undefined && webhook === undefined
+        ? 'webhook not serving yet (no certificate)'
+        : !electing
+          ? 'not electing yet'
+          : undefined;
   const status = () => ({
     identity,
     leader,
@@ -118,7 +131,9 @@ async function run(args: ControllerArgs): Promise<void> {
     timer.unref();
     controller.deactivate();
     stop.abort();
+    certs?.stop();
     await electionDone;
+    await webhook?.close();
     await cluster.close();
     for (const s of servers) s.close();
     logger.info({ event: 'stopped' }, 'stopped');
@@ -151,6 +166,45 @@ async function run(args: ControllerArgs): Promise<void> {
     },
     `caches synced: ${controller.services.size} Services, ${controller.pools.size} IPAddressPools`,
   );
+  if (args.webhookAddress !== undefined) {
+    const address = args.webhookAddress;
+    const names = webhookNames(args);
+    const admission = new ConfigAdmission({
+      namespace: args.namespace,
+      cached: () => cachedObjects(cluster.cache),
+      live: liveObjects(cluster.client, args.namespace),
+    });
+    let starting = false;
+    certs = new WebhookCerts({
+      api: kubeCertApi(cluster.client, args.namespace, args.webhookSecret, args.webhookConfiguration),
+      ...names,
+      validityMs: args.certValidityDays * 86_400_000,
+      logger,
+      onServingChange: (pair) => {
+        if (webhook !== undefined) {
+          webhook.setCertificate(pair);
+          return;
+        }
+        if (starting) return;
+        starting = true;
+        serveWebhook(address, pair, admission, logger).then(
+          (w) => {
+            webhook = w;
+            if (certs?.serving !== undefined) w.setCertificate(certs.serving);
+            logger.info({ event: 'webhookServing', address }, `webhook serving on https://${address}`);
+          },
+          (err: unknown) => {
+            logger.error(
+              { event: 'webhookFailed', err: String(err) },
+              `cannot serve the webhook: ${String(err)}`,
+            );
+            process.exit(1);
+          },
+        );
+      },
+    });
+    certs.start(60_000);
+  }
   const elector = cluster.leaderElection({
     namespace: args.namespace,
     name: args.leaseName,
@@ -175,6 +229,16 @@ async function run(args: ControllerArgs): Promise<void> {
   electing = true;
   electionDone = elector.run(stop.signal);
   logger.info({ event: 'ready', lease: `${args.namespace}/${args.leaseName}` }, 'ready; electing a leader');
+}
+
+/** The names the webhook's certificate must carry. */
+function webhookNames(args: ControllerArgs): { dnsNames: string[]; ipAddresses: string[] } {
+  if (args.webhookURL !== undefined) {
+    const host = new URL(args.webhookURL).hostname.replace(/^\[(.*)\]$/, '$1');
+    return isIP(host) ? { dnsNames: [], ipAddresses: [host] } : { dnsNames: [host], ipAddresses: [] };
+  }
+  const svc = `${args.webhookService}.${args.namespace}`;
+  return { dnsNames: [`${svc}.svc`, `${svc}.svc.cluster.local`, svc], ipAddresses: [] };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
