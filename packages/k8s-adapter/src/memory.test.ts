@@ -109,3 +109,27 @@ describe('sameIngress', () => {
     expect(sameIngress([], undefined)).toBe(true);
   });
 });
+
+describe('MemoryCluster selectors', () => {
+  it('honours field selectors on name and namespace and equality label selectors', () => {
+    const m = new MemoryCluster();
+    const nodes = m.watch(Resources.Node, { fieldSelector: 'metadata.name=node-21' });
+    const svcs = m.watch(Resources.Service, { labelSelector: 'app=web,tier!=db' });
+    m.start();
+    for (const n of ['node-21', 'node-22']) m.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: n } });
+    m.put({ ...service('a'), metadata: { name: 'a', namespace: 'default', labels: { app: 'web' } } });
+    m.put({
+      ...service('b'),
+      metadata: { name: 'b', namespace: 'default', labels: { app: 'web', tier: 'db' } },
+    });
+    m.put(service('c'));
+    expect(nodes.list().map((n) => n.metadata.name)).toEqual(['node-21']);
+    expect(svcs.list().map((s) => s.metadata.name)).toEqual(['a']);
+    const bad = new MemoryCluster();
+    bad.watch(Resources.Node, { fieldSelector: 'spec.unschedulable=true' });
+    bad.start();
+    expect(() => bad.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'x' } })).toThrow(
+      /unsupported field selector/,
+    );
+  });
+});

@@ -23,6 +23,30 @@ type Raw = Record<string, unknown> & {
 
 const clone = <T>(o: T): T => structuredClone(o);
 
+/**
+ * The selectors the apps use: field selectors on metadata.name and metadata.namespace, and
+ * equality-based label selectors (`k=v`, `k!=v`, `k`). Anything else is refused rather than ignored.
+ */
+function matchSelectors(opts: WatchOptions, raw: Raw): boolean {
+  for (const term of (opts.fieldSelector ?? '').split(',').filter((t) => t !== '')) {
+    const m = /^(metadata\.name|metadata\.namespace)(==?|!=)(.*)$/.exec(term);
+    if (m === null) throw new Error(`MemoryCluster: unsupported field selector ${JSON.stringify(term)}`);
+    const have = m[1] === 'metadata.name' ? raw.metadata.name : (raw.metadata.namespace ?? '');
+    if ((have === m[3]) !== (m[2] !== '!=')) return false;
+  }
+  const labels = (raw.metadata.labels ?? {}) as Record<string, string>;
+  for (const term of (opts.labelSelector ?? '').split(',').filter((t) => t !== '')) {
+    const m = /^([^=!]+?)(?:(==?|!=)(.*))?$/.exec(term.trim());
+    if (m === null || /\s(in|notin)\s/.test(term))
+      throw new Error(`MemoryCluster: unsupported label selector ${JSON.stringify(term)}`);
+    const [, key, op, value] = m as unknown as [string, string, string | undefined, string | undefined];
+    if (op === undefined) {
+      if (!(key in labels)) return false;
+    } else if ((labels[key] === value) !== (op !== '!=')) return false;
+  }
+  return true;
+}
+
 class MemoryCache implements ClusterCache {
   readonly stores = new Map<string, { type: ResourceType; store: Store; opts: WatchOptions }>();
   readonly listeners = new Set<CacheListener>();
@@ -192,7 +216,8 @@ export class MemoryCluster implements ClusterPort {
   #visible(kind: string, raw: Raw): boolean {
     const w = this.cache.stores.get(kind);
     if (w === undefined || !this.cache.started) return false;
-    return w.opts.namespace === undefined || w.opts.namespace === raw.metadata.namespace;
+    if (w.opts.namespace !== undefined && w.opts.namespace !== raw.metadata.namespace) return false;
+    return matchSelectors(w.opts, raw);
   }
 
   #deliver(kind: string, raw: Raw, op: 'put' | 'delete'): void {

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { MemoryCluster, type Problem } from '@bmlb/k8s-adapter';
+import { parseManifests } from '@bmlb/metallb-api';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LoadResult } from '../speaker/types.ts';
+import { KubeSource } from './kube-source.ts';
+
+const seedDir = path.resolve(import.meta.dirname, '../../../../../shared/seed-manifests');
+
+function seedObjects(): Record<string, unknown>[] {
+  if (!fs.existsSync(seedDir))
+    throw new Error(`the seed manifests are expected at ${seedDir} (../shared beside the repo root)`);
+  const out: Record<string, unknown>[] = [];
+  for (const f of fs
+    .readdirSync(seedDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
+    const { objects, errors } = parseManifests(fs.readFileSync(path.join(seedDir, f), 'utf8'), { source: f });
+    expect(errors).toEqual([]);
+    for (const o of objects) {
+      const raw = structuredClone(o) as unknown as { metadata: { namespace?: string } };
+      raw.metadata.namespace ??= 'default';
+      out.push(raw as unknown as Record<string, unknown>);
+    }
+  }
+  return out;
+}
+
+const node = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name, labels: { 'kubernetes.io/hostname': name } },
+  status: { addresses: [{ type: 'InternalIP', address: '10.0.0.21' }] },
+});
+
+const sources: KubeSource[] = [];
+afterEach(() => {
+  for (const s of sources.splice(0)) s.close();
+});
+
+function setup(m: MemoryCluster) {
+  const configs: LoadResult[] = [];
+  const problems: (readonly Problem[])[] = [];
+  const src = new KubeSource({
+    cluster: m,
+    namespace: 'metallb-system',
+    nodeName: 'node-21',
+    debounceMs: 1,
+    onConfig: (r) => configs.push(r),
+    onProblems: (p) => problems.push(p),
+  });
+  sources.push(src);
+  return { src, configs, problems };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('KubeSource', () => {
+  it('builds the seed configuration from the cluster, as the file source would', async () => {
+    const m = new MemoryCluster();
+    for (const o of seedObjects()) m.put(o);
+    m.put(node('node-21'));
+    m.put(node('node-22'));
+    const { src, configs } = setup(m);
+    await src.start();
+    expect(configs.length).toBe(1);
+    const r = configs[0];
+    if (!r?.ok) throw new Error(`rejected: ${JSON.stringify(r)}`);
+    expect(r.snapshot.announce.pools.map((p) => p.name)).toEqual(['prod-pool']);
+    expect(r.snapshot.peers.map((p) => [p.name, p.address, p.bfdProfile?.name])).toEqual([
+      ['tor1', '10.0.0.1', 'tor-bfd'],
+      ['tor2', '10.0.0.2', undefined],
+    ]);
+    expect(r.snapshot.services.map((s) => s.metadata.name)).toEqual(['web']);
+    // Only its own Node is watched.
+    expect(r.snapshot.nodes.map((n) => n.metadata.name)).toEqual(['node-21']);
+  });
+
+  it('coalesces a burst of changes into one rebuild', async () => {
+    const m = new MemoryCluster();
+    for (const o of seedObjects()) m.put(o);
+    const { src, configs } = setup(m);
+    await src.start();
+    for (let i = 0; i < 50; i++) {
+      m.put({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: `s${i}`, namespace: 'default' },
+        spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
+      });
+    }
+    await settle();
+    expect(configs.length).toBe(2);
+    const last = configs.at(-1);
+    expect(last?.ok && last.snapshot.services.length).toBe(51);
+  });
+
+  it('keeps the last valid version of a bad edit and reports it; a cross-object error is a rejection', async () => {
+    const m = new MemoryCluster();
+    for (const o of seedObjects()) m.put(o);
+    const { src, configs, problems } = setup(m);
+    await src.start();
+    const pool = m.get('IPAddressPool', 'metallb-system', 'prod-pool') as Record<string, unknown>;
+    m.put({ ...pool, spec: { addresses: ['not-a-cidr'] } });
+    await settle();
+    const afterBad = configs.at(-1);
+    expect(afterBad?.ok).toBe(true);
+    if (afterBad?.ok) expect(afterBad.snapshot.announce.pools[0]?.addresses).toEqual(['203.0.113.0/24']);
+    expect(problems.at(-1)?.[0]?.errors[0]).toMatchObject({ name: 'prod-pool', path: 'spec.addresses[0]' });
+
+    // A second pool overlapping the first: valid alone, refused together (MetalLB's rule).
+    m.put({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'overlap', namespace: 'metallb-system' },
+      spec: { addresses: ['203.0.113.128/25'] },
+    });
+    await settle();
+    const rejected = configs.at(-1);
+    expect(rejected?.ok).toBe(false);
+    if (rejected?.ok === false) expect(rejected.errors.join('\n')).toMatch(/overlap/);
+  });
+});
