@@ -14,6 +14,10 @@ export interface DaemonArgs {
   readonly logLevel: string;
   readonly loadBalancerClass: string | undefined;
   readonly debounceMs: number;
+  /** An edit removing every peer, pool, advertisement or Service applies after FILE kept it this long. */
+  readonly removalHoldMs: number;
+  /** After FILE was seen mid-rewrite, an edit applies once FILE kept it unchanged this long. */
+  readonly rewriteSettleMs: number;
 }
 
 export interface StatusArgs {
@@ -28,7 +32,7 @@ export type Args = DaemonArgs | StatusArgs | { readonly command: 'help' };
 export const USAGE = `usage:
   speaker --config FILE --node-name NAME [--metrics-address ADDR:PORT]
           [--status-socket PATH | --status-address ADDR:PORT] [--log-level LEVEL]
-          [--lb-class CLASS] [--debounce-ms MS]
+          [--lb-class CLASS] [--debounce-ms MS] [--removal-hold-ms MS] [--rewrite-settle-ms MS]
   speaker status [--status-socket PATH | --status-address ADDR:PORT] [--json]
 
   --config FILE         multi-document YAML: metallb.io kinds, v1 Services, EndpointSlices, Nodes;
@@ -39,6 +43,11 @@ export const USAGE = `usage:
   --status-address      status endpoint on ADDR:PORT instead
   --log-level LEVEL     trace, debug, info (default), warn, error
   --lb-class CLASS      announce only Services with this spec.loadBalancerClass
+  --removal-hold-ms MS  an edit removing every peer, pool, advertisement or Service of the running
+                        configuration applies only if FILE still holds it MS later (default 10000;
+                        0: at once). A FILE with no documents is never applied.
+  --rewrite-settle-ms MS  after FILE was seen empty or written to while read, an edit applies once
+                        FILE kept it unchanged for MS (default 1000)
 `;
 
 export class UsageError extends Error {}
@@ -58,6 +67,8 @@ export function parseCli(argv: readonly string[]): Args {
     'log-level': { type: 'string' },
     'lb-class': { type: 'string' },
     'debounce-ms': { type: 'string' },
+    'removal-hold-ms': { type: 'string' },
+    'rewrite-settle-ms': { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   } as const;
@@ -89,6 +100,14 @@ export function parseCli(argv: readonly string[]): Args {
   const debounce = Number(v['debounce-ms'] ?? '50');
   if (!Number.isInteger(debounce) || debounce < 0)
     throw new UsageError('--debounce-ms must be a whole number');
+  const ms = (name: string, fallback: number) => {
+    const v = Number(parsed.values[name as 'removal-hold-ms'] ?? fallback);
+    if (!Number.isInteger(v) || v < 0)
+      throw new UsageError(`--${name} must be a whole number of milliseconds`);
+    return v;
+  };
+  const removalHoldMs = ms('removal-hold-ms', 10_000);
+  const rewriteSettleMs = ms('rewrite-settle-ms', 1_000);
   return {
     command: 'run',
     config,
@@ -100,5 +119,7 @@ export function parseCli(argv: readonly string[]): Args {
     logLevel,
     loadBalancerClass: v['lb-class'],
     debounceMs: debounce,
+    removalHoldMs,
+    rewriteSettleMs,
   };
 }

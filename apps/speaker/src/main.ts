@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { ManifestCache } from '@bmlb/metallb-api';
 import pino from 'pino';
 import { type DaemonArgs, parseCli, USAGE, UsageError } from './cli.ts';
+import { ConfigApplier } from './config/applier.ts';
 import { FileSource } from './config/file-source.ts';
 import { loadManifests } from './config/load.ts';
 import { RealSessionFactory } from './sessions/factory.ts';
@@ -32,33 +33,22 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
   });
   const servers: Server[] = [];
   const documents = new ManifestCache();
-  const source = new FileSource({
+  // FILE → ConfigApplier (empty, half-written and sweeping edits: see applier.ts) → speaker.
+  let source: FileSource | undefined;
+  const applier = new ConfigApplier({
+    file: args.config,
+    speaker,
+    logger,
+    load: (text) => loadManifests(text, args.config, {}, documents),
+    recheck: () => source?.recheck(),
+    removalHoldMs: args.removalHoldMs,
+    rewriteSettleMs: args.rewriteSettleMs,
+  });
+  source = new FileSource({
     file: args.config,
     debounceMs: args.debounceMs,
-    onContent: (text, hash) => {
-      const t0 = performance.now();
-      let result: ReturnType<typeof loadManifests>;
-      try {
-        result = loadManifests(text, args.config, {}, documents);
-      } catch (err) {
-        // A bug on some input must not take the running configuration down: report it as a rejection.
-        result = {
-          ok: false,
-          errors: [`${args.config}: internal error while reading it: ${(err as Error).stack ?? String(err)}`],
-        };
-      }
-      const t1 = performance.now();
-      const applied = speaker.load(result, hash);
-      const t2 = performance.now();
-      const ms = +(t2 - t0).toFixed(2);
-      // readMs: parsing and validating FILE; applyMs: computing the routes and handing them to the sessions.
-      const readMs = +(t1 - t0).toFixed(2);
-      const applyMs = +(t2 - t1).toFixed(2);
-      logger.info(
-        { event: 'configProcessed', hash: hash.slice(0, 12), applied, ms, readMs, applyMs },
-        `configuration ${applied ? 'applied' : 'rejected'} in ${ms} ms (reading ${readMs} ms, applying ${applyMs} ms)`,
-      );
-    },
+    onContent: (text, hash) => applier.onContent(text, hash),
+    onTornRead: (reason) => applier.onTornRead(reason),
     onReadError: (err) =>
       logger.error(
         { event: 'configReadError', file: args.config, err: err.message },
@@ -75,6 +65,7 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     stopping = true;
     logger.info({ event: 'shutdown', signal }, `${signal}: withdrawing routes and closing sessions`);
     source.close();
+    applier.close();
     const timeout = setTimeout(() => {
       logger.error({ event: 'shutdownTimeout' }, 'graceful shutdown took over 5 s; exiting');
       process.exit(1);

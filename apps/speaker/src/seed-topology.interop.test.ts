@@ -327,6 +327,60 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
     30_000,
   );
 
+  it('an empty FILE and a half-written FILE reach no router (in-place rewrite with pauses)', async () => {
+    const node = topo.node('node2');
+    const updatesFrom = async () =>
+      Promise.all(
+        topo.tors.flatMap((t) =>
+          [node.addr, node.addr6].map(async (a) => {
+            const j = await t.vtyshJson<Record<string, { messageStats?: { updatesRecv?: number } }>>(
+              `show bgp neighbors ${a} json`,
+            );
+            return `${t.name} ${a} ${j[a]?.messageStats?.updatesRecv}`;
+          }),
+        ),
+      );
+    await topo.waitNextHops(`${WEB}/32`, NODE_ADDRS);
+    const before = await counters();
+    const updates = await updatesFrom();
+    const text = nodeConfig(true, services);
+    // `: > FILE`: a second later the ToRs have seen nothing, and node2 says why
+    fs.truncateSync(node.configFile, 0);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await counters()).toEqual(before);
+    expect(await updatesFrom()).toEqual(updates);
+    expect((await statusJson(node)).config.pending?.kind).toBe('empty');
+    expect(await topo.speakerStatus(node)).toMatch(/IGNORED since [^\n]*has no documents/);
+    // then the same text again, written in place in two parts with a pause: first everything up to the
+    // first Service (no Service at all: held), then the rest
+    const cut = text.indexOf('\nkind: Service\n') - 'apiVersion: v1'.length;
+    const fd = fs.openSync(node.configFile, 'r+');
+    fs.writeSync(fd, text.slice(0, cut));
+    await new Promise((r) => setTimeout(r, 300));
+    fs.writeSync(fd, text.slice(cut));
+    fs.closeSync(fd);
+    await waitFor(async () => (await statusJson(node)).config.pending === undefined, {
+      timeoutMs: 5_000,
+      what: 'node2 back on its configuration',
+    });
+    expect(node.proc?.output()).toMatch(/"event":"configRestored"/);
+    // nothing reached the ToRs: no session reset, no UPDATE, every route in place
+    await topo.waitNextHops(`${WEB}/32`, NODE_ADDRS);
+    expect(await counters()).toEqual(before);
+    expect(await updatesFrom()).toEqual(updates);
+  }, 30_000);
+
+  it('RFC 8950: the IPv4 sessions do not advertise the extended next hop capability', async () => {
+    for (const tor of topo.tors) {
+      const j = await tor.vtyshJson<Record<string, { neighborCapabilities?: Record<string, unknown> }>>(
+        'show bgp neighbors 10.0.0.11 json',
+      );
+      const caps = j['10.0.0.11']?.neighborCapabilities;
+      expect(caps, `${tor.name}: capabilities of node1`).toBeDefined();
+      expect(JSON.stringify(caps?.extendedNexthop ?? 'none')).not.toMatch(/[Rr]eceived/);
+    }
+  }, 20_000);
+
   it('failover drill: hard failure with BFD, hard failure without BFD (hold time), SIGKILL, SIGTERM', async () => {
     const r = await failoverDrill(topo, `${WEB}/32`, {
       bfdNode: 'node1',

@@ -99,6 +99,50 @@ describe('speaker status', () => {
     expect(text).toContain('default/api  203.0.113.11  noLocalEndpoints');
   });
 
+  it('says when FILE content is not applied: empty (ignored) or held for a second look', () => {
+    const now = 1_000 + 3_723_000;
+    const empty = renderStatus(
+      {
+        ...status,
+        config: {
+          ...status.config,
+          lastErrors: [],
+          pending: {
+            kind: 'empty',
+            hash: 'e3b0c44298fc1c149afbf4c8',
+            reason:
+              'node1.yaml has no documents (empty, or being rewritten); the running configuration stays',
+            since: now - 4_000,
+          },
+        },
+      },
+      now,
+    );
+    expect(empty).toContain(
+      '  IGNORED since 00:00:04: node1.yaml has no documents (empty, or being rewritten); the running configuration stays',
+    );
+    const held = renderStatus(
+      {
+        ...status,
+        config: {
+          ...status.config,
+          lastErrors: [],
+          pending: {
+            kind: 'held',
+            hash: 'abc',
+            reason: 'the edit removes every Service (3); applied only if node1.yaml still says so after 10 s',
+            since: now - 3_000,
+            until: now + 7_000,
+          },
+        },
+      },
+      now,
+    );
+    expect(held).toContain(
+      '  HELD since 00:00:03 (applies in 00:00:07): the edit removes every Service (3); applied only if node1.yaml still says so after 10 s',
+    );
+  });
+
   it('lists each Service IP with the peers of its family, as sent', () => {
     const text = renderStatus(status, 1_000 + 3_723_000);
     expect(text).toContain('Services announced from this node: 3');
@@ -167,6 +211,15 @@ describe('command line', () => {
       statusAddress: undefined,
       json: true,
     });
+  });
+  it('the hold and settle times for edits that remove everything or land mid-rewrite', () => {
+    const base = ['--config', 'f.yaml', '--node-name', 'n1'];
+    expect(parseCli(base)).toMatchObject({ removalHoldMs: 10_000, rewriteSettleMs: 1_000 });
+    expect(parseCli([...base, '--removal-hold-ms', '0', '--rewrite-settle-ms', '250'])).toMatchObject({
+      removalHoldMs: 0,
+      rewriteSettleMs: 250,
+    });
+    expect(() => parseCli([...base, '--removal-hold-ms', '-1'])).toThrow(/removal-hold-ms/);
   });
   it('rejects missing and unknown flags with a usage error', () => {
     expect(() => parseCli(['--node-name', 'n1'])).toThrow(UsageError);

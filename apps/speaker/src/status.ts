@@ -115,8 +115,14 @@ export function renderStatus(st: SpeakerStatus, now = Date.now()): string {
     ? `configuration ${cfg.hash?.slice(0, 12) ?? ''} applied ${cfg.appliedAt === undefined ? '' : `${formatUptime(now - cfg.appliedAt)} ago`}`
     : 'no valid configuration loaded';
   out.push(
-    `Speaker on node ${st.node}: ${cfgLine}${cfg.stale ? ' (STALE: the latest edit was rejected)' : ''}`,
+    `Speaker on node ${st.node}: ${cfgLine}${cfg.lastErrors.length > 0 ? ' (STALE: the latest edit was rejected)' : cfg.stale ? ' (STALE: the latest edit is not applied)' : ''}`,
   );
+  const p = cfg.pending;
+  if (p !== undefined) {
+    const label = p.kind === 'empty' ? 'IGNORED' : p.kind === 'held' ? 'HELD' : 'SETTLING';
+    const due = p.until === undefined ? '' : ` (applies in ${formatUptime(p.until - now)})`;
+    out.push(`  ${label} since ${formatUptime(now - p.since)}${due}: ${p.reason}`);
+  }
   for (const e of cfg.lastErrors) out.push(`  error: ${e}`);
   for (const w of cfg.warnings) out.push(`  warning: ${w}`);
   if (st.nodeReason !== '') out.push(`  this node announces nothing: ${st.nodeReason}`);

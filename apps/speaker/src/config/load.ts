@@ -147,5 +147,5 @@ export function loadManifests(
   if (errors.length > 0) return { ok: false, errors: errors.map(formatConfigError) };
   const w = [...warnings];
   const snapshot = snapshotFromConfig(built.config, w);
-  return { ok: true, snapshot, warnings: w };
+  return { ok: true, snapshot, warnings: w, objects: parsed.objects.length };
 }

@@ -1,108 +1,11 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { AdvertisementInfo, PeerRoutes } from '../announce/types.ts';
+import type { AdvertisementInfo } from '../announce/types.ts';
+import { type FakeBfd, type FakeBgp, fakeFactory } from '../test-support/fake-sessions.ts';
 import { advertisement } from '../test-support/fixtures.ts';
 import { SpeakerMetrics } from './metrics.ts';
 import { Speaker } from './speaker.ts';
-import type {
-  BfdEvents,
-  BfdProfileConfig,
-  BfdSessionPort,
-  BgpSessionEvents,
-  BgpSessionPort,
-  PeerConfig,
-  SessionFactory,
-  SpeakerSnapshot,
-} from './types.ts';
-
-interface FakeBgp extends BgpSessionPort {
-  cfg: PeerConfig;
-  events: BgpSessionEvents;
-  routes: PeerRoutes[];
-  log: string[];
-}
-interface FakeBfd extends BfdSessionPort {
-  events: BfdEvents;
-  profiles: BfdProfileConfig[];
-  closed: boolean;
-}
-
-function fakeFactory() {
-  const bgp: FakeBgp[] = [];
-  const bfd: FakeBfd[] = [];
-  const factory: SessionFactory = {
-    createBgp(cfg, events) {
-      const s: FakeBgp = {
-        cfg,
-        events,
-        routes: [],
-        log: [],
-        setRoutes(r) {
-          s.routes.push(r);
-        },
-        bfdDown(reason) {
-          s.log.push(`bfdDown:${reason}`);
-        },
-        async shutdown(msg) {
-          s.log.push(`shutdown:${msg}`);
-        },
-        async deconfigure() {
-          s.log.push('deconfigure');
-        },
-        async reconfigure() {
-          s.log.push('reconfigure');
-        },
-        counters: () => ({
-          sent: { open: 1, update: s.routes.length, notification: 0, keepalive: 2, 'route-refresh': 0 },
-          received: { open: 1, update: 0, notification: 0, keepalive: 2, 'route-refresh': 0 },
-          advertised: s.routes.at(-1)?.ipv4.size ?? 0,
-        }),
-        status: () => ({
-          name: cfg.name,
-          address: cfg.address,
-          localAddress: undefined,
-          myASN: cfg.myASN,
-          peerASN: cfg.peerASN,
-          state: 'Idle',
-          since: 0,
-          established: false,
-          prefixesSent: 0,
-          prefixesReceived: 0,
-          lastError: undefined,
-          bfd: undefined,
-        }),
-      };
-      bgp.push(s);
-      return s;
-    },
-    createBfd(cfg, profile, events) {
-      const s: FakeBfd = {
-        events,
-        profiles: [profile],
-        closed: false,
-        setProfile(p) {
-          s.profiles.push(p);
-        },
-        async close() {
-          s.closed = true;
-        },
-        packets: () => ({ in: 5, out: 6 }),
-        status: () => ({
-          name: cfg.name,
-          peer: cfg.address,
-          local: undefined,
-          state: 'down',
-          since: 0,
-          diag: '',
-          profile: profile.name,
-        }),
-      };
-      bfd.push(s);
-      return s;
-    },
-  };
-  return { factory, bgp, bfd };
-}
+import type { BfdProfileConfig, PeerConfig, SpeakerSnapshot } from './types.ts';
 
 const profile: BfdProfileConfig = {
   name: 'tor-bfd',

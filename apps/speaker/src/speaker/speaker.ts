@@ -38,14 +38,32 @@ const ZERO: Readonly<Record<MessageKind, number>> = {
   'route-refresh': 0,
 };
 
+/** FILE content that is not applied (yet): why, and until when at the latest. */
+export interface PendingConfig {
+  /**
+   * `empty`: FILE has no documents, never applied; `held`: the edit removes every object of a kind
+   * (peers, pools, …) and waits to be confirmed; `settling`: FILE is being rewritten in place and the
+   * edit waits until FILE has stayed unchanged for a moment.
+   */
+  readonly kind: 'empty' | 'held' | 'settling';
+  readonly hash: string;
+  readonly reason: string;
+  /** ms since epoch. */
+  readonly since: number;
+  /** ms since epoch when it applies if FILE still holds it (held, settling). */
+  readonly until?: number | undefined;
+}
+
 export interface ConfigStatus {
   readonly loaded: boolean;
+  /** FILE's content is not what runs: the latest edit was rejected, or is held or ignored. */
   readonly stale: boolean;
   readonly hash: string | undefined;
   readonly appliedAt: number | undefined;
   readonly lastErrors: readonly string[];
   readonly lastErrorAt: number | undefined;
   readonly warnings: readonly string[];
+  readonly pending?: PendingConfig | undefined;
 }
 
 export interface SpeakerStatus {
@@ -102,6 +120,7 @@ export class Speaker {
     lastErrorAt?: number;
     warnings: readonly string[];
   } = { lastErrors: [], warnings: [] };
+  #pending: PendingConfig | undefined;
   #stopping = false;
 
   constructor(opts: SpeakerOptions) {
@@ -112,11 +131,70 @@ export class Speaker {
     return this.#o.logger;
   }
 
+  /** The hash of the configuration that runs. */
+  get appliedHash(): string | undefined {
+    return this.#config.hash;
+  }
+
+  /** Records FILE content that is not applied (shown by status, counted as stale), or clears it. */
+  setPending(pending: PendingConfig | undefined): void {
+    this.#pending = pending;
+    this.#o.metrics.configStale.set(pending !== undefined || this.#config.lastErrors.length > 0 ? 1 : 0);
+  }
+
+  /**
+   * FILE holds the running configuration again (after a rejected, empty or held edit): clears the
+   * errors and the pending content. Returns whether there was anything to clear.
+   */
+  backToApplied(): boolean {
+    if (this.#pending === undefined && this.#config.lastErrors.length === 0) return false;
+    this.#pending = undefined;
+    this.#config = { ...this.#config, lastErrors: [] };
+    this.#o.metrics.configStale.set(0);
+    return true;
+  }
+
+  get pending(): PendingConfig | undefined {
+    return this.#pending;
+  }
+
+  /**
+   * Whether `next` removes, compared with what runs, every object of a kind all announcements depend
+   * on: every BGPPeer with a session from this node, every IPAddressPool, every BGPAdvertisement or
+   * every Service. Such an edit withdraws everything at once; it says which, or undefined.
+   */
+  sweepingChange(next: SpeakerSnapshot): string | undefined {
+    const prev = this.#snapshot;
+    if (prev === undefined) return undefined;
+    const gone: string[] = [];
+    const check = (kind: string, before: number, after: number) => {
+      if (before > 0 && after === 0) gone.push(`every ${kind} (${before})`);
+    };
+    check('BGPPeer of this node', this.#wanted(prev).size, this.#wanted(next).size);
+    check('IPAddressPool', prev.announce.pools.length, next.announce.pools.length);
+    check('BGPAdvertisement', prev.announce.advertisements.length, next.announce.advertisements.length);
+    check('Service', prev.services.length, next.services.length);
+    return gone.length === 0 ? undefined : `the edit removes ${gone.join(', ')}`;
+  }
+
+  /** The peers with a session from this node (their node selectors select it). */
+  #wanted(snap: SpeakerSnapshot): Map<string, PeerConfig> {
+    const me = snap.nodes.find((n) => n.metadata.name === this.#o.nodeName);
+    const labels = me?.metadata.labels ?? {};
+    const wanted = new Map<string, PeerConfig>();
+    for (const p of snap.peers) {
+      if (anySelects(snap.announce.peers.find((x) => x.name === p.name)?.nodeSelectors ?? [], labels))
+        wanted.set(p.name, p);
+    }
+    return wanted;
+  }
+
   /** Applies a loader result: a valid snapshot replaces the running one; errors keep it. */
   load(result: LoadResult, hash?: string): boolean {
     const m = this.#o.metrics;
     if (!result.ok) {
       this.#config = { ...this.#config, lastErrors: result.errors, lastErrorAt: Date.now() };
+      this.#pending = undefined;
       m.configStale.set(1);
       this.log.error(
         { event: 'configRejected', errors: result.errors, keeping: this.#config.hash ?? 'none' },
@@ -131,6 +209,7 @@ export class Speaker {
       lastErrors: [],
       warnings: result.warnings,
     };
+    this.#pending = undefined;
     m.configLoaded.set(1);
     m.configStale.set(0);
     this.apply(result.snapshot);
@@ -141,13 +220,7 @@ export class Speaker {
   apply(snap: SpeakerSnapshot): void {
     if (this.#stopping) return;
     this.#snapshot = snap;
-    const me = snap.nodes.find((n) => n.metadata.name === this.#o.nodeName);
-    const labels = me?.metadata.labels ?? {};
-    const wanted = new Map<string, PeerConfig>();
-    for (const p of snap.peers) {
-      if (anySelects(snap.announce.peers.find((x) => x.name === p.name)?.nodeSelectors ?? [], labels))
-        wanted.set(p.name, p);
-    }
+    const wanted = this.#wanted(snap);
     // Removed (or no longer selecting this node).
     for (const [name, run] of [...this.#peers]) {
       if (wanted.has(name)) continue;
@@ -443,6 +516,7 @@ export class Speaker {
         lastErrors: c.lastErrors,
         lastErrorAt: c.lastErrorAt,
         warnings: c.warnings,
+        ...(this.#pending === undefined ? {} : { stale: true, pending: this.#pending }),
       },
       nodeReason: this.#result?.nodeReason ?? '',
       bgp: [...this.#peers.values()].map((r) => {

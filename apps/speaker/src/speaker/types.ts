@@ -46,7 +46,13 @@ export interface SpeakerSnapshot {
 }
 
 export type LoadResult =
-  | { readonly ok: true; readonly snapshot: SpeakerSnapshot; readonly warnings: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly snapshot: SpeakerSnapshot;
+      readonly warnings: readonly string[];
+      /** Objects read from the source (0: an empty FILE, which is no configuration). */
+      readonly objects?: number;
+    }
   | { readonly ok: false; readonly errors: readonly string[] };
 
 export interface BgpPeerStatus {
