@@ -49,6 +49,7 @@ export {
 } from './kube/config.ts';
 export {
   freePorts,
+  type KubeComponent,
   KubeControlPlane,
   type KubeControlPlaneOptions,
   type KubectlOptions,

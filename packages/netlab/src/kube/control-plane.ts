@@ -88,7 +88,7 @@ export interface KubeStartTimings {
 type ResolvedOptions = KubeControlPlaneOptions &
   Required<Pick<KubeControlPlaneOptions, 'controllerManager' | 'scheduler' | 'kwok'>>;
 
-type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
+export type KubeComponent = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
 
 const DIR_PREFIX = 'netlab-kube-';
 const OWNER_FILE = 'owner';
@@ -124,7 +124,7 @@ export class KubeControlPlane {
 
   #opts: ResolvedOptions;
   #pki: KubePki;
-  #procs = new Map<Component, Proc>();
+  #procs = new Map<KubeComponent, Proc>();
   #apiserverArgv: string[] = [];
   #etcd: EtcdClient;
   #etcdPort: number;
@@ -343,7 +343,7 @@ export class KubeControlPlane {
     return path.join(this.binDir, name);
   }
 
-  #spawn(name: Component, file: string, args: readonly string[]): Proc {
+  #spawn(name: KubeComponent, file: string, args: readonly string[]): Proc {
     if (this.#closed) throw new Error('KubeControlPlane: closed');
     // The kernel kills the component if this process dies without cleaning up (SIGKILL, a crash).
     const argv = ['setpriv', '--pdeathsig', 'KILL', '--', file, ...args];
@@ -360,7 +360,7 @@ export class KubeControlPlane {
       if (!p.running) throw new Error(`${name} exited (${JSON.stringify(p.exit)}); see ${p.logFile}`);
   }
 
-  async #waitUp(name: Component, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  async #waitUp(name: KubeComponent, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const proc = this.#procs.get(name)!;
     await waitFor(
       async () => {
@@ -398,7 +398,7 @@ export class KubeControlPlane {
   }
 
   /** Path of a component's log (stdout and stderr). */
-  logFile(component: Component): string {
+  logFile(component: KubeComponent): string {
     return path.join(this.dir, `${component}.log`);
   }
 
@@ -589,7 +589,7 @@ export class KubeControlPlane {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const order: Component[] = [
+    const order: KubeComponent[] = [
       'kwok',
       'kube-scheduler',
       'kube-controller-manager',
