@@ -1,12 +1,18 @@
-// Command line: `speaker --config FILE --node-name NAME [...]` runs the daemon; `speaker status`
-// asks a running daemon and prints its sessions.
+// Command line: `speaker --node-name NAME [...]` runs the daemon from the cluster (Kubernetes mode),
+// `speaker --config FILE --node-name NAME [...]` from a file; `speaker status` asks a running daemon
+// and prints its sessions.
 import { parseArgs } from 'node:util';
 
 export const DEFAULT_STATUS_SOCKET = '/run/bmlb-speaker.sock';
 
 export interface DaemonArgs {
   readonly command: 'run';
-  readonly config: string;
+  /** The file source; undefined in Kubernetes mode. */
+  readonly config: string | undefined;
+  /** Kubernetes mode: --kubeconfig FILE (else KUBECONFIG, in-cluster, ~/.kube/config). */
+  readonly kubeconfig: string | undefined;
+  /** Kubernetes mode: the namespace of the metallb.io objects (default metallb-system). */
+  readonly namespace: string;
   readonly nodeName: string;
   readonly metricsAddress: string | undefined;
   readonly statusAddress: string | undefined;
@@ -30,13 +36,22 @@ export interface StatusArgs {
 export type Args = DaemonArgs | StatusArgs | { readonly command: 'help' };
 
 export const USAGE = `usage:
+  speaker --node-name NAME [--kubeconfig FILE] [--namespace NS] [--metrics-address ADDR:PORT]
+          [--status-socket PATH | --status-address ADDR:PORT] [--log-level LEVEL] [--lb-class CLASS]
   speaker --config FILE --node-name NAME [--metrics-address ADDR:PORT]
           [--status-socket PATH | --status-address ADDR:PORT] [--log-level LEVEL]
           [--lb-class CLASS] [--debounce-ms MS] [--removal-hold-ms MS] [--rewrite-settle-ms MS]
   speaker status [--status-socket PATH | --status-address ADDR:PORT] [--json]
 
-  --config FILE         multi-document YAML: metallb.io kinds, v1 Services, EndpointSlices, Nodes;
-                        edits apply live; an invalid edit is reported and the last valid one keeps running
+  Without --config the speaker runs in Kubernetes mode: it watches its Node, Services, EndpointSlices,
+  the metallb.io kinds and Secrets in NS, and writes ServiceBGPStatus and BGPSessionState objects.
+
+  --kubeconfig FILE     Kubernetes mode: the API server's kubeconfig (default: $KUBECONFIG, else the
+                        Pod's ServiceAccount, else ~/.kube/config)
+  --namespace NS        Kubernetes mode: namespace of the metallb.io objects (default metallb-system)
+  --config FILE         file mode: multi-document YAML: metallb.io kinds, v1 Services, EndpointSlices,
+                        Nodes; edits apply live; an invalid edit is reported and the last valid one
+                        keeps running
   --node-name NAME      this node's name (as in Nodes and EndpointSlice nodeName); default $NODE_NAME
   --metrics-address     Prometheus /metrics (and /status) on ADDR:PORT, e.g. 0.0.0.0:7472
   --status-socket PATH  status endpoint on a Unix socket (default ${DEFAULT_STATUS_SOCKET})
@@ -60,6 +75,8 @@ export function parseCli(argv: readonly string[]): Args {
   >;
   const options = {
     config: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    namespace: { type: 'string' },
     'node-name': { type: 'string' },
     'metrics-address': { type: 'string' },
     'status-address': { type: 'string' },
@@ -90,7 +107,13 @@ export function parseCli(argv: readonly string[]): Args {
       json: v.json === true,
     };
   const config = v.config;
-  if (config === undefined) throw new UsageError('--config FILE is required');
+  if (config !== undefined && (v.kubeconfig !== undefined || v.namespace !== undefined))
+    throw new UsageError(
+      '--kubeconfig and --namespace are for Kubernetes mode: give them or --config FILE, not both',
+    );
+  const namespace = v.namespace ?? 'metallb-system';
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace) || namespace.length > 63)
+    throw new UsageError(`--namespace: '${namespace}' is not a namespace name`);
   const nodeName = v['node-name'] ?? process.env.NODE_NAME;
   if (nodeName === undefined || nodeName === '')
     throw new UsageError('--node-name NAME is required (or $NODE_NAME)');
@@ -111,6 +134,8 @@ export function parseCli(argv: readonly string[]): Args {
   return {
     command: 'run',
     config,
+    kubeconfig: v.kubeconfig,
+    namespace,
     nodeName,
     metricsAddress: v['metrics-address'],
     statusAddress: v['status-address'],

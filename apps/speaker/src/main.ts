@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The speaker daemon's entry: `speaker --config FILE --node-name NAME` and `speaker status`.
+// The speaker daemon's entry: `speaker --node-name NAME` (Kubernetes mode), `speaker --config FILE
+// --node-name NAME` (file mode) and `speaker status`.
 import type { Server } from 'node:http';
 import { ManifestCache } from '@bmlb/metallb-api';
 import pino from 'pino';
@@ -7,6 +8,7 @@ import { type DaemonArgs, parseCli, USAGE, UsageError } from './cli.ts';
 import { ConfigApplier } from './config/applier.ts';
 import { FileSource } from './config/file-source.ts';
 import { loadManifests } from './config/load.ts';
+import { type KubeMode, startKubeMode } from './kube-mode.ts';
 import { RealSessionFactory } from './sessions/factory.ts';
 import { SpeakerMetrics } from './speaker/metrics.ts';
 import { Speaker } from './speaker/speaker.ts';
@@ -32,29 +34,33 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     loadBalancerClass: args.loadBalancerClass,
   });
   const servers: Server[] = [];
-  const documents = new ManifestCache();
-  // FILE → ConfigApplier (empty, half-written and sweeping edits: see applier.ts) → speaker.
+  // File mode: FILE → ConfigApplier (empty, half-written and sweeping edits: see applier.ts) → speaker.
+  // Kubernetes mode: the cluster's caches → KubeSource → speaker (see kube-mode.ts).
   let source: FileSource | undefined;
-  const applier = new ConfigApplier({
-    file: args.config,
-    speaker,
-    logger,
-    load: (text) => loadManifests(text, args.config, {}, documents),
-    recheck: () => source?.recheck(),
-    removalHoldMs: args.removalHoldMs,
-    rewriteSettleMs: args.rewriteSettleMs,
-  });
-  source = new FileSource({
-    file: args.config,
-    debounceMs: args.debounceMs,
-    onContent: (text, hash) => applier.onContent(text, hash),
-    onTornRead: (reason) => applier.onTornRead(reason),
-    onReadError: (err) =>
-      logger.error(
-        { event: 'configReadError', file: args.config, err: err.message },
-        `cannot read ${args.config}`,
-      ),
-  });
+  let applier: ConfigApplier | undefined;
+  let kube: KubeMode | undefined;
+  const file = args.config;
+  if (file !== undefined) {
+    const documents = new ManifestCache();
+    applier = new ConfigApplier({
+      file,
+      speaker,
+      logger,
+      load: (text) => loadManifests(text, file, {}, documents),
+      recheck: () => source?.recheck(),
+      removalHoldMs: args.removalHoldMs,
+      rewriteSettleMs: args.rewriteSettleMs,
+    });
+    const a = applier;
+    source = new FileSource({
+      file,
+      debounceMs: args.debounceMs,
+      onContent: (text, hash) => a.onContent(text, hash),
+      onTornRead: (reason) => a.onTornRead(reason),
+      onReadError: (err) =>
+        logger.error({ event: 'configReadError', file, err: err.message }, `cannot read ${file}`),
+    });
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -64,14 +70,16 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     }
     stopping = true;
     logger.info({ event: 'shutdown', signal }, `${signal}: withdrawing routes and closing sessions`);
-    source.close();
-    applier.close();
+    source?.close();
+    applier?.close();
+    const closingKube = kube?.close();
     const timeout = setTimeout(() => {
       logger.error({ event: 'shutdownTimeout' }, 'graceful shutdown took over 5 s; exiting');
       process.exit(1);
     }, 5000);
     await speaker.shutdown(`bmlb speaker on node ${args.nodeName} shutting down (${signal})`);
     factory.close();
+    await closingKube;
     for (const s of servers) s.close();
     clearTimeout(timeout);
     logger.info({ event: 'stopped' }, 'stopped');
@@ -85,14 +93,32 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
     });
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGHUP', () => source.reload());
+  process.on('SIGHUP', () => source?.reload());
 
-  logger.info({ event: 'starting', config: args.config }, `bmlb speaker starting on node ${args.nodeName}`);
-  await source.start();
-  const handlers = { status: () => speaker.status(), metrics, refresh: () => speaker.refreshMetrics() };
+  const handlers = {
+    status: () => speaker.status(),
+    metrics,
+    refresh: () => speaker.refreshMetrics(),
+    ready: () => (kube !== undefined ? kube.ready() : speaker.status().config.loaded),
+  };
+  // Health and metrics first: a probe sees "not ready" while the caches sync, not a refused port.
   servers.push(await serve(statusEndpoint(args), handlers));
   if (args.metricsAddress !== undefined)
     servers.push(await serve(parseHostPort(args.metricsAddress), handlers));
+  if (source !== undefined) {
+    logger.info({ event: 'starting', config: file }, `bmlb speaker starting on node ${args.nodeName}`);
+    await source.start();
+  } else {
+    logger.info(
+      { event: 'starting', namespace: args.namespace },
+      `bmlb speaker starting on node ${args.nodeName} (Kubernetes mode, namespace ${args.namespace})`,
+    );
+    kube = await startKubeMode(
+      { kubeconfig: args.kubeconfig, namespace: args.namespace, nodeName: args.nodeName },
+      speaker,
+      logger,
+    );
+  }
   logger.info(
     { event: 'ready', status: args.statusSocket ?? args.statusAddress, metrics: args.metricsAddress },
     'speaker ready',

@@ -22,7 +22,13 @@ export function parseHostPort(text: string): { host: string; port: number } {
 
 export function serve(
   ep: Endpoint,
-  handlers: { status: () => SpeakerStatus; metrics: SpeakerMetrics; refresh?: () => void },
+  handlers: {
+    status: () => SpeakerStatus;
+    metrics: SpeakerMetrics;
+    refresh?: () => void;
+    /** Readiness (`/readyz`): e.g. caches synced and a configuration applied. */
+    ready?: () => boolean;
+  },
 ): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
@@ -48,6 +54,12 @@ export function serve(
     if (url === '/healthz' || url === '/livez') {
       res.writeHead(200);
       res.end('ok\n');
+      return;
+    }
+    if (url === '/readyz') {
+      const ready = handlers.ready?.() ?? true;
+      res.writeHead(ready ? 200 : 503);
+      res.end(ready ? 'ok\n' : 'not ready: caches not synced or no configuration applied yet\n');
       return;
     }
     res.writeHead(404);

@@ -134,6 +134,11 @@ export const Resources = {
   ),
   BFDProfile: kind<BFDProfile & KubeObject>('BFDProfile', METALLB_GROUP, 'v1beta1', 'bfdprofiles', true),
   Community: kind<Community & KubeObject>('Community', METALLB_GROUP, 'v1beta1', 'communities', true),
+  /** The speaker's per (Service, node) announcement status, as MetalLB 0.15 has it. */
+  ServiceBGPStatus: plainResource('ServiceBGPStatus', METALLB_GROUP, 'v1beta1', 'servicebgpstatuses', true),
+  /** The speaker's per (node, peer) session state (bmlb's own kind). */
+  BGPSessionState: plainResource('BGPSessionState', 'bmlb.io', 'v1alpha1', 'bgpsessionstates', true),
+  Lease: plainResource('Lease', 'coordination.k8s.io', 'v1', 'leases', true),
 } as const;
 
 /** A kind that metallb-api does not know (our status kinds, Leases): any object with metadata.name. */

@@ -184,3 +184,21 @@ export {
   type ObjectMeta,
   type ValidationResult,
 } from './meta.ts';
+export {
+  BfdStates,
+  type BGPSessionState,
+  BGPSessionStateKind,
+  type BGPSessionStateStatus,
+  BGPSessionStateStatusSchema,
+  BgpStates,
+  BMLB_GROUP,
+  LABEL_NODE,
+  LABEL_SERVICE_NAME,
+  LABEL_SERVICE_NAMESPACE,
+  LABEL_SESSION_NODE,
+  LABEL_SESSION_PEER,
+  type ServiceBGPStatus,
+  ServiceBGPStatusKind,
+  type ServiceBGPStatusStatus,
+  ServiceBGPStatusStatusSchema,
+} from './kinds/status.ts';

@@ -1,0 +1,226 @@
+// Live state in the API: the speaker publishes, for its node,
+// - one metallb.io ServiceBGPStatus per Service it announces (node, service, the peers its IPs are
+//   configured to go to), as MetalLB 0.15's speaker does (labels metallb.io/node,
+//   metallb.io/service-name, metallb.io/service-namespace);
+// - one bmlb.io BGPSessionState per BGP peer: state, since when, prefixes sent and received, the last
+//   error, BFD state and diagnostic.
+// Writes are coalesced: the speaker's status is read every `intervalMs` (and soon after `poke()`),
+// and only objects whose content changed are written (server-side apply of their status), so a
+// keepalive or a BFD packet never causes a write. Objects this node no longer wants are deleted;
+// every object has its Node as owner, so Kubernetes' garbage collector removes those of a Node that
+// is deleted while its speaker is gone.
+import { createHash } from 'node:crypto';
+import { type ClusterPort, type KubeObject, Resources, type Store } from '@bmlb/k8s-adapter';
+import {
+  LABEL_NODE,
+  LABEL_SERVICE_NAME,
+  LABEL_SERVICE_NAMESPACE,
+  LABEL_SESSION_NODE,
+  LABEL_SESSION_PEER,
+} from '@bmlb/metallb-api';
+import type { SpeakerStatus } from './speaker/speaker.ts';
+
+export interface NodeRef {
+  readonly name: string;
+  readonly uid: string;
+}
+
+export interface DesiredStatus {
+  readonly kind: 'ServiceBGPStatus' | 'BGPSessionState';
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly status: Readonly<Record<string, unknown>>;
+}
+
+const shortHash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 10);
+
+/** A DNS-1123 subdomain from `base`, hashed when too long. */
+function objectName(base: string): string {
+  const clean = base.toLowerCase().replace(/[^a-z0-9.-]/g, '-');
+  return clean.length <= 253 ? clean : `${clean.slice(0, 241)}-${shortHash(base)}`;
+}
+
+const iso = (ms: number | undefined) =>
+  ms === undefined || ms <= 0 ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** What this node's status objects should say, from the speaker's status. */
+export function desiredStatuses(st: SpeakerStatus, namespace: string): DesiredStatus[] {
+  const out: DesiredStatus[] = [];
+  const node = st.node;
+  for (const v of st.services) {
+    if (v.reason !== '' || v.announcements.length === 0) continue;
+    const slash = v.service.indexOf('/');
+    const svcNs = v.service.slice(0, slash);
+    const svcName = v.service.slice(slash + 1);
+    out.push({
+      kind: 'ServiceBGPStatus',
+      name: `bgp-${shortHash(`${node}\u0000${svcNs}\u0000${svcName}`)}`,
+      labels: { [LABEL_NODE]: node, [LABEL_SERVICE_NAME]: svcName, [LABEL_SERVICE_NAMESPACE]: svcNs },
+      status: { node, serviceName: svcName, serviceNamespace: svcNs, peers: [...v.peers].sort() },
+    });
+  }
+  const bfdByPeer = new Map(st.bfd.map((b) => [b.name, b]));
+  for (const p of st.bgp) {
+    const bfd = bfdByPeer.get(p.name);
+    out.push({
+      kind: 'BGPSessionState',
+      name: objectName(`${node}-${p.name}`),
+      labels: { [LABEL_SESSION_NODE]: node, [LABEL_SESSION_PEER]: p.name },
+      status: stripUndefined({
+        node,
+        peer: `${namespace}/${p.name}`,
+        peerAddress: p.address,
+        localAddress: p.localAddress,
+        myASN: p.myASN,
+        peerASN: p.peerASN,
+        bgpState: p.state,
+        establishedSince: p.established ? iso(p.since) : undefined,
+        lastTransition: iso(p.since),
+        prefixesSent: p.prefixesSent,
+        prefixesReceived: p.prefixesReceived,
+        lastError: p.lastError,
+        bfdState: bfd === undefined ? 'N/A' : bfd.state,
+        bfdDiagnostic: bfd?.diag,
+      }),
+    });
+  }
+  return out;
+}
+
+function stripUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  const r: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== '') r[k] = v;
+  return r;
+}
+
+export interface StatusPublisherOptions {
+  readonly cluster: ClusterPort;
+  readonly namespace: string;
+  readonly nodeName: string;
+  /** The Node object (for ownerReferences), once known. */
+  readonly node: () => NodeRef | undefined;
+  readonly status: () => SpeakerStatus;
+  /** How often the status is compared with what was written (default 2 s). */
+  readonly intervalMs?: number;
+  readonly onError?: (err: Error, what: string) => void;
+}
+
+export class StatusPublisher {
+  readonly #o: StatusPublisherOptions;
+  readonly #svcStore: Store<KubeObject>;
+  readonly #sessionStore: Store<KubeObject>;
+  /** name → the JSON of what was last written. */
+  readonly #written = new Map<string, string>();
+  #timer: NodeJS.Timeout | undefined;
+  #soon: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+  /** Writes made (for tests and metrics). */
+  writes = 0;
+
+  constructor(opts: StatusPublisherOptions) {
+    this.#o = opts;
+    // Watch this node's own objects: what a previous run left behind is found and cleaned up.
+    this.#svcStore = opts.cluster.watch(Resources.ServiceBGPStatus, {
+      namespace: opts.namespace,
+      labelSelector: `${LABEL_NODE}=${opts.nodeName}`,
+    });
+    this.#sessionStore = opts.cluster.watch(Resources.BGPSessionState, {
+      namespace: opts.namespace,
+      labelSelector: `${LABEL_SESSION_NODE}=${opts.nodeName}`,
+    });
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.poke(0), this.#o.intervalMs ?? 2000);
+    this.#timer.unref();
+  }
+
+  /** Compare and write soon (a session changed state, a configuration was applied). */
+  poke(delayMs = 100): void {
+    if (this.#closed || this.#soon !== undefined) return;
+    this.#soon = setTimeout(() => {
+      this.#soon = undefined;
+      void this.sync();
+    }, delayMs);
+  }
+
+  /** Writes what changed and deletes what is no longer wanted; one run at a time. */
+  async sync(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      do {
+        this.#again = false;
+        await this.#syncOnce();
+      } while (this.#again && !this.#closed);
+    })().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #syncOnce(): Promise<void> {
+    const node = this.#o.node();
+    if (node === undefined || this.#closed) return; // ownerReferences need the Node's uid
+    const want = desiredStatuses(this.#o.status(), this.#o.namespace);
+    const wanted = new Set<string>();
+    for (const d of want) {
+      const key = `${d.kind}/${d.name}`;
+      wanted.add(key);
+      const json = JSON.stringify([d.labels, d.status]);
+      if (this.#written.get(key) === json) continue;
+      const type = d.kind === 'ServiceBGPStatus' ? Resources.ServiceBGPStatus : Resources.BGPSessionState;
+      try {
+        await this.#o.cluster.writer.apply(type, {
+          metadata: {
+            name: d.name,
+            namespace: this.#o.namespace,
+            labels: d.labels,
+            ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid }],
+          },
+          spec: {},
+        });
+        await this.#o.cluster.writer.apply(
+          type,
+          { metadata: { name: d.name, namespace: this.#o.namespace }, status: d.status },
+          { subresource: 'status' },
+        );
+        this.writes++;
+        this.#written.set(key, json);
+      } catch (err) {
+        this.#written.delete(key);
+        this.#o.onError?.(err as Error, `write ${key}`);
+      }
+    }
+    const stale = new Set<string>();
+    for (const k of this.#written.keys()) if (!wanted.has(k)) stale.add(k);
+    for (const o of this.#svcStore.values())
+      if (!wanted.has(`ServiceBGPStatus/${o.metadata.name}`))
+        stale.add(`ServiceBGPStatus/${o.metadata.name}`);
+    for (const o of this.#sessionStore.values())
+      if (!wanted.has(`BGPSessionState/${o.metadata.name}`)) stale.add(`BGPSessionState/${o.metadata.name}`);
+    for (const key of stale) {
+      const [kind, name] = key.split('/') as [string, string];
+      try {
+        await this.#o.cluster.writer.delete(
+          kind === 'ServiceBGPStatus' ? Resources.ServiceBGPStatus : Resources.BGPSessionState,
+          this.#o.namespace,
+          name,
+        );
+        this.#written.delete(key);
+      } catch (err) {
+        this.#o.onError?.(err as Error, `delete ${key}`);
+      }
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#soon !== undefined) clearTimeout(this.#soon);
+  }
+}
