@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pidAlive } from '../frr.ts';
+import { Lab } from '../lab.ts';
 import { TcpProxy } from '../tcp-proxy.ts';
 import { waitFor } from '../wait.ts';
 import { kubeSkipReason } from './binaries.ts';
@@ -298,5 +299,36 @@ subjects: [{ kind: ServiceAccount, name: reader, namespace: default }]
     expect(stillPending).toBe('pending');
     await proxy.restore();
     expect(await heldViaProxy).toBe(200);
+  });
+
+  it('exposeIn: a lab namespace reaches the apiserver at the same address, certificate verified', async () => {
+    await using lab = await Lab.create({ prefix: 'kexp' });
+    const ns = await lab.namespace('node');
+    // Before: nothing listens on the apiserver's port inside the namespace.
+    const before = await lab
+      .exec(ns, [
+        `${cp.binDir}/kubectl`,
+        `--kubeconfig=${cp.kubeconfig}`,
+        'get',
+        'ns',
+        'default',
+        '--request-timeout=3s',
+      ])
+      .then(
+        () => 'reached',
+        () => 'unreachable',
+      );
+    expect(before).toBe('unreachable');
+    await cp.exposeIn(ns);
+    const out = await lab.exec(ns, [
+      `${cp.binDir}/kubectl`,
+      `--kubeconfig=${cp.kubeconfig}`,
+      'get',
+      'ns',
+      'default',
+      '-o',
+      'name',
+    ]);
+    expect(out.trim()).toBe('namespace/default');
   });
 });

@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { closeOnExit } from '../cleanup.ts';
 import { CommandError, run } from '../exec.ts';
-import { killQuiet } from '../lab.ts';
+import { killQuiet, type Namespace } from '../lab.ts';
 import { ownerRecord, ownerRecordAlive, procCmdline } from '../owner.ts';
 import { Proc } from '../proc.ts';
 import { waitFor } from '../wait.ts';
@@ -132,6 +133,9 @@ export class KubeControlPlane {
   #keepDir: boolean;
   #untrack: () => void = () => {};
   #kubeconfigs = 0;
+  /** The Unix socket relay that lab namespaces reach the apiserver through (see exposeIn). */
+  #relay: net.Server | undefined;
+  #relaySockets = new Set<net.Socket>();
 
   private constructor(init: {
     dir: string;
@@ -574,6 +578,57 @@ export class KubeControlPlane {
     return revision;
   }
 
+  /**
+   * Makes the apiserver reachable inside a lab namespace at the same `https://127.0.0.1:<port>`
+   * (so `kubeconfig`, `kubeconfigFor()` files and the server's certificate work there as they are):
+   * a relay process in the namespace listens on that port and forwards each connection through a
+   * Unix socket in this control plane's directory (files are not network-namespaced) to the
+   * apiserver. The relay is stopped with the lab. Resolves once it listens.
+   */
+  async exposeIn(ns: Namespace): Promise<void> {
+    const socketPath = path.join(this.dir, 'apiserver.sock');
+    if (this.#relay === undefined) {
+      const relay = net.createServer((client) => {
+        const upstream = net.connect(this.port, '127.0.0.1');
+        for (const s of [client, upstream]) {
+          this.#relaySockets.add(s);
+          s.on('close', () => this.#relaySockets.delete(s));
+        }
+        client.pipe(upstream);
+        upstream.pipe(client);
+        const close = () => {
+          client.destroy();
+          upstream.destroy();
+        };
+        client.on('error', close);
+        upstream.on('error', close);
+        client.on('close', close);
+        upstream.on('close', close);
+      });
+      fs.rmSync(socketPath, { force: true });
+      await new Promise<void>((resolve, reject) => {
+        relay.once('error', reject);
+        relay.listen(socketPath, () => resolve());
+      });
+      relay.unref();
+      this.#relay = relay;
+    }
+    const script = fileURLToPath(new URL('./relay.ts', import.meta.url));
+    const proc = ns.spawn(
+      [
+        process.execPath,
+        '--disable-warning=ExperimentalWarning',
+        script,
+        `127.0.0.1:${this.port}`,
+        socketPath,
+      ],
+      {
+        name: 'apiserver-relay',
+      },
+    );
+    await proc.waitForOutput(/relaying/, { timeoutMs: 10_000 });
+  }
+
   /** The last `maxChars` of each component's log, for error messages. */
   #logTails(maxChars = 3_000): string {
     let out = '';
@@ -589,6 +644,7 @@ export class KubeControlPlane {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeRelay();
     const order: KubeComponent[] = [
       'kwok',
       'kube-scheduler',
@@ -608,8 +664,15 @@ export class KubeControlPlane {
   closeSync(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeRelay();
     for (const p of this.#procs.values()) p.killSync();
     this.#finish();
+  }
+
+  #closeRelay(): void {
+    this.#relay?.close();
+    for (const s of this.#relaySockets) s.destroy();
+    this.#relay = undefined;
   }
 
   #finish(): void {
