@@ -1,5 +1,5 @@
 /**
- * CustomResourceDefinitions for the metallb.io kinds, generated from the same schemas the file
+ * CustomResourceDefinitions for the metallb.io kinds and bmlb's status kinds, generated from the same schemas the file
  * source validates with, so the cluster and the file can never disagree.
  *
  * Kubernetes' structural-schema rules: every node has a `type` (or `x-kubernetes-int-or-string` /
@@ -12,10 +12,20 @@ import { BGPAdvertisementKind } from './kinds/bgpadvertisement.ts';
 import { BGPPeerV1beta1Kind, BGPPeerV1beta2Kind } from './kinds/bgppeer.ts';
 import { CommunityKind } from './kinds/community.ts';
 import { IPAddressPoolKind } from './kinds/ipaddresspool.ts';
-import { type KindSpec, METALLB_GROUP } from './meta.ts';
+import { BGPSessionStateKind, ServiceBGPStatusKind } from './kinds/status.ts';
+import type { KindSpec } from './meta.ts';
 import type { JsonSchema } from './schema-check.ts';
 
-export const CRD_KINDS = ['IPAddressPool', 'BGPPeer', 'BGPAdvertisement', 'BFDProfile', 'Community'] as const;
+/** The metallb.io configuration kinds, then the status kinds the speaker writes (kinds/status.ts). */
+export const CRD_KINDS = [
+  'IPAddressPool',
+  'BGPPeer',
+  'BGPAdvertisement',
+  'BFDProfile',
+  'Community',
+  'ServiceBGPStatus',
+  'BGPSessionState',
+] as const;
 export type CrdKind = (typeof CRD_KINDS)[number];
 
 export interface PrinterColumn {
@@ -107,6 +117,9 @@ const DESCRIPTIONS: Record<CrdKind, string> = {
     'BFDProfile represents the settings of the bfd session that can be optionally associated with a BGP session.',
   Community:
     'Community is a collection of aliases for communities. Users can define named aliases to be used in the BGPAdvertisement.',
+  ServiceBGPStatus:
+    'ServiceBGPStatus exposes the BGP peers a service is configured to be advertised to, per relevant node.',
+  BGPSessionState: 'BGPSessionState is the state of one BGP session of one node, as its speaker sees it.',
 };
 
 const PRINTER_COLUMNS: Record<CrdKind, PrinterColumn[]> = {
@@ -134,6 +147,24 @@ const PRINTER_COLUMNS: Record<CrdKind, PrinterColumn[]> = {
     { name: 'Multiplier', type: 'integer', jsonPath: '.spec.detectMultiplier' },
   ],
   Community: [],
+  // MetalLB's.
+  ServiceBGPStatus: [
+    { name: 'Node', type: 'string', jsonPath: '.status.node' },
+    { name: 'Service Name', type: 'string', jsonPath: '.status.serviceName' },
+    { name: 'Service Namespace', type: 'string', jsonPath: '.status.serviceNamespace' },
+  ],
+  // What a network engineer reads first in `show bgp summary`.
+  BGPSessionState: [
+    { name: 'Node', type: 'string', jsonPath: '.status.node' },
+    { name: 'Peer', type: 'string', jsonPath: '.status.peer' },
+    { name: 'Address', type: 'string', jsonPath: '.status.peerAddress' },
+    { name: 'BGP', type: 'string', jsonPath: '.status.bgpState' },
+    { name: 'BFD', type: 'string', jsonPath: '.status.bfdState' },
+    { name: 'Sent', type: 'integer', jsonPath: '.status.prefixesSent' },
+    { name: 'Received', type: 'integer', jsonPath: '.status.prefixesReceived' },
+    { name: 'Since', type: 'date', jsonPath: '.status.establishedSince' },
+    { name: 'Last Error', type: 'string', jsonPath: '.status.lastError', priority: 1 },
+  ],
 };
 
 const KIND_SPECS: Record<Exclude<CrdKind, 'BGPPeer'>, KindSpec> = {
@@ -141,35 +172,45 @@ const KIND_SPECS: Record<Exclude<CrdKind, 'BGPPeer'>, KindSpec> = {
   BGPAdvertisement: BGPAdvertisementKind,
   BFDProfile: BFDProfileKind,
   Community: CommunityKind,
+  ServiceBGPStatus: ServiceBGPStatusKind,
+  BGPSessionState: BGPSessionStateKind,
 };
 
 /** The full CustomResourceDefinition of a metallb.io kind. */
 export function crdFor(kind: CrdKind): CustomResourceDefinition {
   const lower = kind.toLowerCase();
-  const plural = kind === 'Community' ? 'communities' : `${lower}s`;
+  const plural = kind === 'Community' ? 'communities' : lower.endsWith('s') ? `${lower}es` : `${lower}s`;
+  const def = kind === 'BGPPeer' ? BGPPeerV1beta2Kind : KIND_SPECS[kind];
+  const [group, storageVersion] = def.apiVersions[0]!.split('/') as [string, string];
   const columns = PRINTER_COLUMNS[kind];
-  const version = (name: string, def: KindSpec, storage: boolean) => ({
+  const version = (name: string, def: KindSpec, storage: boolean, deprecated = false) => ({
     name,
     served: true,
     storage,
+    // As MetalLB marks BGPPeer v1beta1: kubectl prints the warning on every request in that version.
+    ...(deprecated
+      ? { deprecated: true, deprecationWarning: 'v1beta1 is deprecated, please use v1beta2' }
+      : {}),
     subresources: { status: {} as Record<string, never> },
     ...(columns.length > 0 ? { additionalPrinterColumns: columns } : {}),
     schema: { openAPIV3Schema: objectSchema(def, DESCRIPTIONS[kind]) },
   });
   const versions =
     kind === 'BGPPeer'
-      ? [version('v1beta1', BGPPeerV1beta1Kind, false), version('v1beta2', BGPPeerV1beta2Kind, true)]
-      : [version('v1beta1', KIND_SPECS[kind], true)];
+      ? [version('v1beta1', BGPPeerV1beta1Kind, false, true), version('v1beta2', BGPPeerV1beta2Kind, true)]
+      : [version(storageVersion, def, true)];
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${METALLB_GROUP}` },
+    metadata: { name: `${plural}.${group}` },
     spec: {
-      group: METALLB_GROUP,
+      group,
       names: { kind, listKind: `${kind}List`, plural, singular: lower },
       scope: 'Namespaced',
-      // v1beta1 and v1beta2 BGPPeer share field names and JSON shapes (the legacy node selector is a
-      // LabelSelector with required values), so the API server's plain conversion is lossless.
+      // MetalLB converts with a webhook (its controller's /convert); we store v1beta2 and let the API
+      // server convert by changing apiVersion only. Every v1beta1 field has the same name and JSON
+      // shape in v1beta2 (the legacy node selector is a LabelSelector whose values are required), so
+      // a v1beta1 object keeps every field; see the README for the details.
       ...(kind === 'BGPPeer' ? { conversion: { strategy: 'None' as const } } : {}),
       versions,
     },

@@ -1,6 +1,7 @@
 // @bmlb/metallb-api: the metallb.io kinds (IPAddressPool, BGPPeer, BGPAdvertisement, BFDProfile,
 // Community), the core Kubernetes shapes the speaker reads, their defaults, validation and CRD schemas.
 
+export { CEL_BOUNDS, type CelRule } from './cel.ts';
 export { type CommunityParse, type CommunityValue, formatCommunity, parseCommunity } from './community.ts';
 export {
   type BuildConfigOptions,
@@ -19,7 +20,7 @@ export {
   structuralProblems,
   toStructural,
 } from './crd.ts';
-export { crdYaml } from './crd-yaml.ts';
+export { crdFiles, crdYaml } from './crd-yaml.ts';
 export { type DurationResult, formatDuration, parseGoDuration } from './duration.ts';
 export {
   type ConfigError,
@@ -154,6 +155,24 @@ export {
 } from './kinds/ipaddresspool.ts';
 export { IGNORED_METALLB_KINDS, type IgnoredObject } from './kinds/l2advertisement.ts';
 export {
+  BfdStates,
+  type BGPSessionState,
+  BGPSessionStateKind,
+  type BGPSessionStateStatus,
+  BGPSessionStateStatusSchema,
+  BgpStates,
+  BMLB_GROUP,
+  LABEL_NODE,
+  LABEL_SERVICE_NAME,
+  LABEL_SERVICE_NAMESPACE,
+  LABEL_SESSION_NODE,
+  LABEL_SESSION_PEER,
+  type ServiceBGPStatus,
+  ServiceBGPStatusKind,
+  type ServiceBGPStatusStatus,
+  ServiceBGPStatusStatusSchema,
+} from './kinds/status.ts';
+export {
   type LabelSelector,
   type LabelSelectorOperator,
   LabelSelectorOperators,
@@ -184,21 +203,3 @@ export {
   type ObjectMeta,
   type ValidationResult,
 } from './meta.ts';
-export {
-  BfdStates,
-  type BGPSessionState,
-  BGPSessionStateKind,
-  type BGPSessionStateStatus,
-  BGPSessionStateStatusSchema,
-  BgpStates,
-  BMLB_GROUP,
-  LABEL_NODE,
-  LABEL_SERVICE_NAME,
-  LABEL_SERVICE_NAMESPACE,
-  LABEL_SESSION_NODE,
-  LABEL_SESSION_PEER,
-  type ServiceBGPStatus,
-  ServiceBGPStatusKind,
-  type ServiceBGPStatusStatus,
-  ServiceBGPStatusStatusSchema,
-} from './kinds/status.ts';

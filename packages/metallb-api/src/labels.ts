@@ -3,43 +3,108 @@
  * semantics of `metav1.LabelSelectorAsSelector` + `labels.Selector.Matches`.
  */
 import Type, { type Static } from 'typebox';
+import { CEL_BOUNDS, type CelRule, celRules } from './cel.ts';
 import { type ConfigError, configError, joinPath, type ObjectRef } from './errors.ts';
-import { StringEnum, StringMap, strict } from './schema-util.ts';
+import { StringEnum, strict } from './schema-util.ts';
 
 export const LabelSelectorOperators = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 export type LabelSelectorOperator = (typeof LabelSelectorOperators)[number];
 
+/** A label key (`metav1.LabelSelectorRequirement.key`, a `matchLabels` key): a qualified name. */
+export const LABEL_KEY_RULE: CelRule = {
+  rule: '!format.qualifiedName().validate(self).hasValue()',
+  message:
+    'invalid label key: a qualified name is an optional DNS subdomain prefix and "/", then 1-63 alphanumerics, "-", "_" or ".", starting and ending with an alphanumeric',
+};
+/** A label value. */
+export const LABEL_VALUE_RULE: CelRule = {
+  rule: '!format.labelValue().validate(self).hasValue()',
+  message:
+    'invalid label value: must be empty or 1-63 alphanumerics, "-", "_" or ".", starting and ending with an alphanumeric',
+};
+/** The operator/values rules of `metav1.LabelSelectorAsSelector`, in its words. */
+export const REQUIREMENT_RULES: readonly CelRule[] = [
+  {
+    rule: "self.operator in ['In', 'NotIn'] ? has(self.values) && size(self.values) > 0 : true",
+    message: "for 'in', 'notin' operators, values set can't be empty",
+    fieldPath: '.values',
+    reason: 'FieldValueRequired',
+  },
+  {
+    rule: "self.operator in ['Exists', 'DoesNotExist'] ? !has(self.values) || size(self.values) == 0 : true",
+    message: 'values set must be empty for exists and does not exist',
+    fieldPath: '.values',
+    reason: 'FieldValueForbidden',
+  },
+];
+
+/** `matchLabels`: keys and values checked, entries bounded (CEL_BOUNDS). */
+export const MatchLabelsSchema = Type.Unsafe<Record<string, string>>({
+  type: 'object',
+  additionalProperties: {
+    type: 'string',
+    maxLength: CEL_BOUNDS.labelValueLength,
+    ...celRules(LABEL_VALUE_RULE),
+  },
+  maxProperties: CEL_BOUNDS.selectorLabels,
+  description: 'Labels that must all be present with these values.',
+  ...celRules({ ...LABEL_KEY_RULE, rule: 'self.all(k, !format.qualifiedName().validate(k).hasValue())' }),
+});
+
+/**
+ * `values` of a match expression. Their syntax is left to the validator: a rule on every value of
+ * every expression of every selector would need bounds far below what a NotIn list of node names
+ * may hold (the API server's cost estimate multiplies them).
+ */
+export const selectorValues = (options: { minItems?: number; description: string }) =>
+  Type.Array(Type.String(), { ...options, 'x-kubernetes-list-type': 'atomic' });
+
+/** A label key. */
+export const LabelKeySchema = (description: string) =>
+  Type.String({ maxLength: CEL_BOUNDS.labelKeyLength, description, ...celRules(LABEL_KEY_RULE) });
+
 export const LabelSelectorRequirementSchema = Type.Object(
   {
-    key: Type.String({ description: 'The label key that the selector applies to.' }),
+    key: LabelKeySchema('The label key that the selector applies to.'),
     operator: StringEnum(LabelSelectorOperators, {
       description: "A key's relationship to a set of values: In, NotIn, Exists or DoesNotExist.",
     }),
     values: Type.Optional(
-      Type.Array(Type.String(), {
+      selectorValues({
         description: 'Values for In and NotIn (non-empty); must be empty for Exists and DoesNotExist.',
       }),
     ),
   },
-  { ...strict, description: 'A selector requirement: a key, an operator and values.' },
+  {
+    ...strict,
+    description: 'A selector requirement: a key, an operator and values.',
+    ...celRules(...REQUIREMENT_RULES),
+  },
 );
 export type LabelSelectorRequirement = Static<typeof LabelSelectorRequirementSchema>;
 
 export const LabelSelectorSchema = Type.Object(
   {
-    matchLabels: Type.Optional(
-      StringMap({ description: 'Labels that must all be present with these values.' }),
-    ),
+    matchLabels: Type.Optional(MatchLabelsSchema),
     matchExpressions: Type.Optional(
-      Type.Array(LabelSelectorRequirementSchema, { description: 'Requirements that must all hold.' }),
+      Type.Array(LabelSelectorRequirementSchema, {
+        maxItems: CEL_BOUNDS.selectorExpressions,
+        'x-kubernetes-list-type': 'atomic',
+        description: 'Requirements that must all hold.',
+      }),
     ),
   },
   {
     ...strict,
+    'x-kubernetes-map-type': 'atomic',
     description:
       'A label query over a set of resources. matchLabels and matchExpressions are ANDed; an empty selector matches everything.',
   },
 );
+
+/** A list of selectors (`nodeSelectors`, `serviceSelectors`, …), bounded (CEL_BOUNDS). */
+export const SelectorListSchema = (description: string) =>
+  Type.Array(LabelSelectorSchema, { maxItems: CEL_BOUNDS.selectors, description });
 export type LabelSelector = Static<typeof LabelSelectorSchema>;
 
 /** Label set of an object (`metadata.labels`). */

@@ -1,12 +1,13 @@
 /**
  * A small JSON-Schema checker for the subset our schemas use (and Kubernetes' structural schemas
  * allow): `type`, `properties`, `required`, `additionalProperties` (false or a schema), `items`,
- * `enum`, `minimum`/`maximum`, `minItems`/`maxItems`, `minLength`/`maxLength`, `default`,
+ * `enum`, `minimum`/`maximum`, `minItems`/`maxItems`, `minLength`/`maxLength`, `maxProperties`, `default`,
  * `x-kubernetes-preserve-unknown-fields`, `x-kubernetes-int-or-string`.
  *
  * It copies the input, fills in `default`s as the Kubernetes API server does for CRDs, and reports
  * every violation with the field path — not just the first.
  */
+import type { CelRule } from './cel.ts';
 import { type ConfigError, configError, joinPath, type ObjectRef } from './errors.ts';
 
 export interface JsonSchema {
@@ -22,10 +23,15 @@ export interface JsonSchema {
   readonly maxItems?: number;
   readonly minLength?: number;
   readonly maxLength?: number;
+  readonly maxProperties?: number;
   readonly default?: unknown;
   readonly description?: string;
   readonly 'x-kubernetes-preserve-unknown-fields'?: boolean;
   readonly 'x-kubernetes-int-or-string'?: boolean;
+  /** CEL rules for the API server (cel.ts); not evaluated here: the validators enforce them in code. */
+  readonly 'x-kubernetes-validations'?: readonly CelRule[];
+  readonly 'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  readonly 'x-kubernetes-map-type'?: 'atomic' | 'granular';
 }
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -127,6 +133,9 @@ function walk(
       const required = schema.required ?? [];
       const out: Record<string, unknown> = {};
       const path = pathOf(parent, key);
+      if (schema.maxProperties !== undefined && Object.keys(v).length > schema.maxProperties) {
+        fail(errors, ref, path, 'max-items', `must have at most ${schema.maxProperties} entries`);
+      }
       for (const k of Object.keys(v)) {
         const x = v[k];
         const sub = own(props, k);

@@ -1,5 +1,6 @@
 /** Small typebox helpers that produce schemas Kubernetes accepts in a structural CRD schema. */
 import Type, { type TUnsafe } from 'typebox';
+import type { CelRule } from './cel.ts';
 
 /** A string limited to `values` (`enum` in the schema, a union of literals in TypeScript). */
 export function StringEnum<const T extends readonly string[]>(
@@ -24,7 +25,9 @@ export function IntOrString(options: { description?: string } = {}): TUnsafe<num
 }
 
 /** A Go `metav1.Duration`: a string such as `90s` or `1m30s`. */
-export function Duration(options: { description?: string } = {}): TUnsafe<string> {
+export function Duration(
+  options: { description?: string; maxLength?: number; 'x-kubernetes-validations'?: readonly CelRule[] } = {},
+): TUnsafe<string> {
   return Type.Unsafe<string>({ type: 'string', ...options });
 }
 

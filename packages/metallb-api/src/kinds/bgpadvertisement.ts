@@ -1,8 +1,9 @@
 /** `metallb.io/v1beta1` BGPAdvertisement: how the IPs of some pools are announced, from which nodes, to which peers. */
 import Type, { type Static } from 'typebox';
+import { CEL_BOUNDS, celRules, communityInRange } from '../cel.ts';
 import { parseCommunity } from '../community.ts';
 import { type ConfigError, configError } from '../errors.ts';
-import { LabelSelectorSchema, validateSelectorList } from '../labels.ts';
+import { SelectorListSchema, validateSelectorList } from '../labels.ts';
 import {
   DEFAULT_NAMESPACE,
   finish,
@@ -43,20 +44,27 @@ export const BGPAdvertisementSpecSchema = Type.Object(
       }),
     ),
     communities: Type.Optional(
-      Type.Array(Type.String(), {
-        description:
-          'BGP communities: standard AS:VALUE, large:GLOBAL:LOCAL1:LOCAL2, or the name of a Community alias.',
-      }),
+      Type.Array(
+        Type.String({
+          maxLength: CEL_BOUNDS.communityLength,
+          ...celRules({
+            rule: communityInRange('self.trim()'),
+            message:
+              'invalid community value: AS:VALUE takes two numbers 0-65535, large:GLOBAL:LOCAL1:LOCAL2 three numbers 0-4294967295',
+          }),
+        }),
+        {
+          maxItems: CEL_BOUNDS.communities,
+          description:
+            'BGP communities: standard AS:VALUE, large:GLOBAL:LOCAL1:LOCAL2, or the name of a Community alias.',
+        },
+      ),
     ),
     ipAddressPools: Type.Optional(
       Type.Array(Type.String(), { description: 'Names of the pools to announce.' }),
     ),
-    ipAddressPoolSelectors: Type.Optional(
-      Type.Array(LabelSelectorSchema, { description: 'Selectors for the pools to announce.' }),
-    ),
-    nodeSelectors: Type.Optional(
-      Type.Array(LabelSelectorSchema, { description: 'Selectors for the nodes that announce.' }),
-    ),
+    ipAddressPoolSelectors: Type.Optional(SelectorListSchema('Selectors for the pools to announce.')),
+    nodeSelectors: Type.Optional(SelectorListSchema('Selectors for the nodes that announce.')),
     peers: Type.Optional(
       Type.Array(Type.String(), { description: 'Names of the BGPPeers to announce to (default: all).' }),
     ),

@@ -4,13 +4,18 @@
  * restart, …). Both convert to v1beta2 as MetalLB's conversion webhook does, then to `NormalizedPeer`.
  */
 import Type, { type Static } from 'typebox';
+import { CEL_BOUNDS, type CelRule, celRules, durationSyntaxRule, isDuration, isIPText } from '../cel.ts';
 import { parseGoDuration } from '../duration.ts';
 import { type ConfigError, configError, type ObjectRef } from '../errors.ts';
 import { formatIP, type IPFamily, parseIP } from '../ip.ts';
 import {
+  LabelKeySchema,
   type LabelSelector,
   type LabelSelectorOperator,
-  LabelSelectorSchema,
+  MatchLabelsSchema,
+  REQUIREMENT_RULES,
+  SelectorListSchema,
+  selectorValues,
   validateSelectorList,
 } from '../labels.ts';
 import {
@@ -23,24 +28,117 @@ import {
   validateEnvelope,
 } from '../meta.ts';
 import { isPlainObject } from '../schema-check.ts';
-import { Duration, StringEnum, StringMap, strict, UINT32_MAX } from '../schema-util.ts';
+import { Duration, StringEnum, strict, UINT32_MAX } from '../schema-util.ts';
 
-const asn = (description: string) => Type.Integer({ minimum: 0, maximum: UINT32_MAX, description });
+const asn = (description: string, ...rules: CelRule[]) =>
+  Type.Integer({
+    minimum: 0,
+    maximum: UINT32_MAX,
+    description,
+    ...(rules.length > 0 ? celRules(...rules) : {}),
+  });
+
+// ---------------------------------------------------------------- CEL rules (see cel.ts)
+
+const noNewline = (field: string): CelRule => ({
+  rule: "!self.contains('\\n') && !self.contains('\\r')",
+  message: `${field} contains a newline`,
+});
+const ipField = (description: string, message: string, rule = `self == '' || ${isIPText('self')}`) =>
+  Type.String({ maxLength: CEL_BOUNDS.ipLength, description, ...celRules({ rule, message }) });
+const peerAddressField = (description: string) =>
+  ipField(description, 'invalid BGPPeer address: not an IPv4 or IPv6 address');
+const sourceAddressField = () =>
+  ipField(
+    'Source address to use when establishing the session.',
+    'invalid source IP: not an IPv4 or IPv6 address',
+  );
+const routerIDField = () =>
+  ipField(
+    'BGP router ID to advertise to the peer.',
+    'invalid router ID: the BGP identifier is an IPv4 address',
+    `self == '' || (${isIPText('self')} && ip(self).family() == 4)`,
+  );
+const passwordField = (description: string) =>
+  Type.String({
+    description,
+    ...celRules(
+      // TCP_MD5SIG_MAXKEYLEN is 80 bytes on Linux.
+      { rule: 'size(self) <= 80', message: 'TCP MD5 password must be at most 80 bytes' },
+      noNewline('password'),
+    ),
+  });
+const holdTimeField = () =>
+  Duration({
+    description: 'Requested BGP hold time, per RFC 4271 (Go duration, e.g. 90s).',
+    maxLength: CEL_BOUNDS.durationLength,
+    ...celRules(
+      durationSyntaxRule('holdTime'),
+      {
+        rule: `!${isDuration('self')} || (duration(self) >= duration('0s') && (duration(self).getSeconds() == 0 || duration(self).getSeconds() >= 3))`,
+        message: 'invalid hold time: must be 0 or >=3s',
+      },
+      {
+        rule: `!${isDuration('self')} || duration(self).getSeconds() <= 65535`,
+        message: "invalid hold time: must be at most 65535s (BGP's 16-bit Hold Time field)",
+      },
+    ),
+  });
+const keepaliveTimeField = () =>
+  Duration({
+    description: 'Requested BGP keepalive time, per RFC 4271.',
+    maxLength: CEL_BOUNDS.durationLength,
+    ...celRules(durationSyntaxRule('keepaliveTime'), {
+      rule: `!${isDuration('self')} || duration(self) >= duration('0s')`,
+      message: 'invalid keepaliveTime: must not be negative',
+    }),
+  });
+
+/** Rules on the spec of both versions: timers, iBGP multi-hop, address families. */
+const commonSpecRules: CelRule[] = [
+  {
+    rule: `!has(self.holdTime) || !has(self.keepaliveTime) || !${isDuration('self.holdTime')} || !${isDuration('self.keepaliveTime')} || duration(self.keepaliveTime) <= duration(self.holdTime)`,
+    message: 'invalid keepaliveTime, must be lower than or equal to holdTime',
+    fieldPath: '.keepaliveTime',
+  },
+  {
+    // Without holdTime, the hold time is 3 × keepaliveTime (MetalLB's parseTimers).
+    rule: `has(self.holdTime) || !has(self.keepaliveTime) || !${isDuration('self.keepaliveTime')} || duration(self.keepaliveTime) < duration('0s') || (duration(self.keepaliveTime).getMilliseconds() * 3 / 1000 == 0 || (duration(self.keepaliveTime).getMilliseconds() * 3 / 1000 >= 3 && duration(self.keepaliveTime).getMilliseconds() * 3 / 1000 <= 65535))`,
+    message:
+      'invalid hold time: keepaliveTime without holdTime means a hold time of 3 × keepaliveTime, which must be 0 or >=3s (and at most 65535s)',
+    fieldPath: '.keepaliveTime',
+  },
+  {
+    rule: `!(has(self.peerAddress) && has(self.sourceAddress) && ${isIPText('self.peerAddress')} && ${isIPText('self.sourceAddress')}) || ip(self.peerAddress).family() == ip(self.sourceAddress).family()`,
+    message: 'invalid source IP: sourceAddress and peerAddress are of different IP families',
+    fieldPath: '.sourceAddress',
+  },
+];
 
 // ---------------------------------------------------------------- v1beta1
 
 export const LegacyMatchExpressionSchema = Type.Object(
   {
-    key: Type.String(),
-    operator: Type.String({ description: 'In, NotIn, Exists or DoesNotExist.' }),
-    values: Type.Array(Type.String(), { minItems: 1 }),
+    key: LabelKeySchema('The label key that the selector applies to.'),
+    operator: Type.String({
+      description: 'In, NotIn, Exists or DoesNotExist.',
+      maxLength: 32,
+      ...celRules({
+        rule: "self in ['In', 'NotIn', 'Exists', 'DoesNotExist']",
+        message: 'not a valid label selector operator: must be In, NotIn, Exists or DoesNotExist',
+      }),
+    }),
+    values: selectorValues({ minItems: 1, description: 'Values (at least one).' }),
   },
-  strict,
+  // values are required and non-empty here, so of LabelSelectorAsSelector's rules only the Exists one applies.
+  { ...strict, ...celRules(REQUIREMENT_RULES[1]!) },
 );
 export const LegacyNodeSelectorSchema = Type.Object(
   {
-    matchLabels: Type.Optional(StringMap()),
-    matchExpressions: Type.Optional(Type.Array(LegacyMatchExpressionSchema)),
+    matchLabels: Type.Optional(MatchLabelsSchema),
+    matchExpressions: Type.Optional(
+      Type.Array(LegacyMatchExpressionSchema, { maxItems: CEL_BOUNDS.selectorExpressions }),
+    ),
   },
   strict,
 );
@@ -48,36 +146,64 @@ export type LegacyNodeSelector = Static<typeof LegacyNodeSelectorSchema>;
 
 export const BGPPeerSpecV1beta1Schema = Type.Object(
   {
-    myASN: asn('AS number to use for the local end of the session.'),
-    peerASN: asn('AS number to expect from the remote end of the session.'),
-    peerAddress: Type.String({ description: 'Address to dial when establishing the session.' }),
-    sourceAddress: Type.Optional(
-      Type.String({ description: 'Source address to use when establishing the session.' }),
-    ),
+    myASN: asn('AS number to use for the local end of the session.', {
+      rule: 'self != 0',
+      message: 'missing local ASN: myASN must be 1-4294967295',
+    }),
+    peerASN: asn('AS number to expect from the remote end of the session.', {
+      rule: 'self != 0',
+      message: 'missing peer ASN: peerASN must be 1-4294967295',
+    }),
+    peerAddress: peerAddressField('Address to dial when establishing the session.'),
+    sourceAddress: Type.Optional(sourceAddressField()),
     peerPort: Type.Optional(
       Type.Integer({
         minimum: 0,
         maximum: 16384,
-        description: 'Port to dial when establishing the session (0: 179).',
+        // What a v1beta1 object shows anyway: it is stored as v1beta2, whose default applies on read.
+        default: 179,
+        description: 'Port to dial when establishing the session.',
+        ...celRules({
+          // Stored unchanged as v1beta2 (conversion strategy None), where 0 is out of range;
+          // MetalLB's conversion webhook drops it (Go omitempty), so the default 179 applies.
+          rule: 'self != 0',
+          message: 'peerPort 0 cannot be stored as v1beta2 (1-16384): omit peerPort for the default 179',
+        }),
       }),
     ),
-    holdTime: Type.Optional(
-      Duration({ description: 'Requested BGP hold time, per RFC 4271 (Go duration, e.g. 90s).' }),
-    ),
-    keepaliveTime: Type.Optional(Duration({ description: 'Requested BGP keepalive time, per RFC 4271.' })),
-    routerID: Type.Optional(Type.String({ description: 'BGP router ID to advertise to the peer.' })),
+    holdTime: Type.Optional(holdTimeField()),
+    keepaliveTime: Type.Optional(keepaliveTimeField()),
+    routerID: Type.Optional(routerIDField()),
     nodeSelectors: Type.Optional(
       Type.Array(LegacyNodeSelectorSchema, {
+        maxItems: CEL_BOUNDS.selectors,
         description: 'Only connect to this peer on nodes that match one of these selectors.',
       }),
     ),
-    password: Type.Optional(Type.String({ description: 'Password for TCP MD5 authenticated sessions.' })),
+    password: Type.Optional(passwordField('Password for TCP MD5 authenticated sessions.')),
     bfdProfile: Type.Optional(
       Type.String({ description: 'Name of the BFDProfile for a BFD session with this peer.' }),
     ),
     ebgpMultiHop: Type.Optional(Type.Boolean({ description: 'The eBGP peer is multiple hops away.' })),
   },
-  { ...strict, description: 'BGPPeerSpec defines the desired state of Peer (v1beta1).' },
+  {
+    ...strict,
+    description: 'BGPPeerSpec defines the desired state of Peer (v1beta1).',
+    ...celRules(
+      {
+        rule: "self.peerAddress != ''",
+        message: 'peer has no Address or Interface specified',
+        fieldPath: '.peerAddress',
+        reason: 'FieldValueRequired',
+      },
+      {
+        rule: '!(has(self.ebgpMultiHop) && self.ebgpMultiHop && self.peerASN == self.myASN)',
+        message: 'invalid ebgp-multihop parameter set for an ibgp peer',
+        fieldPath: '.ebgpMultiHop',
+      },
+      ...commonSpecRules,
+    ),
+  },
 );
 export type BGPPeerSpecV1beta1 = Static<typeof BGPPeerSpecV1beta1Schema>;
 
@@ -91,13 +217,23 @@ export const SecretReferenceSchema = Type.Object(
     name: Type.Optional(Type.String({ description: 'Name of the Secret.' })),
     namespace: Type.Optional(Type.String({ description: 'Namespace of the Secret.' })),
   },
-  { ...strict, description: 'A reference to a Secret (type kubernetes.io/basic-auth, key "password").' },
+  {
+    ...strict,
+    'x-kubernetes-map-type': 'atomic',
+    description: 'A reference to a Secret (type kubernetes.io/basic-auth, key "password").',
+  },
 );
 export type SecretReference = Static<typeof SecretReferenceSchema>;
 
+const hasPeerASN = '(has(self.peerASN) && self.peerASN != 0)';
+const nonEmpty = (f: string) => `(has(self.${f}) && self.${f} != '')`;
+
 export const BGPPeerSpecV1beta2Schema = Type.Object(
   {
-    myASN: asn('AS number to use for the local end of the session.'),
+    myASN: asn('AS number to use for the local end of the session.', {
+      rule: 'self != 0',
+      message: 'missing local ASN: myASN must be 1-4294967295',
+    }),
     peerASN: Type.Optional(
       asn(
         'AS number to expect from the remote end of the session. Exclusive with dynamicASN; one is required.',
@@ -110,12 +246,15 @@ export const BGPPeerSpecV1beta2Schema = Type.Object(
       }),
     ),
     peerAddress: Type.Optional(
-      Type.String({ description: 'Address to dial. Exclusive with interface; one is required.' }),
+      peerAddressField('Address to dial. Exclusive with interface; one is required.'),
     ),
-    interface: Type.Optional(Type.String({ description: 'Node interface for unnumbered BGP peering.' })),
-    sourceAddress: Type.Optional(
-      Type.String({ description: 'Source address to use when establishing the session.' }),
+    interface: Type.Optional(
+      Type.String({
+        description: 'Node interface for unnumbered BGP peering.',
+        ...celRules(noNewline('interface')),
+      }),
     ),
+    sourceAddress: Type.Optional(sourceAddressField()),
     peerPort: Type.Optional(
       Type.Integer({
         minimum: 1,
@@ -124,33 +263,55 @@ export const BGPPeerSpecV1beta2Schema = Type.Object(
         description: 'Port to dial when establishing the session.',
       }),
     ),
-    holdTime: Type.Optional(
-      Duration({ description: 'Requested BGP hold time, per RFC 4271 (Go duration, e.g. 90s).' }),
-    ),
-    keepaliveTime: Type.Optional(Duration({ description: 'Requested BGP keepalive time, per RFC 4271.' })),
+    holdTime: Type.Optional(holdTimeField()),
+    keepaliveTime: Type.Optional(keepaliveTimeField()),
     connectTime: Type.Optional(
-      Duration({ description: 'Time between connection attempts: whole seconds, 1s to 65535s.' }),
-    ),
-    routerID: Type.Optional(Type.String({ description: 'BGP router ID to advertise to the peer.' })),
-    nodeSelectors: Type.Optional(
-      Type.Array(LabelSelectorSchema, {
-        description: 'Only connect to this peer on nodes that match one of these selectors.',
+      Duration({
+        description: 'Time between connection attempts: whole seconds, 1s to 65535s.',
+        maxLength: CEL_BOUNDS.durationLength,
+        ...celRules(
+          durationSyntaxRule('connectTime'),
+          // MetalLB's own rules (its CRD carries them), guarded against text duration() refuses.
+          {
+            rule: `!${isDuration('self')} || (duration(self).getSeconds() >= 1 && duration(self).getSeconds() <= 65535)`,
+            message: 'connect time should be between 1 seconds to 65535',
+          },
+          {
+            rule: `!${isDuration('self')} || duration(self).getMilliseconds() % 1000 == 0`,
+            message: 'connect time should contain a whole number of seconds',
+          },
+        ),
       }),
+    ),
+    routerID: Type.Optional(routerIDField()),
+    nodeSelectors: Type.Optional(
+      SelectorListSchema('Only connect to this peer on nodes that match one of these selectors.'),
     ),
     password: Type.Optional(
-      Type.String({
-        description: 'Password for TCP MD5 authenticated sessions. Exclusive with passwordSecret.',
-      }),
+      passwordField('Password for TCP MD5 authenticated sessions. Exclusive with passwordSecret.'),
     ),
     passwordSecret: Type.Optional(SecretReferenceSchema),
     bfdProfile: Type.Optional(
       Type.String({ description: 'Name of the BFDProfile for a BFD session with this peer.' }),
     ),
     enableGracefulRestart: Type.Optional(
-      Type.Boolean({ description: 'Enable BGP graceful restart (RFC 4724) with this peer.' }),
+      Type.Boolean({
+        description:
+          'Enable BGP graceful restart (RFC 4724) with this peer. Cannot be changed after creation.',
+        // MetalLB's transition rule: changing it needs the session restarted.
+        ...celRules({
+          rule: 'self == oldSelf',
+          message: 'EnableGracefulRestart cannot be changed after creation',
+        }),
+      }),
     ),
     ebgpMultiHop: Type.Optional(Type.Boolean({ description: 'The eBGP peer is multiple hops away.' })),
-    vrf: Type.Optional(Type.String({ description: 'Host VRF to establish the session from.' })),
+    vrf: Type.Optional(
+      Type.String({
+        description: 'Host VRF to establish the session from.',
+        ...celRules(noNewline('vrf')),
+      }),
+    ),
     disableMP: Type.Optional(
       Type.Boolean({
         default: false,
@@ -164,7 +325,48 @@ export const BGPPeerSpecV1beta2Schema = Type.Object(
       }),
     ),
   },
-  { ...strict, description: 'BGPPeerSpec defines the desired state of Peer (v1beta2).' },
+  {
+    ...strict,
+    description: 'BGPPeerSpec defines the desired state of Peer (v1beta2).',
+    ...celRules(
+      {
+        rule: `${hasPeerASN} || has(self.dynamicASN)`,
+        message: 'missing peer ASN and dynamicASN: set one',
+        fieldPath: '.peerASN',
+        reason: 'FieldValueRequired',
+      },
+      {
+        rule: `!(${hasPeerASN} && has(self.dynamicASN))`,
+        message: 'both peer ASN and dynamicASN specified: use one',
+        fieldPath: '.dynamicASN',
+        reason: 'FieldValueForbidden',
+      },
+      {
+        rule: `!(has(self.ebgpMultiHop) && self.ebgpMultiHop && ((${hasPeerASN} && self.peerASN == self.myASN) || (has(self.dynamicASN) && self.dynamicASN == 'internal')))`,
+        message: 'invalid ebgp-multihop parameter set for an ibgp peer',
+        fieldPath: '.ebgpMultiHop',
+      },
+      {
+        rule: `${nonEmpty('peerAddress')} || ${nonEmpty('interface')}`,
+        message: 'peer has no Address or Interface specified',
+        fieldPath: '.peerAddress',
+        reason: 'FieldValueRequired',
+      },
+      {
+        rule: `!(${nonEmpty('peerAddress')} && ${nonEmpty('interface')})`,
+        message: 'peer has both Address and Interface specified',
+        fieldPath: '.interface',
+        reason: 'FieldValueForbidden',
+      },
+      {
+        rule: `!(${nonEmpty('password')} && has(self.passwordSecret) && has(self.passwordSecret.name) && self.passwordSecret.name != '')`,
+        message: 'can not have both password and secret ref set in peer config',
+        fieldPath: '.passwordSecret',
+        reason: 'FieldValueForbidden',
+      },
+      ...commonSpecRules,
+    ),
+  },
 );
 export type BGPPeerSpecV1beta2 = Static<typeof BGPPeerSpecV1beta2Schema>;
 

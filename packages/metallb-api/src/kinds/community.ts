@@ -1,5 +1,6 @@
 /** `metallb.io/v1beta1` Community: names for community values, usable in BGPAdvertisement.communities. */
 import Type, { type Static } from 'typebox';
+import { CEL_BOUNDS, celRules, communityInRange, communityShaped } from '../cel.ts';
 import { type CommunityValue, parseCommunity } from '../community.ts';
 import { type ConfigError, configError } from '../errors.ts';
 import {
@@ -15,9 +16,25 @@ import { strict } from '../schema-util.ts';
 
 export const CommunityAliasSchema = Type.Object(
   {
-    name: Type.String({ minLength: 1, description: 'The name of the alias for the community.' }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: CEL_BOUNDS.communityLength,
+      description: 'The name of the alias for the community.',
+    }),
     value: Type.String({
+      maxLength: CEL_BOUNDS.communityLength,
       description: 'The BGP community value: standard AS:VALUE (65000:100) or large:GLOBAL:LOCAL1:LOCAL2.',
+      ...celRules(
+        {
+          rule: communityShaped('self.trim()'),
+          message: 'invalid community value: expected AS:VALUE (65000:100) or large:GLOBAL:LOCAL1:LOCAL2',
+        },
+        {
+          rule: communityInRange('self.trim()'),
+          message:
+            'invalid community value: AS:VALUE takes two numbers 0-65535, large:GLOBAL:LOCAL1:LOCAL2 three numbers 0-4294967295',
+        },
+      ),
     }),
   },
   strict,
@@ -25,7 +42,7 @@ export const CommunityAliasSchema = Type.Object(
 export type CommunityAlias = Static<typeof CommunityAliasSchema>;
 
 export const CommunitySpecSchema = Type.Object(
-  { communities: Type.Optional(Type.Array(CommunityAliasSchema)) },
+  { communities: Type.Optional(Type.Array(CommunityAliasSchema, { maxItems: CEL_BOUNDS.communities })) },
   { ...strict, description: 'CommunitySpec defines the desired state of Community.' },
 );
 export type CommunitySpec = Static<typeof CommunitySpecSchema>;

@@ -1,8 +1,9 @@
 /** `metallb.io/v1beta1` IPAddressPool: the addresses a LoadBalancer Service can get. */
 import Type, { type Static } from 'typebox';
+import { CEL_BOUNDS, celRules, ipv4Value } from '../cel.ts';
 import { type ConfigError, configError, joinPath, type ObjectRef } from '../errors.ts';
 import { formatRange, type PoolAddressEntry, parsePoolAddress, rangeIntersection } from '../ip.ts';
-import { type LabelSelector, LabelSelectorSchema, validateSelectorList } from '../labels.ts';
+import { type LabelSelector, SelectorListSchema, validateSelectorList } from '../labels.ts';
 import {
   DEFAULT_NAMESPACE,
   finish,
@@ -13,6 +14,44 @@ import {
   validateEnvelope,
 } from '../meta.ts';
 import { strict } from '../schema-util.ts';
+
+// One `spec.addresses` entry, as parsePoolAddress reads it (CEL rules: see cel.ts). Whether
+// entries of one pool overlap is left to the validator (pairwise, too costly for the API server's
+// budget); so is the order of an IPv6 range's ends (CEL has no 128-bit integers).
+const addr = 'self.trim()';
+const rangeStart = `${addr}.split('-')[0].trim()`;
+const rangeEnd = `${addr}.split('-')[1].trim()`;
+const isRange = `${addr}.contains('-')`;
+const bothEnds = `${isRange} && ${addr}.split('-').size() == 2 && isIP(${rangeStart}) && isIP(${rangeEnd})`;
+const PoolAddressSchema = Type.String({
+  maxLength: CEL_BOUNDS.poolAddressLength,
+  ...celRules(
+    {
+      rule: `!${isRange} || isIP(${rangeStart})`,
+      message: 'invalid IP range: invalid start IP',
+    },
+    {
+      rule: `!${isRange} || (${addr}.split('-').size() == 2 && isIP(${rangeEnd}))`,
+      message: 'invalid IP range: invalid end IP',
+    },
+    {
+      rule: `!(${bothEnds}) || ip(${rangeStart}).family() == ip(${rangeEnd}).family()`,
+      message: 'invalid IP range: start and end are of different IP families',
+    },
+    {
+      rule: `!(${bothEnds} && ip(${rangeStart}).family() == 4 && ip(${rangeEnd}).family() == 4) || ${ipv4Value(rangeStart)} <= ${ipv4Value(rangeEnd)}`,
+      message: 'invalid IP range: start IP is after the end IP',
+    },
+    {
+      rule: `${isRange} || !${addr}.contains('/') || isCIDR(${addr})`,
+      message: 'invalid CIDR',
+    },
+    {
+      rule: `${isRange} || ${addr}.contains('/') || isIP(${addr})`,
+      message: 'invalid address: expected a CIDR (a.b.c.d/n), a range (a-b) or an IP address',
+    },
+  ),
+});
 
 export const ServiceAllocationSchema = Type.Object(
   {
@@ -26,13 +65,9 @@ export const ServiceAllocationSchema = Type.Object(
       Type.Array(Type.String(), { description: 'Namespaces whose Services this pool serves.' }),
     ),
     namespaceSelectors: Type.Optional(
-      Type.Array(LabelSelectorSchema, {
-        description: 'Label selectors for the namespaces whose Services this pool serves.',
-      }),
+      SelectorListSchema('Label selectors for the namespaces whose Services this pool serves.'),
     ),
-    serviceSelectors: Type.Optional(
-      Type.Array(LabelSelectorSchema, { description: 'Label selectors for the Services this pool serves.' }),
-    ),
+    serviceSelectors: Type.Optional(SelectorListSchema('Label selectors for the Services this pool serves.')),
   },
   { ...strict, description: 'Restricts the pool to specific namespaces and/or Services.' },
 );
@@ -40,8 +75,9 @@ export type ServiceAllocation = Static<typeof ServiceAllocationSchema>;
 
 export const IPAddressPoolSpecSchema = Type.Object(
   {
-    addresses: Type.Array(Type.String(), {
+    addresses: Type.Array(PoolAddressSchema, {
       minItems: 1,
+      maxItems: CEL_BOUNDS.poolAddresses,
       description:
         'Address ranges the pool hands out: CIDRs (192.168.10.0/24, fc00:f853::/124), start-end ranges (192.168.9.1-192.168.9.5) or single addresses; IPv4 and IPv6 may be mixed.',
     }),
