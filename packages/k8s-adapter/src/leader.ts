@@ -222,7 +222,8 @@ export class LeaseLeaderElector implements LeaderElection {
       const deadline = lastRenew + this.#o.renewDeadlineMs;
       let lostTo: string | undefined;
       try {
-        const remaining = Math.max(1, deadline - this.#now());
+        // Whole milliseconds: AbortSignal.timeout throws on a fraction (performance.now() has them).
+        const remaining = Math.max(1, Math.ceil(deadline - this.#now()));
         const ok = await this.tryAcquireOrRenew(AbortSignal.any([signal, AbortSignal.timeout(remaining)]));
         if (ok) {
           lastRenew = this.#now();
