@@ -108,24 +108,33 @@ describe.skipIf(skip)('speaker in Kubernetes mode', () => {
   });
 
   it('reports sessions and announcements in the API, and the nodeAssigned Event', async () => {
+    let last: unknown;
     await waitFor(
       async () => {
-        const l = await json<{ items: { status?: { bgpState?: string; peer?: string } }[] }>([
-          'get',
-          'bgpsessionstates',
-          '-n',
-          'metallb-system',
-        ]);
+        const l = await json<{
+          items: { status?: { bgpState?: string; bfdState?: string; peer?: string } }[];
+        }>(['get', 'bgpsessionstates', '-n', 'metallb-system']);
+        last = l.items.map((s) => s.status);
         return l.items.some(
-          (s) => s.status?.peer === 'metallb-system/tor1' && s.status.bgpState === 'Established',
+          (s) =>
+            s.status?.peer === 'metallb-system/tor1' &&
+            s.status.bgpState === 'Established' &&
+            s.status.bfdState === 'Up',
         );
       },
-      { timeoutMs: 20_000, what: 'BGPSessionState node1-tor1 Established' },
-    );
+      { timeoutMs: 20_000, what: 'BGPSessionState node1-tor1 Established with BFD Up' },
+    ).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(last)}\n${speaker.output().slice(-3000)}`);
+    });
     const table = (await kubectl(['get', 'bgpsessionstates', '-n', 'metallb-system'])).stdout;
     process.stdout.write(`${table}\n`);
-    expect(table).toMatch(/node1-tor1\s+node1\s+metallb-system\/tor1\s+10\.0\.0\.1\s+Established/);
-    expect(table).toMatch(/node1-tor2\s+node1\s+metallb-system\/tor2\s+10\.0\.0\.2\s+(Active|Connect|Idle)/);
+    // tor1 has the seed's BFD profile (05-bfd.yaml), tor2 none.
+    expect(table).toMatch(
+      /node1-tor1\s+node1\s+metallb-system\/tor1\s+10\.0\.0\.1\s+Established\s+Up\s+1\s+0/,
+    );
+    expect(table).toMatch(
+      /node1-tor2\s+node1\s+metallb-system\/tor2\s+10\.0\.0\.2\s+(Active|Connect|Idle)\s+N\/A/,
+    );
     const statuses = await json<{
       items: { metadata: { labels: Record<string, string> }; status: unknown }[];
     }>(['get', 'servicebgpstatuses', '-n', 'metallb-system']);

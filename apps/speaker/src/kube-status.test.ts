@@ -29,7 +29,7 @@ function status(over: Partial<SpeakerStatus> = {}): SpeakerStatus {
         prefixesSent: 1,
         prefixesReceived: 0,
         lastError: undefined,
-        bfd: 'Up',
+        bfd: 'up',
       },
       {
         name: 'tor2',

@@ -10,7 +10,7 @@
 // every object has its Node as owner, so Kubernetes' garbage collector removes those of a Node that
 // is deleted while its speaker is gone.
 import { createHash } from 'node:crypto';
-import { type ClusterPort, type KubeObject, Resources, type Store } from '@bmlb/k8s-adapter';
+import { ApiError, type ClusterPort, type KubeObject, Resources, type Store } from '@bmlb/k8s-adapter';
 import {
   LABEL_NODE,
   LABEL_SERVICE_NAME,
@@ -40,6 +40,14 @@ function objectName(base: string): string {
   return clean.length <= 253 ? clean : `${clean.slice(0, 241)}-${shortHash(base)}`;
 }
 
+/** The speaker reports BFD states in FRR's words; the API has RFC 5880's. */
+const BFD_STATE: Readonly<Record<string, string>> = {
+  up: 'Up',
+  down: 'Down',
+  init: 'Init',
+  shutdown: 'AdminDown',
+};
+
 const iso = (ms: number | undefined) =>
   ms === undefined || ms <= 0 ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -59,9 +67,10 @@ export function desiredStatuses(st: SpeakerStatus, namespace: string): DesiredSt
       status: { node, serviceName: svcName, serviceNamespace: svcNs, peers: [...v.peers].sort() },
     });
   }
-  const bfdByPeer = new Map(st.bfd.map((b) => [b.name, b]));
+  // A BFD session is named by its discriminator; it belongs to the BGP peer with its address.
+  const bfdByAddress = new Map(st.bfd.map((b) => [b.peer, b]));
   for (const p of st.bgp) {
-    const bfd = bfdByPeer.get(p.name);
+    const bfd = p.bfd === undefined ? undefined : bfdByAddress.get(p.address);
     out.push({
       kind: 'BGPSessionState',
       name: objectName(`${node}-${p.name}`),
@@ -79,7 +88,7 @@ export function desiredStatuses(st: SpeakerStatus, namespace: string): DesiredSt
         prefixesSent: p.prefixesSent,
         prefixesReceived: p.prefixesReceived,
         lastError: p.lastError,
-        bfdState: bfd === undefined ? 'N/A' : bfd.state,
+        bfdState: p.bfd === undefined ? 'N/A' : (BFD_STATE[p.bfd] ?? 'Down'),
         bfdDiagnostic: bfd?.diag,
       }),
     });
@@ -192,7 +201,9 @@ export class StatusPublisher {
         this.writes++;
         this.#written.set(key, json);
       } catch (err) {
-        this.#written.delete(key);
+        // Refused as invalid (422): the same content would be refused again; wait for a change.
+        if (err instanceof ApiError && err.status === 422) this.#written.set(key, json);
+        else this.#written.delete(key);
         this.#o.onError?.(err as Error, `write ${key}`);
       }
     }

@@ -221,8 +221,24 @@ describe('command line', () => {
     });
     expect(() => parseCli([...base, '--removal-hold-ms', '-1'])).toThrow(/removal-hold-ms/);
   });
+  it('without --config runs in Kubernetes mode; --kubeconfig and --namespace belong to it', () => {
+    const k = parseCli(['--node-name', 'n1', '--kubeconfig', '/k', '--namespace', 'lb']);
+    expect(k).toMatchObject({
+      command: 'run',
+      config: undefined,
+      kubeconfig: '/k',
+      namespace: 'lb',
+      nodeName: 'n1',
+    });
+    expect(parseCli(['--node-name', 'n1'])).toMatchObject({ config: undefined, namespace: 'metallb-system' });
+    expect(() => parseCli(['--config', 'f', '--node-name', 'n', '--kubeconfig', '/k'])).toThrow(
+      /Kubernetes mode/,
+    );
+    expect(() => parseCli(['--node-name', 'n', '--namespace', 'Bad_NS'])).toThrow(/not a namespace name/);
+  });
+
   it('rejects missing and unknown flags with a usage error', () => {
-    expect(() => parseCli(['--node-name', 'n1'])).toThrow(UsageError);
+    expect(() => parseCli(['--config', 'f'])).toThrow(UsageError);
     expect(() => parseCli(['--config', 'f', '--node-name', 'n', '--bogus'])).toThrow(/bogus/);
     expect(() => parseCli(['status', '--status-socket', 'a', '--status-address', ':1'])).toThrow(/not both/);
   });

@@ -1,35 +1,5 @@
-// Helpers for the adapter's tests against a real control plane (@bmlb/netlab's KubeControlPlane).
-import fs from 'node:fs';
-import path from 'node:path';
-import type { KubeControlPlane } from '@bmlb/netlab';
+// Helpers for the adapter's tests against a real control plane.
 import type { CacheEvent } from '../cache.ts';
-
-const repoRoot = path.resolve(import.meta.dirname, '../../../..');
-
-/** The generated CRD files (deploy/crds, or metallb-api's crds until they move). */
-export function crdFiles(): string[] {
-  for (const dir of [path.join(repoRoot, 'deploy/crds'), path.join(repoRoot, 'packages/metallb-api/crds')]) {
-    if (fs.existsSync(dir)) {
-      const files = fs
-        .readdirSync(dir)
-        .filter((f) => /^metallb\.io_.*\.ya?ml$/.test(f) || /^bmlb\.io_.*\.ya?ml$/.test(f))
-        .map((f) => path.join(dir, f));
-      if (files.length > 0) return files.sort();
-    }
-  }
-  throw new Error(
-    `no generated CRDs under ${repoRoot}/deploy/crds (run packages/metallb-api/scripts/gen-crds.ts)`,
-  );
-}
-
-/** Applies the CRDs and waits until they are served. */
-export async function installCrds(cp: KubeControlPlane, transform?: (yaml: string) => string): Promise<void> {
-  for (const f of crdFiles()) {
-    const text = fs.readFileSync(f, 'utf8');
-    await cp.kubectl(['apply', '--server-side', '-f', '-'], { input: transform ? transform(text) : text });
-  }
-  await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
-}
 
 /**
  * Records every change per object key: the resourceVersions delivered, in order. `duplicates()`

@@ -1,0 +1,196 @@
+// The speaker in Kubernetes mode with 10,000 Services (and 20,000 EndpointSlices): how long from the
+// Services' IPs appearing in the API (their status written, as the controller would) until FRR holds
+// every route, and the speaker's memory. A real control plane (etcd + kube-apiserver), one FRR ToR,
+// the speaker in its node's namespace with its ServiceAccount.
+//
+//   pnpm --filter @bmlb/speaker bench:k8s [COUNT]      (as root; tools/kube/build.sh first)
+//
+// Timing (this process's clock): t0 = the first status write sent; tLast = the last status write
+// acknowledged by the API server; tRoutes = FRR's `show bgp summary` counts COUNT prefixes from the
+// node. Printed: tRoutes − tLast (how far the ToR trails the API) and tRoutes − t0.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KubeControlPlane, Lab, waitFor } from '@bmlb/netlab';
+import { MAIN_TS, Topology } from './topology.ts';
+
+const N = Number(process.argv[2] ?? 10_000);
+const CONCURRENCY = 32;
+const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+function ipOf(i: number): string {
+  return `198.18.${Math.floor(i / 256)}.${i % 256}`;
+}
+
+async function pool<T>(items: readonly T[], fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < items.length) {
+        const x = items[next++] as T;
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await fn(x);
+            break;
+          } catch (err) {
+            if (attempt > 20) throw err;
+            await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+          }
+        }
+      }
+    }),
+  );
+}
+
+const cp = await KubeControlPlane.start({ controllerManager: false, scheduler: false, kwok: false });
+const lab = await Lab.create({ prefix: 'bk8s' });
+try {
+  const topo = await Topology.create(lab, { nodes: 1, tors: 1 });
+  const node = topo.node('node1');
+  const tor = topo.tors[0] as NonNullable<(typeof topo.tors)[0]>;
+  await cp.exposeIn(node.ns);
+  const api = async (method: string, p: string, body: unknown, contentType?: string) => {
+    const r = await cp.request(p, {
+      method,
+      body,
+      headers: contentType ? { 'content-type': contentType } : {},
+    });
+    if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${r.body.slice(0, 200)}`);
+  };
+  await cp.kubectl(['create', 'namespace', 'metallb-system']);
+  await cp.kubectl(['create', 'namespace', 'bench']);
+  const crdDir = path.join(REPO, 'deploy/crds');
+  for (const f of fs.readdirSync(crdDir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml'))
+    await cp.kubectl(['apply', '--server-side', '-f', path.join(crdDir, f)]);
+  await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  await cp.kubectl(['apply', '-f', path.join(REPO, 'deploy/rbac/speaker.yaml')]);
+  await cp.apply(`apiVersion: v1
+kind: Node
+metadata: { name: node1 }
+---
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: bench, namespace: metallb-system }
+spec: { addresses: [198.18.0.0/16] }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: bench, namespace: metallb-system }
+spec: { ipAddressPools: [bench] }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor1, namespace: metallb-system }
+spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
+`);
+
+  process.stdout.write(`creating ${N} Services and ${2 * N} EndpointSlices through the API…\n`);
+  const c0 = performance.now();
+  const idx = Array.from({ length: N }, (_, i) => i);
+  await pool(idx, async (i) => {
+    await api('POST', '/api/v1/namespaces/bench/services', {
+      metadata: { name: `svc-${i}`, namespace: 'bench' },
+      spec: {
+        type: 'LoadBalancer',
+        allocateLoadBalancerNodePorts: false,
+        externalTrafficPolicy: 'Cluster',
+        ports: [{ port: 443, targetPort: 8443 }],
+        selector: { app: `svc-${i}` },
+      },
+    });
+    for (const k of [0, 1])
+      await api('POST', '/apis/discovery.k8s.io/v1/namespaces/bench/endpointslices', {
+        metadata: {
+          name: `svc-${i}-${k}`,
+          namespace: 'bench',
+          labels: { 'kubernetes.io/service-name': `svc-${i}` },
+        },
+        addressType: 'IPv4',
+        ports: [{ port: 8443, protocol: 'TCP' }],
+        endpoints: [
+          { addresses: [`10.244.${k}.${(i % 250) + 1}`], nodeName: 'node1', conditions: { ready: true } },
+        ],
+      });
+  });
+  process.stdout.write(`  created in ${s(performance.now() - c0)}\n`);
+
+  const token = await cp.tokenFor('metallb-system', 'speaker');
+  const kubeconfig = cp.kubeconfigFor({ token, name: 'speaker-bench' });
+  const proc = lab.spawn(
+    node.ns,
+    [
+      process.execPath,
+      '--conditions=@bmlb/source',
+      '--disable-warning=ExperimentalWarning',
+      ...(process.env.SPEAKER_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
+      MAIN_TS,
+      '--node-name',
+      'node1',
+      '--kubeconfig',
+      kubeconfig,
+      '--status-socket',
+      node.statusSocket,
+      '--log-level',
+      'warn',
+    ],
+    { name: 'speaker-bench' },
+  );
+  const s0 = performance.now();
+  await waitFor(async () => (await topo.bgpPeers(tor))['10.0.0.11']?.state === 'Established', {
+    timeoutMs: 120_000,
+    intervalMs: 100,
+    what: 'the session',
+  });
+  process.stdout.write(
+    `  speaker synced ${3 * N} objects and established its session in ${s(performance.now() - s0)}\n`,
+  );
+  // `ip netns exec … node main.ts` execs node: the speaker is the namespace's process running main.ts.
+  const pid = (await node.ns.pids()).find((p) => {
+    try {
+      return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(MAIN_TS);
+    } catch {
+      return false;
+    }
+  });
+  const idleRss = pid === undefined ? Number.NaN : rssKb(pid);
+
+  // The IPs appear: status writes, as the controller makes them.
+  const t0 = performance.now();
+  await pool(idx, (i) =>
+    api(
+      'PATCH',
+      `/api/v1/namespaces/bench/services/svc-${i}/status`,
+      { status: { loadBalancer: { ingress: [{ ip: ipOf(i) }] } } },
+      'application/merge-patch+json',
+    ),
+  );
+  const tLast = performance.now();
+  let count = 0;
+  await waitFor(
+    async () => {
+      count = (await topo.bgpPeers(tor))['10.0.0.11']?.pfxRcd ?? 0;
+      return count >= N;
+    },
+    { timeoutMs: 300_000, intervalMs: 50, what: `FRR to hold ${N} routes` },
+  );
+  const tRoutes = performance.now();
+  const rss = pid === undefined ? Number.NaN : rssKb(pid);
+  process.stdout.write(
+    `\nspeaker, Kubernetes mode, ${N} Services (${2 * N} EndpointSlices):\n` +
+      `  status writes: ${s(tLast - t0)} for ${N} (${Math.round(N / ((tLast - t0) / 1000))}/s, the API server's pace)\n` +
+      `  all ${N} routes at FRR ${s(tRoutes - tLast)} after the last IP appeared in the API (goal: under 2 s), ${s(tRoutes - t0)} after the first\n` +
+      `  speaker RSS: ${mb(idleRss)} with the objects before any IP, ${mb(rss)} announcing ${N} routes (goal: under 150 MB)\n`,
+  );
+  await proc.stop(5000);
+} finally {
+  await lab.close();
+  await cp.close();
+}
