@@ -1,12 +1,14 @@
-// The one HTTP path to the API server. Authentication and TLS come from @kubernetes/client-node's
-// KubeConfig (client certificates, bearer tokens that it re-reads, exec plugins, the cluster's CA:
-// the server's certificate is always verified against it). Requests and watches exchange plain JSON:
-// the apps keep thousands of objects, and client-node's typed models (class instances, Date fields)
+// The one HTTP path to the API server, on node:https: TLS with the configured CA (the server's
+// certificate is always verified), keep-alive connections, bearer tokens (re-read from a token file
+// when it rotates, or from an exec credential plugin until they expire), client certificates.
+// Requests and watches exchange plain JSON: the apps keep thousands of objects, and typed models
 // would cost memory and time for nothing.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { createInterface } from 'node:readline';
-import { Readable } from 'node:stream';
-import { type HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { fetch } from 'undici';
+import type { Credentials, ExecConfig, KubeConnection } from './config.ts';
 
 /** A `metav1.Status` the API server answered with, or a transport failure (status 0). */
 export class ApiError extends Error {
@@ -77,12 +79,6 @@ export interface WatchOptions {
   readonly idleTimeoutMs?: number;
 }
 
-function buildUrl(server: string, path: string, query?: RequestOptions['query']): URL {
-  const url = new URL(server.replace(/\/+$/, '') + path);
-  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-  return url;
-}
-
 function statusOf(body: unknown): { message?: string; reason?: string; code?: number } {
   if (body !== null && typeof body === 'object' && (body as { kind?: unknown }).kind === 'Status') {
     const s = body as { message?: unknown; reason?: unknown; code?: unknown };
@@ -95,26 +91,174 @@ function statusOf(body: unknown): { message?: string; reason?: string; code?: nu
   return {};
 }
 
-/** The API server, reached through a KubeConfig's current context. */
-export class KubeClient {
-  readonly config: KubeConfig;
-  readonly server: string;
-  readonly userAgent: string;
+/** Bearer tokens from a kubeconfig's credentials, refreshed as they rotate or expire. */
+class TokenSource {
+  readonly #c: Credentials;
+  #token: string | undefined;
+  #mtime = -1;
+  #expires = 0;
+  #pending: Promise<string | undefined> | undefined;
 
-  constructor(config: KubeConfig, userAgent = 'bmlb') {
-    const cluster = config.getCurrentCluster();
-    if (cluster === null) throw new Error('kubeconfig: no current cluster (check current-context)');
-    this.config = config;
-    this.server = cluster.server;
-    this.userAgent = userAgent;
+  constructor(c: Credentials) {
+    this.#c = c;
   }
 
-  async #context(method: string, url: URL): Promise<RequestContext> {
-    const ctx = new RequestContext(url.toString(), method as HttpMethod);
-    await this.config.applySecurityAuthentication(ctx);
-    ctx.setHeaderParam('User-Agent', this.userAgent);
-    ctx.setHeaderParam('Accept', 'application/json');
-    return ctx;
+  /** The token to send now (undefined: none). `refresh` forgets a cached one (after a 401). */
+  async get(refresh = false): Promise<string | undefined> {
+    const c = this.#c;
+    if (c.kind === 'token') return c.token;
+    if (c.kind === 'tokenFile') {
+      const st = fs.statSync(c.file, { throwIfNoEntry: false });
+      if (st === undefined) throw new ApiError('token', 0, `token file ${c.file} is missing`);
+      if (refresh || st.mtimeMs !== this.#mtime || this.#token === undefined) {
+        this.#token = fs.readFileSync(c.file, 'utf8').trim();
+        this.#mtime = st.mtimeMs;
+      }
+      return this.#token;
+    }
+    if (c.kind === 'exec') {
+      if (!refresh && this.#token !== undefined && Date.now() < this.#expires) return this.#token;
+      this.#pending ??= runExec(c.exec).then(
+        ({ token, expires }) => {
+          this.#token = token;
+          this.#expires = expires;
+          this.#pending = undefined;
+          return token;
+        },
+        (err: unknown) => {
+          this.#pending = undefined;
+          throw err;
+        },
+      );
+      return this.#pending;
+    }
+    return undefined;
+  }
+
+  get refreshable(): boolean {
+    return this.#c.kind === 'tokenFile' || this.#c.kind === 'exec';
+  }
+}
+
+/** Runs an exec credential plugin (client.authentication.k8s.io) and reads its token. */
+function runExec(e: ExecConfig): Promise<{ token: string; expires: number }> {
+  const info = JSON.stringify({
+    apiVersion: e.apiVersion,
+    kind: 'ExecCredential',
+    spec: { interactive: false },
+  });
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: info };
+  for (const v of e.env) env[v.name] = v.value;
+  const command = e.command.includes('/') ? new URL(e.command, `file://${e.dir}/`).pathname : e.command;
+  return new Promise((resolve, reject) => {
+    execFile(command, [...e.args], { env, timeout: 60_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err)
+        return reject(new ApiError('exec credential', 0, `${e.command}: ${err.message} ${stderr}`.trim()));
+      try {
+        const cred = JSON.parse(stdout) as { status?: { token?: string; expirationTimestamp?: string } };
+        const token = cred.status?.token;
+        if (!token)
+          throw new Error('no status.token (client certificates from exec plugins are not supported)');
+        const exp = cred.status?.expirationTimestamp
+          ? Date.parse(cred.status.expirationTimestamp)
+          : Number.NaN;
+        resolve({ token, expires: Number.isNaN(exp) ? Number.POSITIVE_INFINITY : exp - 30_000 });
+      } catch (err2) {
+        reject(new ApiError('exec credential', 0, `${e.command}: ${(err2 as Error).message}`));
+      }
+    });
+  });
+}
+
+/** The API server, reached through one KubeConnection. */
+export class KubeClient {
+  readonly connection: KubeConnection;
+  readonly server: string;
+  readonly userAgent: string;
+  readonly #url: URL;
+  readonly #agent: http.Agent;
+  readonly #tokens: TokenSource;
+
+  constructor(connection: KubeConnection, userAgent = 'bmlb') {
+    this.connection = connection;
+    this.server = connection.server;
+    this.userAgent = userAgent;
+    this.#url = new URL(connection.server);
+    if (this.#url.protocol !== 'https:' && this.#url.protocol !== 'http:')
+      throw new Error(`server ${connection.server}: only https (or http) URLs`);
+    const c = connection.credentials;
+    this.#agent =
+      this.#url.protocol === 'https:'
+        ? new https.Agent({
+            keepAlive: true,
+            maxSockets: 64,
+            ca: connection.ca,
+            servername: connection.tlsServerName,
+            cert: c.kind === 'clientCert' ? c.cert : undefined,
+            key: c.kind === 'clientCert' ? c.key : undefined,
+          })
+        : new http.Agent({ keepAlive: true, maxSockets: 64 });
+    this.#tokens = new TokenSource(c);
+  }
+
+  /** Closes idle connections (at shutdown). */
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  #path(path: string, query?: RequestOptions['query']): string {
+    const base = this.#url.pathname.replace(/\/+$/, '');
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) qs.set(k, String(v));
+    const q = qs.toString();
+    return `${base}${path}${q ? `?${q}` : ''}`;
+  }
+
+  /**
+   * Sends one request; resolves with the response once its head arrived. A 401 with a token that
+   * can be refreshed (token file, exec plugin) is retried once with a fresh one.
+   */
+  async #send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<http.IncomingMessage> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.#tokens.get(attempt > 0);
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const mod = this.#url.protocol === 'https:' ? https : http;
+        const req = mod.request(
+          {
+            host: this.#url.hostname.replace(/^\[|\]$/g, ''),
+            port: this.#url.port || (this.#url.protocol === 'https:' ? 443 : 80),
+            method,
+            path,
+            agent: this.#agent,
+            signal,
+            headers: {
+              'User-Agent': this.userAgent,
+              Accept: 'application/json',
+              ...(token ? { Authorization: `Bearer ${token}` } : {}),
+              ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}),
+              ...headers,
+            },
+          },
+          resolve,
+        );
+        req.on('error', (err) =>
+          reject(signal?.aborted ? err : new ApiError(what, 0, err.message, undefined, undefined, err)),
+        );
+        req.end(body);
+      });
+      if (res.statusCode === 401 && attempt === 0 && this.#tokens.refreshable) {
+        res.resume();
+        continue;
+      }
+      return res;
+    }
   }
 
   /** One request; resolves with the parsed JSON body of a 2xx answer, throws ApiError otherwise. */
@@ -123,44 +267,47 @@ export class KubeClient {
     path: string,
     opts: RequestOptions = {},
   ): Promise<T> {
-    const url = buildUrl(this.server, path, opts.query);
     const what = `${method} ${path}`;
-    const ctx = await this.#context(method, url);
-    const headers: Record<string, string> = { ...ctx.getHeaders() };
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     let body: string | undefined;
+    const headers: Record<string, string> = {};
     if (opts.body !== undefined) {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['Content-Type'] = opts.contentType ?? 'application/json';
     }
-    const timeout = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-    let res: Awaited<ReturnType<typeof fetch>>;
+    let text: string;
+    let status: number;
     try {
-      res = await fetch(url, { method, headers, body, dispatcher: ctx.getDispatcher(), signal });
+      const res = await this.#send(method, this.#path(path, opts.query), headers, body, signal, what);
+      status = res.statusCode ?? 0;
+      res.setEncoding('utf8');
+      text = '';
+      for await (const chunk of res) text += chunk as string;
     } catch (err) {
       if (opts.signal?.aborted) throw err;
+      if (err instanceof ApiError) throw err;
       throw new ApiError(
         what,
         0,
-        (err as Error).cause ? String((err as Error).cause) : String(err),
+        timeout.aborted ? `no answer in ${opts.timeoutMs ?? 30_000} ms` : String(err),
         undefined,
         undefined,
         err,
       );
     }
-    const text = await res.text().catch(() => '');
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
       json = undefined;
     }
-    if (res.status >= 200 && res.status < 300) return json as T;
+    if (status >= 200 && status < 300) return json as T;
     const st = statusOf(json);
     throw new ApiError(
       what,
-      res.status,
-      st.message ?? (text.slice(0, 300) || res.statusText),
+      status,
+      st.message ?? (text.slice(0, 300) || http.STATUS_CODES[status] || 'error'),
       st.reason,
       json,
     );
@@ -173,10 +320,8 @@ export class KubeClient {
    * event carrying a Status with the parse failure, never dropped silently.
    */
   async watch(path: string, onEvent: (e: WatchEvent) => void, opts: WatchOptions = {}): Promise<void> {
-    const url = buildUrl(this.server, path, { ...opts.query, watch: true });
-    const what = `WATCH ${path}`;
-    const ctx = await this.#context('GET', url);
     if (opts.signal?.aborted) return;
+    const what = `WATCH ${path}`;
     const ac = new AbortController();
     const onAbort = () => ac.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -193,28 +338,25 @@ export class KubeClient {
     };
     try {
       touch();
-      let res: Awaited<ReturnType<typeof fetch>>;
+      let res: http.IncomingMessage;
       try {
-        res = await fetch(url, {
-          method: 'GET',
-          headers: ctx.getHeaders(),
-          dispatcher: ctx.getDispatcher(),
-          signal: ac.signal,
-        });
-      } catch (err) {
-        if (err instanceof ApiError) throw err;
-        if (opts.signal?.aborted) return;
-        throw new ApiError(
+        res = await this.#send(
+          'GET',
+          this.#path(path, { ...opts.query, watch: true }),
+          {},
+          undefined,
+          ac.signal,
           what,
-          0,
-          idleFired ? 'no answer' : String((err as Error).cause ?? err),
-          undefined,
-          undefined,
-          err,
         );
+      } catch (err) {
+        if (opts.signal?.aborted) return;
+        if (err instanceof ApiError) throw err;
+        throw new ApiError(what, 0, idleFired ? 'no answer' : String(err), undefined, undefined, err);
       }
-      if (res.status !== 200) {
-        const text = await res.text().catch(() => '');
+      if (res.statusCode !== 200) {
+        let text = '';
+        res.setEncoding('utf8');
+        for await (const chunk of res) text += chunk as string;
         let json: unknown;
         try {
           json = JSON.parse(text);
@@ -224,16 +366,14 @@ export class KubeClient {
         const st = statusOf(json);
         throw new ApiError(
           what,
-          res.status,
-          st.message ?? (text.slice(0, 300) || res.statusText),
+          res.statusCode ?? 0,
+          st.message ?? (text.slice(0, 300) || 'error'),
           st.reason,
           json,
         );
       }
-      if (res.body === null) return;
-      const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
-      body.on('data', touch);
-      const lines = createInterface({ input: body, crlfDelay: Number.POSITIVE_INFINITY });
+      res.on('data', touch);
+      const lines = createInterface({ input: res, crlfDelay: Number.POSITIVE_INFINITY });
       try {
         for await (const line of lines) {
           if (line === '') continue;
@@ -265,9 +405,11 @@ export class KubeClient {
           err,
         );
       } finally {
-        body.destroy();
+        res.destroy();
       }
       if (idleFired) throw new ApiError(what, 0, `no data for ${idleMs} ms`);
+      // The server ended the response without an error line, but a dropped connection ends it too.
+      if (!res.complete && !opts.signal?.aborted) throw new ApiError(what, 0, 'connection closed mid-stream');
     } finally {
       if (idle !== undefined) clearTimeout(idle);
       opts.signal?.removeEventListener('abort', onAbort);

@@ -14,7 +14,11 @@ export {
 } from './cache.ts';
 export { ApiError, KubeClient, type RequestOptions, type WatchEvent } from './client.ts';
 export {
+  type Credentials,
+  type ExecConfig,
+  KubeConfigError,
   type KubeConfigSource,
+  type KubeConnection,
   type LoadedKubeConfig,
   loadKubeConfig,
   SERVICE_ACCOUNT_DIR,

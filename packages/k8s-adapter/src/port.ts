@@ -48,7 +48,7 @@ export class KubeCluster implements ClusterPort {
     const loaded = loadKubeConfig(opts);
     this.configSource = loaded.source;
     this.namespace = loaded.namespace;
-    this.client = new KubeClient(loaded.config, opts.userAgent ?? opts.fieldManager);
+    this.client = new KubeClient(loaded.connection, opts.userAgent ?? opts.fieldManager);
     this.cache = new KubeCache(this.client, opts);
     this.writer = new KubeWriter(this.client, { fieldManager: opts.fieldManager });
     this.events = new EventRecorder(this.client, {
@@ -73,5 +73,6 @@ export class KubeCluster implements ClusterPort {
   async close(): Promise<void> {
     await this.cache.stop();
     await this.events.flush();
+    this.client.close();
   }
 }

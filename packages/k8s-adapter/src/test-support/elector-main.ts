@@ -13,7 +13,7 @@ if (!kubeconfig || !identity) {
 }
 const out = (o: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ ...o, at: Date.now(), identity })}\n`);
-const client = new KubeClient(loadKubeConfig({ kubeconfig }).config, `elector/${identity}`);
+const client = new KubeClient(loadKubeConfig({ kubeconfig }).connection, `elector/${identity}`);
 const el = new LeaseLeaderElector(client, {
   namespace: 'default',
   name: 'bmlb-test-election',

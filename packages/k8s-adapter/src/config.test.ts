@@ -1,0 +1,203 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError, KubeClient } from './client.ts';
+import { KubeConfigError, loadKubeConfig } from './config.ts';
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'kcfg-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+
+function kubeconfig(dir: string, name: string, body: string): string {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, body);
+  return f;
+}
+
+const basic = (server: string, user = 'token: abc') => `apiVersion: v1
+kind: Config
+current-context: main
+clusters:
+- name: c1
+  cluster:
+    server: ${server}
+    certificate-authority: ca.crt
+    tls-server-name: kubernetes.default
+users:
+- name: u1
+  user:
+    ${user}
+contexts:
+- name: main
+  context: { cluster: c1, user: u1, namespace: lb }
+`;
+
+describe('loadKubeConfig', () => {
+  it('reads --kubeconfig: server, CA relative to the file, TLS server name, token, namespace', () => {
+    const d = tmp();
+    fs.writeFileSync(path.join(d, 'ca.crt'), CA);
+    const f = kubeconfig(d, 'config', basic('https://10.1.2.3:6443/'));
+    const r = loadKubeConfig({ kubeconfig: f, env: {} });
+    expect(r.source).toBe('flag');
+    expect(r.namespace).toBe('lb');
+    expect(r.connection.server).toBe('https://10.1.2.3:6443');
+    expect(r.connection.ca?.toString()).toBe(CA);
+    expect(r.connection.tlsServerName).toBe('kubernetes.default');
+    expect(r.connection.credentials).toEqual({ kind: 'token', token: 'abc' });
+  });
+
+  it('merges KUBECONFIG files as kubectl does: the first to define a name or current-context wins', () => {
+    const d = tmp();
+    fs.writeFileSync(path.join(d, 'ca.crt'), CA);
+    const a = kubeconfig(d, 'a', basic('https://first:6443'));
+    const b = kubeconfig(
+      d,
+      'b',
+      `current-context: other
+clusters: [{ name: c1, cluster: { server: "https://second:6443" } }, { name: c2, cluster: { server: "https://c2:6443", certificate-authority-data: ${Buffer.from(CA).toString('base64')} } }]
+users: [{ name: u2, user: { client-certificate-data: ${Buffer.from('CERT').toString('base64')}, client-key-data: ${Buffer.from('KEY').toString('base64')} } }]
+contexts: [{ name: other, context: { cluster: c2, user: u2 } }]
+`,
+    );
+    const r = loadKubeConfig({ env: { KUBECONFIG: `${a}:${b}` } });
+    expect(r.source).toBe('KUBECONFIG');
+    expect(r.connection.server).toBe('https://first:6443');
+    const other = loadKubeConfig({ env: { KUBECONFIG: `${a}:${b}` }, context: 'other' });
+    expect(other.connection.server).toBe('https://c2:6443');
+    expect(other.connection.credentials).toEqual({
+      kind: 'clientCert',
+      cert: Buffer.from('CERT'),
+      key: Buffer.from('KEY'),
+    });
+  });
+
+  it('in a Pod: the ServiceAccount token file, CA and namespace', () => {
+    const sa = tmp();
+    fs.writeFileSync(path.join(sa, 'token'), 'jwt');
+    fs.writeFileSync(path.join(sa, 'ca.crt'), CA);
+    fs.writeFileSync(path.join(sa, 'namespace'), 'metallb-system\n');
+    const r = loadKubeConfig({
+      env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' },
+      serviceAccountDir: sa,
+    });
+    expect(r).toMatchObject({ source: 'in-cluster', namespace: 'metallb-system' });
+    expect(r.connection.server).toBe('https://[fd00::1]:443');
+    expect(r.connection.credentials).toEqual({ kind: 'tokenFile', file: path.join(sa, 'token') });
+  });
+
+  it('refuses what it does not do, saying what and where', () => {
+    const d = tmp();
+    fs.writeFileSync(path.join(d, 'ca.crt'), CA);
+    const insecure = kubeconfig(
+      d,
+      'i',
+      basic('https://x:6443').replace(
+        'tls-server-name: kubernetes.default',
+        'insecure-skip-tls-verify: true',
+      ),
+    );
+    expect(() => loadKubeConfig({ kubeconfig: insecure, env: {} })).toThrow(
+      /cluster c1: insecure-skip-tls-verify is not supported/,
+    );
+    const oidc = kubeconfig(d, 'o', basic('https://x:6443', 'auth-provider: { name: oidc }'));
+    expect(() => loadKubeConfig({ kubeconfig: oidc, env: {} })).toThrow(KubeConfigError);
+    expect(() => loadKubeConfig({ kubeconfig: oidc, env: {} })).toThrow(
+      /user u1: auth-provider is not supported/,
+    );
+    const missing = kubeconfig(d, 'm', basic('https://x:6443').replace('cluster: c1,', 'cluster: nope,'));
+    expect(() => loadKubeConfig({ kubeconfig: missing, env: {} })).toThrow(
+      /names cluster "nope", which is not defined/,
+    );
+    expect(() => loadKubeConfig({ kubeconfig: path.join(d, 'absent'), env: {} })).toThrow(/no such file/);
+    expect(() => loadKubeConfig({ env: { HOME: d } })).toThrow(/no Kubernetes configuration/);
+  });
+});
+
+describe('KubeClient credentials', () => {
+  async function server(handler: http.RequestListener) {
+    const s = http.createServer(handler);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as { port: number }).port;
+    return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => s.close(r)) };
+  }
+
+  it('re-reads a rotated token file, and retries a 401 once with a fresh token', async () => {
+    const d = tmp();
+    const tokenFile = path.join(d, 'token');
+    fs.writeFileSync(tokenFile, 'old');
+    const seen: string[] = [];
+    let valid = 'old';
+    const srv = await server((req, res) => {
+      seen.push(String(req.headers.authorization));
+      const ok = req.headers.authorization === `Bearer ${valid}`;
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
+      res.end(ok ? '{"kind":"Namespace"}' : '{"kind":"Status","reason":"Unauthorized","message":"no"}');
+    });
+    try {
+      const c = new KubeClient({
+        server: srv.url,
+        ca: undefined,
+        tlsServerName: undefined,
+        credentials: { kind: 'tokenFile', file: tokenFile },
+      });
+      expect(await c.request('GET', '/api/v1/namespaces/default')).toEqual({ kind: 'Namespace' });
+      // The kubelet rotates the projected token; the server stops accepting the old one.
+      fs.writeFileSync(tokenFile, 'new');
+      const t = new Date(Date.now() + 5000);
+      fs.utimesSync(tokenFile, t, t);
+      valid = 'new';
+      expect(await c.request('GET', '/api/v1/namespaces/default')).toEqual({ kind: 'Namespace' });
+      expect(seen).toEqual(['Bearer old', 'Bearer new']);
+      valid = 'other';
+      const err = await c.request('GET', '/x').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect((err as ApiError).status).toBe(401);
+      expect(seen.length).toBe(4); // the 401 was retried once with a re-read token
+      c.close();
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('runs an exec credential plugin and caches its token until it expires', async () => {
+    const d = tmp();
+    const plugin = path.join(d, 'plugin.sh');
+    const count = path.join(d, 'count');
+    fs.writeFileSync(
+      plugin,
+      `#!/bin/sh\necho x >> ${count}\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"exec-token","expirationTimestamp":"2999-01-01T00:00:00Z"}}'\n`,
+    );
+    fs.chmodSync(plugin, 0o755);
+    const srv = await server((req, res) => {
+      res.writeHead(req.headers.authorization === 'Bearer exec-token' ? 200 : 401);
+      res.end('{}');
+    });
+    try {
+      const c = new KubeClient({
+        server: srv.url,
+        ca: undefined,
+        tlsServerName: undefined,
+        credentials: {
+          kind: 'exec',
+          exec: { command: plugin, args: [], env: [], apiVersion: 'client.authentication.k8s.io/v1', dir: d },
+        },
+      });
+      await c.request('GET', '/a');
+      await c.request('GET', '/b');
+      expect(fs.readFileSync(count, 'utf8').trim().split('\n').length).toBe(1);
+      c.close();
+    } finally {
+      await srv.close();
+    }
+  });
+});
