@@ -203,7 +203,7 @@ async function run(args: ControllerArgs): Promise<void> {
         );
       },
     });
-    certs.start(60_000);
+    certs.start(10_000);
   }
   const elector = cluster.leaderElection({
     namespace: args.namespace,

@@ -1,0 +1,427 @@
+// The controller against a real control plane (etcd, kube-apiserver, kubectl): two replicas run as
+// the ServiceAccount of deploy/rbac/controller.yaml, with the webhook of deploy/webhook.yaml, driven
+// with kubectl as a user would.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { KubeControlPlane, kubeSkipReason, sleep, waitFor } from '@bmlb/netlab';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ControllerProcess,
+  controllerAccess,
+  eventsFor,
+  freePort,
+  installCrds,
+  lbService,
+  type SvcSpec,
+  seedDir,
+  services,
+  webhookConfiguration,
+} from './test-support/kube.ts';
+
+const skip = kubeSkipReason();
+
+describe.skipIf(skip)('controller against a real control plane', () => {
+  let cp: KubeControlPlane;
+  let kubeconfig: string;
+  let logDir: string;
+  let webhookPort: number;
+  let first: ControllerProcess;
+  let second: ControllerProcess;
+  const extra: ControllerProcess[] = [];
+
+  const apply = (objs: object | object[]) =>
+    cp.kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify(Array.isArray(objs) ? { apiVersion: 'v1', kind: 'List', items: objs } : objs),
+    });
+  const create = (s: SvcSpec | SvcSpec[]) => apply(Array.isArray(s) ? s.map(lbService) : lbService(s));
+  const ipsOf = async (name: string, ns = 'default', n = 1, timeoutMs = 20_000) =>
+    waitFor(
+      async () => {
+        const s = (await services(cp, ns)).get(`${ns}/${name}`);
+        return s !== undefined && s.ips.length >= n ? s.ips : undefined;
+      },
+      { timeoutMs, intervalMs: 100, what: `${ns}/${name} to get ${n} address(es)` },
+    );
+  const eventually = (ns: string, name: string, re: RegExp, kind = 'Service') =>
+    waitFor(async () => (await eventsFor(cp, ns, name, kind)).find((e) => re.test(e)), {
+      timeoutMs: 20_000,
+      what: `an event on ${kind} ${ns}/${name} matching ${re}`,
+    });
+  const leader = async (): Promise<ControllerProcess> =>
+    waitFor(
+      async () => {
+        for (const c of [first, second, ...extra]) if (c.proc.running && (await c.status()).active) return c;
+        return undefined;
+      },
+      { timeoutMs: 30_000, what: 'a leader' },
+    );
+
+  beforeAll(async () => {
+    cp = await KubeControlPlane.start({
+      controllerManager: false,
+      scheduler: false,
+      kwok: false,
+      serviceClusterIPRange: '10.96.0.0/16,fd00:10:96::/112',
+    });
+    logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bmlb-controller-'));
+    await installCrds(cp);
+    kubeconfig = await controllerAccess(cp);
+    webhookPort = await freePort();
+    await cp.apply(await webhookConfiguration(cp, webhookPort));
+    // Replica 1 starts first and leads; replica 2 serves the webhook (the configuration's URL).
+    first = await ControllerProcess.start({
+      identity: 'controller-1',
+      kubeconfig,
+      logDir,
+      webhookPort: await freePort(),
+    });
+    await first.ready();
+    await first.leading();
+    second = await ControllerProcess.start({ identity: 'controller-2', kubeconfig, logDir, webhookPort });
+    await second.ready();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of [first, second, ...extra]) await c?.proc.stop();
+    await cp?.close();
+    if (logDir && !process.env.NETLAB_KEEP) fs.rmSync(logDir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('seed manifests, then the seed’s web Service: EXTERNAL-IP from 203.0.113.0/24', async () => {
+    for (const f of ['01-ipaddresspool.yaml', '02-bgppeers.yaml', '03-bgpadvertisement.yaml', '05-bfd.yaml'])
+      await cp.apply(path.join(seedDir, f));
+    await cp.apply(path.join(seedDir, '04-service-web.yaml'));
+    const line = await waitFor(
+      async () => {
+        const out = (await cp.kubectl(['get', 'svc', 'web'])).stdout;
+        return /\b203\.0\.113\.\d+\b/.test(out) ? out : undefined;
+      },
+      { timeoutMs: 20_000, what: 'kubectl get svc web to show an EXTERNAL-IP' },
+    );
+    expect(line).toMatch(/web\s+LoadBalancer\s+10\.96\.\S+\s+203\.0\.113\.0\s+443:\d+\/TCP/);
+    const svc = (await services(cp, 'default')).get('default/web')!;
+    expect(svc.pool).toBe('prod-pool');
+    expect(await eventsFor(cp, 'default', 'web')).toContain(
+      'Normal IPAllocated: Assigned IP ["203.0.113.0"]',
+    );
+    const pool = await waitFor(
+      async () => {
+        const p = await cp.kubectlJson<{ status?: Record<string, number> }>([
+          'get',
+          'ipaddresspool',
+          'prod-pool',
+          '-n',
+          'metallb-system',
+        ]);
+        return p.status?.assignedIPv4 === 1 ? p.status : undefined;
+      },
+      { what: 'IPAddressPool status' },
+    );
+    expect(pool).toEqual({ assignedIPv4: 1, assignedIPv6: 0, availableIPv4: 255, availableIPv6: 0 });
+    const l = await leader();
+    const m = await waitFor(async () => {
+      const t = await l.metrics();
+      return t.includes('metallb_allocator_addresses_in_use_total{pool="prod-pool"} 1') ? t : undefined;
+    });
+    expect(m).toContain('metallb_allocator_addresses_total{pool="prod-pool"} 256');
+  });
+
+  it('each annotation and spec.loadBalancerIP', async () => {
+    await apply({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'manual', namespace: 'metallb-system' },
+      spec: { addresses: ['198.51.100.0/24'], autoAssign: false },
+    });
+    await create([
+      { name: 'by-ips', annotations: { 'metallb.io/loadBalancerIPs': '203.0.113.50' } },
+      { name: 'by-spec', spec: { loadBalancerIP: '203.0.113.51' } },
+      { name: 'by-pool', annotations: { 'metallb.io/address-pool': 'manual' } },
+      { name: 'old-prefix', annotations: { 'metallb.universe.tf/loadBalancerIPs': '198.51.100.77' } },
+      { name: 'not-an-ip', annotations: { 'metallb.io/loadBalancerIPs': 'banana' } },
+      { name: 'unknown-pool', annotations: { 'metallb.io/address-pool': 'nope' } },
+    ]);
+    expect(await ipsOf('by-ips')).toEqual(['203.0.113.50']);
+    expect(await ipsOf('by-spec')).toEqual(['203.0.113.51']);
+    expect(await ipsOf('by-pool')).toEqual(['198.51.100.0']);
+    expect(await ipsOf('old-prefix')).toEqual(['198.51.100.77']);
+    expect((await services(cp, 'default')).get('default/by-pool')?.pool).toBe('manual');
+    await eventually(
+      'default',
+      'old-prefix',
+      /^Warning deprecatedAnnotation: Service uses deprecated annotation metallb\.universe\.tf\/loadBalancerIPs$/,
+    );
+    expect(await eventually('default', 'not-an-ip', /AllocationFailed/)).toBe(
+      'Warning AllocationFailed: Failed to allocate IP for "default/not-an-ip": service default/not-an-ip: invalid metallb.io/loadBalancerIPs: "banana" is not an IP address',
+    );
+    expect(await eventually('default', 'unknown-pool', /AllocationFailed/)).toContain(
+      'requests pool "nope", which does not exist',
+    );
+    const out = (await cp.kubectl(['get', 'svc', 'not-an-ip'])).stdout;
+    expect(out).toContain('<pending>');
+  });
+
+  it('sharing: same key and compatible ports share one address; an incompatible one is refused', async () => {
+    const share = { 'metallb.io/allow-shared-ip': 'dns' };
+    await create([
+      { name: 'dns-tcp', annotations: share, spec: { ports: [{ port: 53, protocol: 'TCP' }] } },
+      { name: 'dns-udp', annotations: share, spec: { ports: [{ port: 53, protocol: 'UDP' }] } },
+    ]);
+    const a = await ipsOf('dns-tcp');
+    expect(await ipsOf('dns-udp')).toEqual(a);
+    await create({
+      name: 'dns-clash',
+      annotations: { ...share, 'metallb.io/loadBalancerIPs': a[0]! },
+      spec: { ports: [{ port: 53, protocol: 'UDP' }] },
+    });
+    expect(await eventually('default', 'dns-clash', /AllocationFailed/)).toContain(
+      'port UDP/53 is already used on it by default/dns-udp',
+    );
+  });
+
+  it('dual-stack: RequireDualStack gets one address of each family from one pool, in ipFamilies order', async () => {
+    await apply({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'dual', namespace: 'metallb-system' },
+      spec: { addresses: ['192.0.2.0/24', '2001:db8::/120'], autoAssign: false },
+    });
+    await create([
+      {
+        name: 'both',
+        annotations: { 'metallb.io/address-pool': 'dual' },
+        spec: { ipFamilyPolicy: 'RequireDualStack', ipFamilies: ['IPv6', 'IPv4'] },
+      },
+      { name: 'six', annotations: { 'metallb.io/address-pool': 'dual' }, spec: { ipFamilies: ['IPv6'] } },
+    ]);
+    expect(await ipsOf('both', 'default', 2)).toEqual(['2001:db8::', '192.0.2.0']);
+    expect(await ipsOf('six')).toEqual(['2001:db8::1']);
+  });
+
+  it('class filtering: Services of another loadBalancerClass are left alone; a controller with --lb-class serves them', async () => {
+    await create({ name: 'classy', spec: { loadBalancerClass: 'example.com/lb' } });
+    await sleep(1500);
+    expect((await services(cp, 'default')).get('default/classy')?.ips).toEqual([]);
+    expect(await eventsFor(cp, 'default', 'classy')).toEqual([]);
+    const classy = await ControllerProcess.start({
+      identity: 'classy-1',
+      kubeconfig,
+      logDir,
+      // Its own Lease (the RBAC allows bmlb-controller only, so this one runs as admin).
+      args: [
+        '--lb-class=example.com/lb',
+        '--lease-name=bmlb-controller-classy',
+        `--kubeconfig=${cp.kubeconfig}`,
+      ],
+    });
+    extra.push(classy);
+    await classy.ready();
+    expect(await ipsOf('classy')).toEqual([expect.stringMatching(/^203\.0\.113\./)]);
+    // The class-less controller did not touch it, and the classy one touched nothing else.
+    expect((await services(cp, 'default')).get('default/web')?.ips).toEqual(['203.0.113.0']);
+    await classy.proc.stop();
+  });
+
+  it('pool edits: an address that leaves its pool moves (ClearAssignment, then a new address)', async () => {
+    await apply({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'edit', namespace: 'metallb-system' },
+      spec: { addresses: ['100.64.0.0/30'], autoAssign: false },
+    });
+    await create({ name: 'mover', annotations: { 'metallb.io/address-pool': 'edit' } });
+    expect(await ipsOf('mover')).toEqual(['100.64.0.0']);
+    await apply({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'edit', namespace: 'metallb-system' },
+      spec: { addresses: ['100.64.0.2/31'], autoAssign: false },
+    });
+    await waitFor(async () => (await services(cp, 'default')).get('default/mover')?.ips[0] === '100.64.0.2', {
+      what: 'mover to move to 100.64.0.2',
+    });
+    expect(await eventually('default', 'mover', /ClearAssignment/)).toBe(
+      'Normal ClearAssignment: current IP for "default/mover" not allowed by config, will attempt for new IP assignment: pool "edit" no longer contains 100.64.0.0: service default/mover loses "100.64.0.0"',
+    );
+  });
+
+  it('webhook refusals: kubectl apply fails with the rule in words', async () => {
+    const tryApply = (obj: object) =>
+      cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(obj), allowFail: true });
+    const unknownField = await tryApply({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'typo', namespace: 'metallb-system' },
+      spec: { addresses: ['10.9.0.0/24'], autoAssing: true },
+    });
+    expect(unknownField.code).toBe(1);
+    expect(unknownField.stderr).toMatch(/unknown field "spec\.autoAssing"/);
+    const overlap = await tryApply({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'overlap', namespace: 'metallb-system' },
+      spec: { addresses: ['203.0.113.128/25'] },
+    });
+    expect(overlap.code).toBe(1);
+    expect(overlap.stderr).toContain(
+      'admission webhook "ipaddresspoolvalidationwebhook.metallb.io" denied the request: IPAddressPool/metallb-system/overlap: spec.addresses[0]: "203.0.113.128/25" overlaps "203.0.113.0/24" of IPAddressPool metallb-system/prod-pool',
+    );
+    const noASN = await tryApply({
+      apiVersion: 'metallb.io/v1beta2',
+      kind: 'BGPPeer',
+      metadata: { name: 'no-asn', namespace: 'metallb-system' },
+      spec: { peerASN: 65000, peerAddress: '10.0.0.9' },
+    });
+    expect(noASN.code).toBe(1);
+    expect(noASN.stderr).toMatch(/myASN/);
+    const missingBfd = await tryApply({
+      apiVersion: 'metallb.io/v1beta2',
+      kind: 'BGPPeer',
+      metadata: { name: 'tor3', namespace: 'metallb-system' },
+      spec: { myASN: 65100, peerASN: 65000, peerAddress: '10.0.0.3', bfdProfile: 'nope' },
+    });
+    expect(missingBfd.code).toBe(1);
+    expect(missingBfd.stderr).toContain(
+      'admission webhook "bgppeersvalidationwebhook.metallb.io" denied the request: BGPPeer/metallb-system/tor3: spec.bfdProfile: BFDProfile "nope" does not exist in namespace metallb-system (known: tor-bfd) [unknown-bfd-profile]',
+    );
+    const inUse = await cp.kubectl(['delete', 'bfdprofile', 'tor-bfd', '-n', 'metallb-system'], {
+      allowFail: true,
+    });
+    expect(inUse.code).toBe(1);
+    expect(inUse.stderr).toContain('failed to delete BFDProfile tor-bfd, used by BGPPeer tor1');
+  });
+
+  it('a bad object that got in while the webhook was away: the last valid pools keep running, with an Event naming the field', async () => {
+    await cp.kubectl(['delete', 'validatingwebhookconfiguration', 'metallb-webhook-configuration']);
+    try {
+      await apply({
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'IPAddressPool',
+        metadata: { name: 'sneaky', namespace: 'metallb-system' },
+        spec: { addresses: ['203.0.113.0/28'] },
+      });
+      expect(await eventually('metallb-system', 'sneaky', /InvalidConfiguration/, 'IPAddressPool')).toMatch(
+        /^Warning InvalidConfiguration: spec\.addresses\[0\]: "203\.0\.113\.0\/28" overlaps .*\[overlapping-pools\] \(the last valid address pools stay in use\)$/,
+      );
+      await create({ name: 'during-stale' });
+      expect(await ipsOf('during-stale')).toEqual([expect.stringMatching(/^203\.0\.113\./)]);
+      const l = await leader();
+      expect(await l.metrics()).toContain('metallb_k8s_client_config_stale_bool 1');
+    } finally {
+      await cp.kubectl(['delete', 'ipaddresspool', 'sneaky', '-n', 'metallb-system', '--ignore-not-found']);
+      await cp.apply(await webhookConfiguration(cp, webhookPort));
+    }
+    // The controller fills the caBundle of the new configuration again.
+    await waitFor(
+      async () => {
+        const v = await cp.kubectlJson<{ webhooks: { clientConfig: { caBundle?: string } }[] }>([
+          'get',
+          'validatingwebhookconfiguration',
+          'metallb-webhook-configuration',
+        ]);
+        return v.webhooks.every((w) => (w.clientConfig.caBundle ?? '') !== '');
+      },
+      { timeoutMs: 90_000, intervalMs: 500, what: 'caBundle filled again' },
+    );
+  });
+
+  it('leader failover: SIGKILL of the leader, the standby takes over within the lease duration, no address changes', async () => {
+    const before = await services(cp);
+    const l = await leader();
+    const standby = l === first ? second : first;
+    expect((await standby.status()).active).toBe(false);
+    const t0 = performance.now();
+    l.proc.kill('SIGKILL');
+    await standby.leading(20_000);
+    const took = performance.now() - t0;
+    // Lease 6 s; a standby sees the holder stop renewing after at most one retry period (1 s), and
+    // tries again every retry period (+20 % jitter): client-go's bound is lease + 2 × retry.
+    expect(took).toBeLessThan(6_000 + 2 * 1_200 + 500);
+    process.stdout.write(
+      `leader failover: ${standby.identity} took over ${Math.round(took)} ms after the SIGKILL\n`,
+    );
+    await create({ name: 'after-failover' });
+    expect(await ipsOf('after-failover')).toEqual([expect.stringMatching(/^203\.0\.113\./)]);
+    const after = await services(cp);
+    for (const [k, s] of before) expect(after.get(k)?.ips, k).toEqual(s.ips);
+    // The killed replica comes back as a standby.
+    const back = await ControllerProcess.start({
+      identity: `${l.identity}-again`,
+      kubeconfig,
+      logDir,
+      webhookPort: await freePort(),
+    });
+    extra.push(back);
+    await back.ready();
+    expect((await back.status()).active).toBe(false);
+  });
+
+  it('restart with 1,000 Services (and a SIGKILL mid-churn): no address changes', async () => {
+    await cp.kubectl(['create', 'namespace', 'many']);
+    await apply({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'big', namespace: 'metallb-system' },
+      spec: {
+        addresses: ['10.200.0.0/16'],
+        serviceAllocation: { priority: 1, namespaces: ['many'] },
+      },
+    });
+    const batch = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => lbService({ name: `s${from + i}`, namespace: 'many' }));
+    for (let i = 0; i < 1000; i += 250) await apply(batch(i, i + 250));
+    await waitFor(
+      async () =>
+        [...(await services(cp, 'many')).values()].filter((s) => s.ips.length === 1).length === 1000,
+      { timeoutMs: 120_000, intervalMs: 500, what: '1,000 Services with an address' },
+    );
+    const before = await services(cp, 'many');
+    expect(new Set([...before.values()].map((s) => s.ips[0])).size).toBe(1000);
+    // Stop every replica (SIGKILL: no goodbye), start a fresh one.
+    for (const c of [first, second, ...extra]) c.proc.kill('SIGKILL');
+    await Promise.all([first, second, ...extra].map((c) => c.proc.exited));
+    const fresh = await ControllerProcess.start({
+      identity: 'controller-3',
+      kubeconfig,
+      logDir,
+      webhookPort,
+    });
+    extra.push(fresh);
+    await fresh.ready();
+    await fresh.leading(30_000);
+    // Churn: delete some, create more; SIGKILL the leader in the middle of it; start another.
+    const churn = cp.kubectl([
+      'delete',
+      'svc',
+      '-n',
+      'many',
+      ...Array.from({ length: 50 }, (_, i) => `s${i * 20}`),
+    ]);
+    await apply(batch(1000, 1100));
+    await churn;
+    fresh.proc.kill('SIGKILL');
+    await fresh.proc.exited;
+    const last = await ControllerProcess.start({ identity: 'controller-4', kubeconfig, logDir, webhookPort });
+    extra.push(last);
+    await last.ready();
+    await last.leading(30_000);
+    await waitFor(
+      async () =>
+        [...(await services(cp, 'many')).values()].filter((s) => s.ips.length === 1).length === 1050,
+      { timeoutMs: 60_000, intervalMs: 500, what: '1,050 Services with an address' },
+    );
+    const after = await services(cp, 'many');
+    let same = 0;
+    for (const [k, s] of before) {
+      const now = after.get(k);
+      if (now === undefined) continue; // deleted in the churn
+      expect(now.ips, k).toEqual(s.ips);
+      same++;
+    }
+    expect(same).toBe(950);
+    expect(new Set([...after.values()].map((s) => s.ips[0])).size).toBe(1050);
+    const rebuilt = last.events('rebuilt');
+    process.stdout.write(`restart: rebuilt from status in ${rebuilt[0]?.ms} ms\n`);
+  }, 300_000);
+});
