@@ -160,6 +160,10 @@ export interface SpeakerNode {
 
 export interface TopologyOptions {
   readonly nodes?: number;
+  /** Node names (default node1, node2, …); their count is the default of `nodes`. */
+  readonly nodeNames?: readonly string[];
+  /** Host part of the first node's addresses (default 11: 10.0.0.11, fd00::11; the next node gets 12, …). */
+  readonly firstNodeHost?: number;
   readonly bfd?: boolean;
   readonly holdTime?: number;
   readonly password?: string;
@@ -194,14 +198,15 @@ export class Topology {
   }
 
   static async create(lab: Lab, o: TopologyOptions = {}): Promise<Topology> {
-    const n = o.nodes ?? 3;
+    const n = o.nodes ?? o.nodeNames?.length ?? 3;
     const segment = await lab.segment('lan');
     const nodes: SpeakerNode[] = [];
     for (let i = 0; i < n; i++) {
-      const name = `node${i + 1}`;
+      const name = o.nodeNames?.[i] ?? `node${i + 1}`;
       const ns = await lab.namespace(name);
-      const addr = `10.0.0.${11 + i}`;
-      const addr6 = `fd00::${11 + i}`;
+      const host = (o.firstNodeHost ?? 11) + i;
+      const addr = `10.0.0.${host}`;
+      const addr6 = `fd00::${host}`;
       await segment.attach(ns, { ifname: 'eth0', addrs: [`${addr}/24`, `${addr6}/64`] });
       nodes.push({
         name,
