@@ -18,6 +18,7 @@ const LAYER = {
   '@bmlb/netlab': 'io',
   '@bmlb/speaker': 'app',
   '@bmlb/controller': 'app',
+  '@bmlb/lab': 'app',
 };
 // The one arrow between cores: the allocator takes IPAddressPool from the shared metallb.io types.
 const CORE_DEPS = { '@bmlb/allocator': ['@bmlb/metallb-api'] };
@@ -26,8 +27,19 @@ const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 // The test lab (network namespaces, routing daemons) serves tests of io packages and apps only.
 const TEST_ONLY = new Set(['@bmlb/netlab']);
+// The cluster lab (apps/lab, `pnpm lab`) is a harness, not a shipped component: it builds the seed's
+// network and control plane and drives our daemons as processes, so its sources (not only its tests)
+// may import what tests import: the network lab, and the speaker's test support (its seed topology
+// and failover probes, reused rather than copied; only that subpath). No other package may.
+const HARNESS = { '@bmlb/lab': { '@bmlb/netlab': '', '@bmlb/speaker': 'test-support/' } };
 
-function allowed(from, to, forTests) {
+// `spec`: the import specifier (undefined for a package.json dependency).
+function allowed(from, to, forTests, spec) {
+  const harness = HARNESS[from]?.[to];
+  if (harness !== undefined) {
+    if (spec === undefined || harness === '' || spec.startsWith(`${to}/${harness}`)) return null;
+    return `${from} may import ${to}/${harness}* only`;
+  }
   const a = LAYER[from];
   const b = LAYER[to];
   if (b === undefined) return `${to} has no layer in scripts/check-layers.mjs`;
@@ -100,7 +112,7 @@ for (const dir of dirs) {
         problems.push(`${where}: '${spec}': a pure core imports no node:* module (inject what it needs)`);
       const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
       if (pkg.startsWith('@bmlb/') && pkg !== name) {
-        const why = allowed(name, pkg, isTest);
+        const why = allowed(name, pkg, isTest, spec);
         if (why) problems.push(`${where}: '${spec}': ${why}`);
       }
     }

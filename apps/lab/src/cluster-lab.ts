@@ -1,0 +1,921 @@
+// The cluster lab: the seed end to end, as a user runs it. A real Kubernetes control plane (etcd,
+// kube-apiserver, controller-manager, scheduler; kwok nodes node-21..23 with InternalIPs
+// 10.0.0.21–23), the bmlb controller (2 replicas, its ServiceAccount) beside it, one bmlb speaker per
+// node in the node's network namespace (its ServiceAccount's token, NODE_NAME), two FRR ToRs
+// (10.0.0.1/.2, AS 65000, ECMP hashing on L4, BFD), a client behind both ToRs, and a responder on
+// every node. Configured with kubectl apply exactly as the seed reads, then checked the way its
+// Verification and Failover Drill sections read: kubectl, the ToRs' routes and kernel FIBs, and
+// the client's traffic. Exits non-zero if any expectation fails; torn down on exit and on Ctrl-C.
+//
+//   sudo npx -y pnpm@10.34.8 lab            (from the repository root; `-- --hold` keeps it up)
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  FibWatch,
+  freePorts,
+  KubeControlPlane,
+  Lab,
+  type Namespace,
+  Proc,
+  type WaitOptions,
+  waitFor,
+} from '@bmlb/netlab';
+import {
+  bfdFirst,
+  FailoverProbe,
+  type FailureMeasurement,
+  formatMeasurement,
+  removalMs,
+  timingDebugs,
+  waitBfdFast,
+} from '@bmlb/speaker/test-support/failover';
+import { MAIN_TS, SEED_DIR, type SpeakerNode, Topology } from '@bmlb/speaker/test-support/topology';
+import { buildClient, Flows, nodeReturnPath, rxPackets, startResponder } from './dataplane.ts';
+import { summarize, type TrafficReport, type TrafficSummary } from './flow-stats.ts';
+import { ensureKubeBinaries, ensurePackages, REPO } from './prereq.ts';
+import { fmtMs, Report } from './report.ts';
+
+export const NODES = [
+  { name: 'node-21', ip: '10.0.0.21' },
+  { name: 'node-22', ip: '10.0.0.22' },
+  { name: 'node-23', ip: '10.0.0.23' },
+] as const;
+const NODE_IP: Record<string, string> = Object.fromEntries(NODES.map((n) => [n.name, n.ip]));
+const NS = 'metallb-system';
+const WEB_PORT = 443;
+/** The hold time the ToRs offer (FRR's datacenter default); the seed's 90 s is negotiated down to it. */
+const HOLD_TIME = 9;
+const CONTROLLER_MAIN = path.join(REPO, 'apps/controller/src/main.ts');
+/** How the seed's paths read in the commands the lab prints. */
+const SHOWN_SEED_DIR = '../shared/seed-manifests/';
+
+/** The `web` Deployment behind the seed's `web` Service: 3 replicas, one per node. */
+export const WEB_DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  replicas: 3
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      # One replica per node; a cordoned node does not count (nodeTaintsPolicy: Honor), and a rollout
+      # spreads its own ReplicaSet's Pods (matchLabelKeys: pod-template-hash).
+      topologySpreadConstraints:
+      - maxSkew: 1
+        topologyKey: kubernetes.io/hostname
+        whenUnsatisfiable: DoNotSchedule
+        nodeTaintsPolicy: Honor
+        labelSelector:
+          matchLabels: { app: web }
+        matchLabelKeys: [pod-template-hash]
+      containers:
+      - name: web
+        image: registry.k8s.io/pause:3.10
+        ports:
+        - containerPort: 8443
+`;
+
+export interface ClusterLabOptions {
+  readonly report?: Report;
+  /** Flows of the traffic spread step (default 64). */
+  readonly spreadFlows?: number;
+  /** Flows running through each hard failure (default 32). */
+  readonly failoverFlows?: number;
+  /** Each flow sends a datagram this often (ms; default 10). */
+  readonly intervalMs?: number;
+}
+
+/** `kubectl …` as it reads in a shell (arguments with spaces or JSON quoted). */
+function shellWords(args: readonly string[]): string {
+  return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(' ');
+}
+
+const sorted = (xs: Iterable<string>) => [...xs].sort();
+const same = (a: readonly string[] | undefined, b: readonly string[]) =>
+  (a ?? []).join(',') === sorted(b).join(',');
+
+export interface HardFailureResult {
+  readonly bfd: boolean;
+  readonly measurement: FailureMeasurement;
+  readonly removalMs: number | undefined;
+  readonly traffic: TrafficReport;
+  readonly summary: TrafficSummary;
+  /** Flows that node-21 answered before the failure. */
+  readonly onFailedNode: number;
+  /** The longest gap on any flow, and the packets lost on all flows. */
+  readonly outageMs: number;
+  readonly lost: number;
+}
+
+export interface DrainResult {
+  readonly evictedAt: number;
+  readonly speakerWithdrewMs: number | undefined;
+  /** Per ToR: ms from the eviction until node-21's next hop left the kernel FIB. */
+  readonly fibMs: readonly (number | undefined)[];
+}
+
+export class ClusterLab {
+  readonly report: Report;
+  readonly cp: KubeControlPlane;
+  readonly lab: Lab;
+  readonly topo: Topology;
+  readonly client: Namespace;
+  readonly opts: ClusterLabOptions;
+  readonly controllers: { proc: Proc; identity: string; healthPort: number }[] = [];
+  readonly responders = new Map<string, Proc>();
+  /** The ToRs' kernel FIBs for web's /32 (from setup on). */
+  fib: FibWatch[] = [];
+  webIP = '';
+  #speakerKubeconfig = '';
+
+  private constructor(
+    report: Report,
+    cp: KubeControlPlane,
+    lab: Lab,
+    topo: Topology,
+    client: Namespace,
+    opts: ClusterLabOptions,
+  ) {
+    this.report = report;
+    this.cp = cp;
+    this.lab = lab;
+    this.topo = topo;
+    this.client = client;
+    this.opts = opts;
+  }
+
+  get prefix(): string {
+    return `${this.webIP}/32`;
+  }
+
+  /** Builds the network, starts the control plane and the daemons, applies the manifests. */
+  static async start(opts: ClusterLabOptions = {}): Promise<ClusterLab> {
+    const r = opts.report ?? new Report();
+    const t0 = Date.now();
+    r.section('Control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok');
+    // WatchList off: with it on (the 1.37 default), the apiserver turns every watch from
+    // resourceVersion 0 into a watch-list stream, which it refuses over Debian's etcd 3.4
+    // ("the required storage feature RequestWatchProgress is disabled"). kwok watches from
+    // resourceVersion 0 only, so it would see Pods only on its periodic re-lists: a scheduled Pod
+    // Running, an evicted one deleted, 5-20 s late.
+    const cp = await KubeControlPlane.start({ apiserverArgs: ['--feature-gates=WatchList=false'] });
+    let lab: Lab | undefined;
+    try {
+      r.say(
+        `  started in ${fmtMs(cp.timings.total)} (apiserver ${cp.server}; admin kubeconfig ${cp.kubeconfig})`,
+      );
+      await cp.createNodes(NODES.map((n) => ({ name: n.name, internalIP: n.ip })));
+      r.cmd('$ kubectl get nodes -o wide', (await cp.kubectl(['get', 'nodes', '-o', 'wide'])).stdout);
+
+      r.section(
+        'Network: ToRs 10.0.0.1 and 10.0.0.2 (FRR, AS 65000, ECMP, BFD), node-21..23 on 10.0.0.21-23, a client behind both ToRs',
+      );
+      lab = await Lab.create({ prefix: 'clb' }); // names: clb<4 hex>-node-21 (15 characters at most)
+      const topo = await Topology.create(lab, {
+        nodeNames: NODES.map((n) => n.name),
+        firstNodeHost: 21,
+        bfd: true,
+        holdTime: HOLD_TIME,
+      });
+      const client = await buildClient(lab, topo);
+      for (const n of topo.nodes) await cp.exposeIn(n.ns);
+      r.say(
+        `  lab ${lab.id}: namespaces ${[...topo.torNs, ...topo.nodes.map((n) => n.ns), client].map((n) => n.fullName).join(', ')}`,
+      );
+      const cl = new ClusterLab(r, cp, lab, topo, client, opts);
+      await cl.#install();
+      r.say(`\n  the lab is up in ${fmtMs(Date.now() - t0)}`);
+      return cl;
+    } catch (err) {
+      await lab?.close().catch(() => undefined);
+      await cp.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** `kubectl ARGS` with the admin kubeconfig; printed as typed, with its output, unless `quiet`. */
+  async kubectl(
+    args: readonly string[],
+    o: { input?: string; quiet?: boolean; shown?: string } = {},
+  ): Promise<string> {
+    const res = await this.cp.kubectl([...args], { input: o.input });
+    if (o.quiet !== true)
+      this.report.cmd(`$ kubectl ${o.shown ?? shellWords(args)}`, res.stdout + res.stderr);
+    return res.stdout;
+  }
+
+  async #install(): Promise<void> {
+    const r = this.report;
+    r.section(
+      'Installing bmlb: the CRDs and RBAC from deploy/, the controller (2 replicas), a speaker per node',
+    );
+    await this.kubectl(['create', 'namespace', NS]);
+    await this.kubectl(['apply', '--server-side', '-k', path.join(REPO, 'deploy/crds')], {
+      shown: 'apply --server-side -k deploy/crds',
+    });
+    await this.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all'], {
+      quiet: true,
+    });
+    await this.kubectl(['apply', '-f', path.join(REPO, 'deploy/rbac')], { shown: 'apply -f deploy/rbac/' });
+
+    // The controller: two replicas beside the control plane, with the `controller` ServiceAccount's
+    // token, electing a leader on the Lease. (No validating webhook here: the API server would reach
+    // it through its Service, and the lab has no Service proxy.)
+    const ctrlToken = await this.cp.tokenFor(NS, 'controller', { seconds: 24 * 3600 });
+    const ctrlKubeconfig = this.cp.kubeconfigFor({ token: ctrlToken, name: 'controller' });
+    for (const i of [0, 1]) {
+      const [metricsPort, healthPort] = (await freePorts(2)) as [number, number];
+      const identity = `controller-${i}`;
+      const proc = new Proc(
+        [
+          'setpriv',
+          '--pdeathsig',
+          'KILL',
+          '--',
+          process.execPath,
+          '--conditions=@bmlb/source',
+          '--disable-warning=ExperimentalWarning',
+          CONTROLLER_MAIN,
+          `--kubeconfig=${ctrlKubeconfig}`,
+          `--metrics-address=127.0.0.1:${metricsPort}`,
+          `--health-address=127.0.0.1:${healthPort}`,
+          '--webhook-address=',
+        ],
+        { name: identity, env: { POD_NAME: identity }, logFile: path.join(this.lab.dir, `${identity}.log`) },
+      );
+      this.lab.track({ close: async () => void (await proc.stop(5_000)), closeSync: () => proc.killSync() });
+      this.controllers.push({ proc, identity, healthPort });
+    }
+    for (const c of this.controllers)
+      await waitFor(
+        async () => {
+          if (!c.proc.running) throw new Error(`${c.identity} exited:\n${c.proc.output().slice(-3000)}`);
+          return (
+            (await fetch(`http://127.0.0.1:${c.healthPort}/readyz`).catch(() => undefined))?.status === 200
+          );
+        },
+        { timeoutMs: 60_000, intervalMs: 100, what: `${c.identity} ready` },
+      );
+    await waitFor(
+      async () =>
+        (
+          await this.cp.kubectl(
+            ['get', 'lease', '-n', NS, 'bmlb-controller', '-o', 'jsonpath={.spec.holderIdentity}'],
+            { allowFail: true },
+          )
+        ).stdout !== '',
+      { timeoutMs: 30_000, what: 'a controller holding the Lease' },
+    );
+    r.say(`  controller-0, controller-1 (pids ${this.controllers.map((c) => c.proc.pid).join(', ')}): ready`);
+    await this.kubectl([
+      'get',
+      'lease',
+      '-n',
+      NS,
+      'bmlb-controller',
+      '-o',
+      'custom-columns=LEASE:.metadata.name,HOLDER:.spec.holderIdentity',
+    ]);
+
+    // One speaker per node, as its DaemonSet Pod runs: in the node's network namespace, with the
+    // `speaker` ServiceAccount's token and NODE_NAME.
+    const spkToken = await this.cp.tokenFor(NS, 'speaker', { seconds: 24 * 3600 });
+    this.#speakerKubeconfig = this.cp.kubeconfigFor({ token: spkToken, name: 'speaker' });
+    await Promise.all(this.topo.nodes.map((n) => this.startSpeaker(n)));
+    r.say(`  speakers on ${this.topo.nodes.map((n) => `${n.name} (pid ${n.proc?.pid})`).join(', ')}: ready`);
+
+    r.section(
+      `Applying the seed manifests unchanged (${SHOWN_SEED_DIR}), and the Deployment web behind its Service`,
+    );
+    await this.kubectl(['apply', '-f', SEED_DIR], { shown: `apply -f ${SHOWN_SEED_DIR}` });
+    await this.kubectl(['apply', '-f', '-'], {
+      input: WEB_DEPLOYMENT,
+      shown: 'apply -f web-deployment.yaml',
+    });
+    r.say(WEB_DEPLOYMENT.replace(/^/gm, '    | '));
+    await this.kubectl(['rollout', 'status', 'deployment/web', '--timeout=120s']);
+    this.webIP = await waitFor(
+      async () =>
+        (await this.cp.kubectl(['get', 'svc', 'web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}']))
+          .stdout || undefined,
+      { timeoutMs: 30_000, what: 'an EXTERNAL-IP for the Service web' },
+    );
+
+    // The data plane: each node accepts web's IP and answers on it.
+    for (const n of this.topo.nodes)
+      this.responders.set(n.name, await startResponder(this.lab, n, [this.webIP], WEB_PORT));
+    this.fib = await Promise.all(this.topo.torNs.map((ns) => FibWatch.start(ns, this.prefix)));
+  }
+
+  /** Starts (or restarts) the node's speaker in Kubernetes mode and waits until it is ready. */
+  async startSpeaker(node: SpeakerNode): Promise<Proc> {
+    const proc = this.lab.spawn(
+      node.ns,
+      [
+        process.execPath,
+        '--conditions=@bmlb/source',
+        '--disable-warning=ExperimentalWarning',
+        MAIN_TS,
+        '--kubeconfig',
+        this.#speakerKubeconfig,
+        '--status-socket',
+        node.statusSocket,
+      ],
+      { name: `speaker-${node.name}`, env: { NODE_NAME: node.name } },
+    );
+    node.proc = proc;
+    await proc.waitForOutput(/"event":"ready"/, { timeoutMs: 60_000 });
+    return proc;
+  }
+
+  /** The nodes with a ready endpoint of web (from its EndpointSlices). */
+  async endpointNodes(): Promise<string[]> {
+    const slices = await this.cp.kubectlJson<{
+      items: { endpoints?: { nodeName?: string; conditions?: { ready?: boolean } }[] }[];
+    }>(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']);
+    return sorted(
+      new Set(
+        slices.items
+          .flatMap((s) => s.endpoints ?? [])
+          .filter((e) => e.conditions?.ready === true && e.nodeName !== undefined)
+          .map((e) => e.nodeName as string),
+      ),
+    );
+  }
+
+  /** Waits until both ToRs' kernel FIBs forward web's IP to exactly `hops`; returns what they have. */
+  async waitFib(hops: readonly string[], o: WaitOptions = {}): Promise<(string[] | undefined)[]> {
+    await Promise.all(
+      this.fib.map((w) =>
+        w.waitGateways((g) => same(g, hops), { timeoutMs: o.timeoutMs ?? 30_000 }).catch(() => undefined),
+      ),
+    );
+    return this.fib.map((w) => w.gateways());
+  }
+
+  /** Checks both ToRs' kernel FIBs against `hops` (after waiting for them) and prints `show ip route`. */
+  async checkRoutes(hops: readonly string[], why: string): Promise<boolean> {
+    const got = await this.waitFib(hops);
+    let ok = true;
+    for (const [i, tor] of this.topo.tors.entries()) {
+      this.report.cmd(
+        `tor${i + 1}# show ip route ${this.webIP}`,
+        await tor.vtysh(`show ip route ${this.webIP}`),
+      );
+      ok =
+        this.report.check(
+          same(got[i], hops),
+          `tor${i + 1} forwards ${this.webIP} to ${hops.length === 0 ? 'nobody' : sorted(hops).join(', ')} (${why})`,
+          {
+            detail: `its kernel FIB has [${(got[i] ?? []).join(', ')}]`,
+          },
+        ) && ok;
+    }
+    return ok;
+  }
+
+  /** The seed's Verification section. */
+  async verify(): Promise<void> {
+    const r = this.report;
+    r.section("Verification (the seed's): the Service's IP, the speakers' sessions, the ToRs' routes");
+    const svc = await this.kubectl(['get', 'svc', 'web']);
+    r.check(
+      /^203\.0\.113\.\d+$/.test(this.webIP) && !svc.includes('<pending>'),
+      `web's EXTERNAL-IP ${this.webIP} is from 203.0.113.0/24`,
+    );
+    const pool = await this.cp.kubectlJson<{ metadata: { annotations?: Record<string, string> } }>([
+      'get',
+      'svc',
+      'web',
+    ]);
+    r.check(
+      pool.metadata.annotations?.['metallb.io/ip-allocated-from-pool'] === 'prod-pool',
+      'web is annotated metallb.io/ip-allocated-from-pool: prod-pool',
+    );
+    await this.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'wide']);
+
+    // The speakers' logs: "BGP session" lines for both ToRs.
+    await waitFor(
+      () =>
+        this.topo.nodes.every((n) =>
+          ['10.0.0.1', '10.0.0.2'].every((t) =>
+            n.proc?.output().includes(`BGP session established with ${t}`),
+          ),
+        ),
+      { timeoutMs: 30_000, what: 'every speaker established with both ToRs' },
+    ).catch(() => undefined);
+    for (const n of this.topo.nodes) {
+      const lines = (n.proc?.stdout ?? '').split('\n').filter((l) => l.includes('BGP session'));
+      r.cmd(
+        `$ kubectl logs -n ${NS} speaker-${n.name} | grep "BGP session"      # the speaker on ${n.name}`,
+        lines.join('\n'),
+      );
+      for (const t of ['10.0.0.1', '10.0.0.2'])
+        r.check(
+          lines.some((l) => l.includes(`BGP session established with ${t}`)),
+          `${n.name}: BGP session established with ${t}`,
+        );
+    }
+
+    // The session-state kind.
+    const states = await waitFor(
+      async () => {
+        const l = await this.cp
+          .kubectlJson<{ items: { status?: { node?: string; peerAddress?: string; bgpState?: string } }[] }>([
+            'get',
+            'bgpsessionstates',
+            '-n',
+            NS,
+          ])
+          .catch(() => ({ items: [] }));
+        return l.items.filter((s) => s.status?.bgpState === 'Established').length >= 6 ? l : undefined;
+      },
+      { timeoutMs: 20_000, what: 'six BGPSessionStates Established' },
+    ).catch(() => undefined);
+    const table = await this.cp.kubectl(['get', 'bgpsessionstates', '-n', NS], { allowFail: true });
+    r.cmd(`$ kubectl get bgpsessionstates -n ${NS}`, table.stdout + table.stderr);
+    r.check(states !== undefined, 'BGPSessionState: each node Established with both ToRs (6 sessions)', {
+      detail: table.stderr.trim() || 'fewer than 6 Established',
+    });
+    const sbs = await this.cp.kubectl(['get', 'servicebgpstatuses', '-n', NS, '-o', 'wide'], {
+      allowFail: true,
+    });
+    r.cmd(`$ kubectl get servicebgpstatuses -n ${NS} -o wide`, sbs.stdout + sbs.stderr);
+
+    // The ToRs: sessions, and web's route under Local: the nodes with an endpoint.
+    for (const [i, tor] of this.topo.tors.entries())
+      r.cmd(`tor${i + 1}# show bgp summary`, await tor.vtysh('show bgp summary'));
+    const eps = await this.endpointNodes();
+    r.say(`  web's ready endpoints are on ${eps.join(', ')} (externalTrafficPolicy: Local)`);
+    await this.checkRoutes(
+      eps.map((n) => NODE_IP[n] as string),
+      'Local: the nodes with an endpoint',
+    );
+    r.cmd(
+      `tor1# show bgp ipv4 unicast ${this.webIP}`,
+      await this.topo.tors[0]!.vtysh(`show bgp ipv4 unicast ${this.webIP}`),
+    );
+  }
+
+  /** The client's flows to web's IP, spread over the ToRs and the nodes. */
+  async traffic(): Promise<TrafficSummary> {
+    const r = this.report;
+    const flows = this.opts.spreadFlows ?? 64;
+    r.section(
+      `Traffic: the client (198.51.100.10) opens ${flows} UDP flows to ${this.webIP}:${WEB_PORT}, each from its own source port`,
+    );
+    const rx0 = await Promise.all(this.topo.torNs.map((ns) => rxPackets(ns, 'client0')));
+    const report = await Flows.run(
+      this.lab,
+      this.client,
+      { dst: this.webIP, port: WEB_PORT, flows, intervalMs: 20 },
+      2_000,
+    );
+    const rx1 = await Promise.all(this.topo.torNs.map((ns) => rxPackets(ns, 'client0')));
+    const s = summarize(report);
+    r.say(`  ${s.sent} datagrams sent, ${s.sent - s.lost} answered`);
+    for (const [i] of this.topo.torNs.entries())
+      r.say(
+        `  via tor${i + 1}: ${(rx1[i] ?? 0) - (rx0[i] ?? 0)} packets from the client (ip -s link show client0)`,
+      );
+    for (const n of this.topo.nodes) {
+      const c = s.flowsByNode[n.name] ?? 0;
+      r.say(`  answered by ${n.name}: ${String(c).padStart(3)} flows  ${'#'.repeat(c)}`);
+    }
+    const eps = await this.endpointNodes();
+    r.check(
+      s.lost === 0 && s.flowsByNode['(no reply)'] === undefined,
+      'every flow was answered, nothing lost',
+      {
+        detail: `${s.lost} lost`,
+      },
+    );
+    r.check(
+      eps.every((n) => (s.flowsByNode[n] ?? 0) > 0),
+      `the flows spread over every node announcing the IP (${eps.join(', ')})`,
+    );
+    r.check(
+      rx1.every((x, i) => x - (rx0[i] ?? 0) > 0),
+      'the client used both ToRs',
+    );
+    return s;
+  }
+
+  /** The drain: `kubectl drain node-21` under Local, timed from the eviction to the ToRs' FIBs; then uncordon. */
+  async drain(): Promise<DrainResult> {
+    const r = this.report;
+    const node = this.topo.node('node-21');
+    r.section(
+      `Failover drill: kubectl drain node-21 (web under Local: node-21's next hop must leave both ToRs)`,
+    );
+    await this.checkRoutes(
+      NODES.map((n) => n.ip),
+      'before the drain: an endpoint on every node',
+    );
+    const args = ['drain', 'node-21', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=120s'];
+    const { lines, code } = await this.#stampedKubectl(args);
+    const evictedAt = lines.find((l) => /evicting pod/.test(l.text))?.at ?? Number.NaN;
+    r.cmd(
+      `$ kubectl ${args.slice(0, -1).join(' ')}`,
+      lines
+        .map(
+          (l) => `${l.text.padEnd(48)} (${l.at >= evictedAt ? '+' : ''}${Math.round(l.at - evictedAt)} ms)`,
+        )
+        .join('\n'),
+    );
+    r.check(code === 0, 'kubectl drain node-21 succeeded');
+    const hop = node.addr;
+    const fibMs = await Promise.all(
+      this.fib.map((w) =>
+        w
+          .until((g) => !(g ?? []).includes(hop), { since: evictedAt - 5, timeoutMs: 30_000 })
+          .then(
+            (m) => m.at - evictedAt,
+            () => undefined,
+          ),
+      ),
+    );
+    const withdrew = speakerEvents(node, 'serviceWithdrawn').find((e) => e.time >= evictedAt - 5);
+    r.say(`  from kubectl's "evicting pod" (its eviction request; the Pod is deleted by kwok's fast stage):`);
+    r.say(
+      `    node-21's speaker withdrew ${this.webIP} (${String(withdrew?.reason ?? '?')}): +${fmtMs(withdrew === undefined ? undefined : withdrew.time - evictedAt)}`,
+    );
+    for (const [i, ms] of fibMs.entries())
+      r.say(`    tor${i + 1}'s kernel FIB without 10.0.0.21: +${fmtMs(ms)}`);
+    const remaining = (await this.endpointNodes()).map((n) => NODE_IP[n] as string);
+    r.check(
+      !remaining.includes(hop) && remaining.length > 0,
+      `web's endpoints left node-21 (now on ${remaining.join(', ')})`,
+    );
+    await this.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'wide']);
+    await this.checkRoutes(remaining, 'after the drain, Local: node-21 has no endpoint');
+    r.check(
+      fibMs.every((x) => x !== undefined),
+      'node-21 left both kernel FIBs after the eviction',
+    );
+
+    r.section(
+      'Switching web to externalTrafficPolicy: Cluster: every node announces (node-21 too, though cordoned and without a Pod)',
+    );
+    const cluster = await this.#policy(
+      'Cluster',
+      NODES.map((n) => n.ip),
+    );
+    r.say(`  kubectl patch → 3 next hops in both kernel FIBs: ${fmtMs(cluster)}`);
+    await this.checkRoutes(
+      NODES.map((n) => n.ip),
+      'Cluster: every node',
+    );
+    const local = await this.#policy('Local', remaining);
+    r.say(`  back to Local → node-21 withdrawn from both kernel FIBs: ${fmtMs(local)}`);
+    await this.checkRoutes(remaining, 'Local again');
+
+    r.section('kubectl uncordon node-21, and a rollout that puts a web replica back on it');
+    await this.kubectl(['uncordon', 'node-21']);
+    await this.kubectl(['rollout', 'restart', 'deployment/web']);
+    await this.kubectl(['rollout', 'status', 'deployment/web', '--timeout=120s']);
+    await waitFor(async () => (await this.endpointNodes()).length === 3, {
+      timeoutMs: 30_000,
+      what: 'endpoints on all three nodes',
+    }).catch(() => undefined);
+    await this.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'wide']);
+    await this.checkRoutes(
+      NODES.map((n) => n.ip),
+      'node-21 has an endpoint again',
+    );
+    return {
+      evictedAt,
+      speakerWithdrewMs: withdrew === undefined ? undefined : withdrew.time - evictedAt,
+      fibMs,
+    };
+  }
+
+  /** kubectl patch of web's policy, timed until both kernel FIBs have `hops`. */
+  async #policy(policy: 'Local' | 'Cluster', hops: readonly string[]): Promise<number | undefined> {
+    const t0 = Date.now();
+    await this.kubectl([
+      'patch',
+      'svc',
+      'web',
+      '-p',
+      JSON.stringify({ spec: { externalTrafficPolicy: policy } }),
+    ]);
+    const at = await Promise.all(
+      this.fib.map((w) =>
+        w
+          .until((g) => same(g, hops), { since: t0 - 1, timeoutMs: 30_000 })
+          .then(
+            (m) => m.at,
+            () => undefined,
+          ),
+      ),
+    );
+    return at.some((x) => x === undefined) ? undefined : Math.max(...(at as number[])) - t0;
+  }
+
+  /** Runs kubectl, stamping each output line (stdout and stderr) as it arrives. */
+  async #stampedKubectl(
+    args: readonly string[],
+  ): Promise<{ lines: { at: number; text: string }[]; code: number | null }> {
+    const lines: { at: number; text: string }[] = [];
+    const child = spawn(
+      path.join(this.cp.binDir, 'kubectl'),
+      [`--kubeconfig=${this.cp.kubeconfig}`, ...args],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
+    for (const s of [child.stdout, child.stderr]) {
+      let partial = '';
+      s.setEncoding('utf8');
+      s.on('data', (chunk: string) => {
+        const at = Date.now();
+        const parts = (partial + chunk).split('\n');
+        partial = parts.pop() ?? '';
+        for (const text of parts) lines.push({ at, text });
+      });
+    }
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    return { lines, code };
+  }
+
+  /** Puts the seed's BFD profile on both peers (05-bfd.yaml sets it on tor1 only), or takes it off both. */
+  async setBfd(on: boolean): Promise<void> {
+    const r = this.report;
+    if (on) {
+      r.say("  tor2 gets the seed's BFD profile as well (05-bfd.yaml sets it on tor1 only):");
+      await this.kubectl([
+        'patch',
+        'bgppeer',
+        'tor2',
+        '-n',
+        NS,
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { bfdProfile: 'tor-bfd' } }),
+      ]);
+      await waitBfdFast(this.topo, this.topo.nodes);
+    } else {
+      r.say('  BFD taken off both peers (the ToRs keep only the BGP hold time):');
+      for (const p of ['tor1', 'tor2'])
+        await this.kubectl([
+          'patch',
+          'bgppeer',
+          p,
+          '-n',
+          NS,
+          '--type=json',
+          '-p',
+          JSON.stringify([{ op: 'remove', path: '/spec/bfdProfile' }]),
+        ]);
+      await waitFor(
+        async () => {
+          for (const tor of this.topo.tors)
+            if ((await tor.bfdPeers()).some((p) => p.status !== 'down')) return false;
+          return true;
+        },
+        {
+          timeoutMs: 20_000,
+          intervalMs: 200,
+          what: "every BFD session down on the ToRs (the nodes' gone quiet)",
+        },
+      );
+    }
+    const tor = this.topo.tors[0]!;
+    r.cmd('tor1# show bfd peers brief', await tor.vtysh('show bfd peers brief'));
+  }
+
+  /**
+   * A hard failure of node-21: its link down, then its speaker SIGKILLed (nothing more leaves the
+   * node), timed at both ToRs' kernel FIBs, with the client's flows running through it.
+   */
+  async hardFailure(bfd: boolean): Promise<HardFailureResult> {
+    const r = this.report;
+    const node = this.topo.node('node-21');
+    r.section(
+      bfd
+        ? "Hard failure of node-21 with the seed's BFD profile (300 ms x 3): link down, then its speaker SIGKILLed"
+        : `Hard failure of node-21 without BFD: the ToRs wait for the BGP hold time (${HOLD_TIME} s)`,
+    );
+    await this.setBfd(bfd);
+    const all = NODES.map((n) => n.ip);
+    await this.waitFib(all);
+    await timingDebugs(this.topo, true);
+    const probe = await FailoverProbe.start(this.topo, this.prefix);
+    let measurement: FailureMeasurement;
+    let traffic: TrafficReport;
+    try {
+      await probe.waitFib(all);
+      await probe.watchLinks(node);
+      const flows = await Flows.start(this.lab, this.client, {
+        dst: this.webIP,
+        port: WEB_PORT,
+        flows: this.opts.failoverFlows ?? 32,
+        intervalMs: this.opts.intervalMs ?? 10,
+        maxMs: 60_000,
+      });
+      await new Promise((res) => setTimeout(res, 1_000));
+      r.say(
+        `  the client sends ${flows.opts.flows} flows, a datagram each every ${flows.opts.intervalMs} ms; now: ip link set eth0 down in node-21, kill -9 its speaker`,
+      );
+      measurement = await probe.fail(node, 'cut', bfd ? 5_000 : 30_000);
+      await new Promise((res) => setTimeout(res, 1_000));
+      traffic = await flows.stop();
+    } finally {
+      await probe.stop();
+      await timingDebugs(this.topo, false).catch(() => undefined);
+    }
+    const removal = removalMs(measurement);
+    r.say(
+      formatMeasurement(
+        bfd
+          ? 'next hop gone from both ToRs, BFD 300 ms x 3'
+          : `next hop gone from both ToRs, no BFD (hold ${HOLD_TIME} s)`,
+        measurement,
+      ),
+    );
+    const s = summarize(traffic);
+    const onFailed = traffic.flows.filter((f) => f.firstNode === node.name);
+    const outage = s.worst?.longestGap.ms ?? 0;
+    r.say(
+      `  the client's traffic: ${s.flows} flows (${onFailed.length} of them on node-21), ${s.sent} datagrams, ${s.lost} lost on ${s.affected.length} flows`,
+    );
+    r.say(
+      `  worst flow: silent for ${fmtMs(outage)} (${s.worst?.longestGap.lost ?? 0} datagrams lost), then answered by ${s.worst?.longestGap.toNode ?? 'nobody'}`,
+    );
+    for (const f of s.affected.slice(0, 8))
+      r.say(
+        `    flow :${f.port}  ${f.longestGap.fromNode ?? '-'} → ${f.longestGap.toNode ?? '(silent)'}  gap ${fmtMs(f.longestGap.ms)}, ${f.lost} lost`,
+      );
+    if (s.affected.length > 8) r.say(`    … ${s.affected.length - 8} more`);
+    for (const [i, tor] of this.topo.tors.entries())
+      r.cmd(`tor${i + 1}# show ip route ${this.webIP}`, await tor.vtysh(`show ip route ${this.webIP}`));
+
+    r.check(removal !== undefined, "node-21's next hop left both ToRs' kernel FIBs");
+    r.check(
+      measurement.tors.every((t) => t.ribAgrees),
+      "both ToRs' RIBs agree",
+    );
+    r.check(s.unrecovered === 0, 'every flow was answered again after the failure', {
+      detail: `${s.unrecovered} flows still silent`,
+    });
+    r.check(
+      onFailed.length > 0 && s.affected.length > 0,
+      'the flows on node-21 saw the outage (and moved to the other nodes)',
+    );
+    if (bfd) {
+      r.check(
+        measurement.tors.every((t) => bfdFirst(t)),
+        'BFD (not the hold timer) took node-21 down at both ToRs',
+      );
+      r.check(
+        removal !== undefined && removal < 1_000,
+        `the seed's promise: next hop gone in under a second (${fmtMs(removal)})`,
+        { timing: true },
+      );
+      r.check(outage < 1_000, `the client's outage under a second (${fmtMs(outage)})`, { timing: true });
+    } else {
+      // bgpd logs the NOTIFICATION it sends when the hold timer expires.
+      const holdExpired = this.topo.tors.map((tor) =>
+        tor
+          .logEntries('bgpd')
+          .some(
+            (e) => e.at >= measurement.t0 - 1 && /neighbor 10\.0\.0\.21\b.*Hold Timer Expired/.test(e.text),
+          ),
+      );
+      r.check(
+        holdExpired.every((x) => x),
+        "the ToRs' hold timers took node-21 down (bgpd: Hold Timer Expired)",
+        {
+          detail: measurement.tors
+            .map((t, i) => `${t.tor}: ${holdExpired[i] ? 'hold timer' : t.bgpDownReason}`)
+            .join('; '),
+        },
+      );
+    }
+    await this.restore(node);
+    return {
+      bfd,
+      measurement,
+      removalMs: removal,
+      traffic,
+      summary: s,
+      onFailedNode: onFailed.length,
+      outageMs: outage,
+      lost: s.lost,
+    };
+  }
+
+  /** Brings a failed node back: link up, its return route, its speaker; waits for its next hop. */
+  async restore(node: SpeakerNode): Promise<void> {
+    await node.ns.setUp('eth0');
+    await nodeReturnPath(node, this.topo.torNs.length);
+    await this.startSpeaker(node);
+    const eps = (await this.endpointNodes()).map((n) => NODE_IP[n] as string);
+    await this.waitFib(eps, { timeoutMs: 60_000 });
+  }
+
+  /** Resident memory of the speakers and controllers (kB), from /proc. */
+  memory(): { name: string; rssKiB: number }[] {
+    const rss = (pid: number | undefined) => {
+      try {
+        return Number(
+          /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN,
+        );
+      } catch {
+        return Number.NaN;
+      }
+    };
+    return [
+      ...this.topo.nodes.map((n) => ({ name: `speaker ${n.name}`, rssKiB: rss(n.proc?.pid) })),
+      ...this.controllers.map((c) => ({ name: c.identity, rssKiB: rss(childPid(c.proc.pid)) })),
+    ];
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.fib) await w.stop().catch(() => undefined);
+    await this.lab.close();
+    await this.cp.close();
+  }
+}
+
+/** The node's speaker's JSON log lines with `event` = `name` (pino: `time` in epoch ms). */
+function speakerEvents(node: SpeakerNode, name: string): { time: number; [k: string]: unknown }[] {
+  return (node.proc?.stdout ?? '')
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.includes(`"event":"${name}"`))
+    .map((l) => JSON.parse(l) as { time: number });
+}
+
+/** setpriv execs the program, so the controller's PID is setpriv's. */
+function childPid(pid: number): number {
+  return pid;
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const hold = args.includes('--hold');
+  const report = new Report((t) => process.stdout.write(t), process.stdout.isTTY === true);
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+    process.stderr.write(
+      'the lab builds network namespaces and a control plane: run it as root on Linux (sudo …)\n',
+    );
+    process.exit(2);
+  }
+  ensurePackages(report);
+  await ensureKubeBinaries(report);
+  const lab = await ClusterLab.start({ report });
+  let failed = true;
+  try {
+    await lab.verify();
+    await lab.traffic();
+    const drain = await lab.drain();
+    const withBfd = await lab.hardFailure(true);
+    const noBfd = await lab.hardFailure(false);
+    report.section('Summary');
+    report.say(
+      `  kubectl drain node-21 → node-21's next hop gone from both ToRs' kernel FIBs: ${fmtMs(Math.max(...drain.fibMs.map((x) => x ?? Number.NaN)))} after the eviction`,
+    );
+    report.say(
+      `  hard failure, BFD 300 ms x 3: next hop gone ${fmtMs(withBfd.removalMs)}, traffic outage ${fmtMs(withBfd.outageMs)} (${withBfd.lost} datagrams lost)`,
+    );
+    report.say(
+      `  hard failure, no BFD (hold ${HOLD_TIME} s): next hop gone ${fmtMs(noBfd.removalMs)}, traffic outage ${fmtMs(noBfd.outageMs)} (${noBfd.lost} datagrams lost)`,
+    );
+    for (const m of lab.memory()) report.say(`  ${m.name}: ${(m.rssKiB / 1024).toFixed(0)} MiB resident`);
+    const failures = report.failures;
+    report.say(
+      failures.length === 0
+        ? `\n  all ${report.checks.length} checks passed`
+        : `\n  ${failures.length} of ${report.checks.length} checks FAILED:\n${failures.map((f) => `    - ${f.what}${f.detail ? `: ${f.detail}` : ''}`).join('\n')}`,
+    );
+    failed = failures.length > 0;
+    if (hold) {
+      report.section('Holding the lab up until Ctrl-C');
+      report.say(`  export KUBECONFIG=${lab.cp.kubeconfig}; ${lab.cp.binDir}/kubectl get svc web`);
+      report.say(
+        `  ip netns exec ${lab.topo.torNs[0]?.fullName} vtysh --vty_socket /var/run/frr/${lab.topo.tors[0]?.name} -c 'show ip route ${lab.webIP}'`,
+      );
+      await new Promise(() => {});
+    }
+  } finally {
+    report.section('Tearing down');
+    await lab.close();
+    report.say('  done: control plane, namespaces, daemons and files removed');
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`)
+  main().catch((err: unknown) => {
+    process.stderr.write(`lab failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  });
