@@ -8,6 +8,7 @@
 // - on shutdown it releases the Lease, so a successor takes over at once instead of after expiry.
 import { ApiError, type KubeClient } from './client.ts';
 import { microTime } from './events.ts';
+import { sleep } from './sleep.ts';
 
 export interface LeaderElectionOptions {
   readonly namespace: string;
@@ -53,18 +54,6 @@ interface Lease {
   metadata: { name: string; namespace: string; resourceVersion?: string; [k: string]: unknown };
   spec?: LeaseSpec;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 export class LeaseLeaderElector implements LeaderElection {
   readonly #client: KubeClient;

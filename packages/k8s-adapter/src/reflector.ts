@@ -15,6 +15,7 @@ import {
   type ResourceType,
   slim,
 } from './resources.ts';
+import { sleep } from './sleep.ts';
 import type { Problem, Store, StoreEvent } from './store.ts';
 
 export interface BackoffOptions {
@@ -50,18 +51,6 @@ export interface ReflectorStats {
   gone: number;
   errors: number;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 export class Reflector<T extends KubeObject = KubeObject> {
   readonly type: ResourceType<T>;

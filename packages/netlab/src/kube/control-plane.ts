@@ -25,6 +25,7 @@ import {
 import { EtcdClient } from './etcd.ts';
 import { type ApiRequestOptions, type ApiResponse, httpsRequest } from './https.ts';
 import { createPki, type KubePki } from './pki.ts';
+import { splice } from './splice.ts';
 
 export interface KubeControlPlaneOptions {
   /**
@@ -594,16 +595,7 @@ export class KubeControlPlane {
           this.#relaySockets.add(s);
           s.on('close', () => this.#relaySockets.delete(s));
         }
-        client.pipe(upstream);
-        upstream.pipe(client);
-        const close = () => {
-          client.destroy();
-          upstream.destroy();
-        };
-        client.on('error', close);
-        upstream.on('error', close);
-        client.on('close', close);
-        upstream.on('close', close);
+        splice(client, upstream);
       });
       fs.rmSync(socketPath, { force: true });
       await new Promise<void>((resolve, reject) => {

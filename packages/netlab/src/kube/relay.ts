@@ -5,6 +5,7 @@
 // https://127.0.0.1:PORT (so the same kubeconfig and the server's certificate work there too).
 //   node relay.ts 127.0.0.1:PORT /path/api.sock
 import net from 'node:net';
+import { splice } from './splice.ts';
 
 const [listen, socketPath] = process.argv.slice(2);
 const m = /^(.+):(\d+)$/.exec(listen ?? '');
@@ -12,18 +13,6 @@ if (m === null || socketPath === undefined) {
   process.stderr.write('usage: relay.ts HOST:PORT UNIX_SOCKET\n');
   process.exit(2);
 }
-const server = net.createServer((client) => {
-  const upstream = net.connect(socketPath);
-  client.pipe(upstream);
-  upstream.pipe(client);
-  const close = () => {
-    client.destroy();
-    upstream.destroy();
-  };
-  client.on('error', close);
-  upstream.on('error', close);
-  client.on('close', close);
-  upstream.on('close', close);
-});
+const server = net.createServer((client) => splice(client, net.connect(socketPath)));
 server.listen(Number(m[2]), m[1], () => process.stdout.write(`relaying ${listen} -> ${socketPath}\n`));
 process.on('SIGTERM', () => process.exit(0));
