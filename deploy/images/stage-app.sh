@@ -66,8 +66,8 @@ npm_config_nodedir="$nodedir" "${pnpm[@]}" --config.inject-workspace-packages=tr
 }
 
 # What the runtime never reads: type declarations, source maps (Node runs without
-# --enable-source-maps), docs and tests at a dependency's root, the deploy's lockfile and install state, the
-# compiler's intermediate objects, and prebuilt binaries for other platforms (prebuilds/<os>-<arch>,
+# --enable-source-maps), docs and tests at a dependency's root, pnpm's .bin shims, the deploy's lockfile and install state, what node-gyp
+# leaves beside a compiled addon, and prebuilt binaries for other platforms (prebuilds/<os>-<arch>,
 # as prebuildify and the bare-* packages lay them out). Files here are hard links into pnpm's store:
 # they are only ever removed, never edited in place.
 log "prune"
@@ -81,12 +81,47 @@ log "prune"
     rm -rf "$pkg"/{test,tests,__tests__,doc,docs,example,examples,benchmark,benchmarks}
   done
   find . -type d -path '*/prebuilds/*' -prune ! -name "linux-${arch}" -exec rm -rf {} +
-  find . -type d -name obj.target -path '*/build/*' -prune -exec rm -rf {} +
+  # of a compiled addon (a binding.gyp), only the addon: build/Release/*.node
+  find node_modules/.pnpm -mindepth 4 -maxdepth 5 -name binding.gyp -path '*/node_modules/*' |
+    while IFS= read -r gyp; do
+      b="$(dirname "$gyp")/build"
+      [ -d "$b" ] || continue
+      find "$b" ! -type d \( ! -path "$b/Release/*.node" -o -path "$b/Release/*/*" \) -delete
+      find "$b" -depth -mindepth 1 -type d -empty -delete
+    done
+  # pnpm's .bin shims: /bin/sh scripts (the images have no shell) naming the deploy's path
+  find . -type d -name .bin -path '*node_modules/.bin' -prune -exec rm -rf {} +
   rm -rf node_modules/.pnpm/@types+* node_modules/.pnpm/lock.yaml node_modules/.modules.yaml \
     node_modules/.pnpm/node_modules/@types pnpm-lock.yaml
   find . -xtype l -delete                                   # links left pointing at removed packages
   find . -depth -type d -empty -path '*/node_modules/*' -delete
 )
+
+# The app's package.json: its @bmlb/* dependencies named by their versions (the ones deployed beside
+# it) instead of the build's path (file:///…/packages/…), no devDependencies (not deployed; named by
+# that path too), and its bin executable whether or not an
+# install ran after the build (pnpm marks bins executable). Written anew, then renamed over.
+# shellcheck disable=SC2016 # JavaScript, not shell
+"$node_bin" -e '
+  const fs = require("node:fs");
+  const path = require("node:path");
+  const dir = process.argv[1];
+  const replace = (file, text, mode) => {
+    fs.writeFileSync(`${file}.tmp`, text, { mode });
+    fs.renameSync(`${file}.tmp`, file);
+  };
+  const file = path.join(dir, "package.json");
+  const pkg = JSON.parse(fs.readFileSync(file, "utf8"));
+  for (const dep of Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith("@bmlb/"))) {
+    const installed = path.join(dir, "node_modules", dep, "package.json");
+    pkg.dependencies[dep] = JSON.parse(fs.readFileSync(installed, "utf8")).version;
+  }
+  delete pkg.devDependencies;
+  replace(file, JSON.stringify(pkg, null, 2) + "\n", 0o644);
+  const bin = pkg.bin ?? {};
+  for (const f of typeof bin === "string" ? [bin] : Object.values(bin))
+    replace(path.join(dir, f), fs.readFileSync(path.join(dir, f)), 0o755);
+' "$out/app"
 
 # The native addons (packages with a binding.gyp) must load on the pinned Node.
 while IFS= read -r gyp; do
