@@ -41,6 +41,13 @@ describe.skipIf(skip)('the cluster lab: the seed end to end', () => {
     expect(Object.keys(s.flowsByNode).sort()).toEqual(NODES.map((n) => n.name));
   });
 
+  it('scale: 20 more Services get IPs from the pool and their routes reach both ToRs; deleted, they leave', async () => {
+    const s = await lab.scale(20);
+    expect(failedSince()).toEqual([]);
+    expect(s.routeMs).toHaveLength(20);
+    expect(s.routeMs.every(Number.isFinite)).toBe(true);
+  }, 240_000);
+
   it("drain: node-21's next hop leaves both ToRs under Local; Cluster brings it back; uncordon and a rollout restore it", async () => {
     const d = await lab.drain();
     expect(failedSince()).toEqual([]);

@@ -13,6 +13,7 @@ export interface Check {
 
 export class Report {
   readonly checks: Check[] = [];
+  readonly goals: { what: string; met: boolean }[] = [];
   readonly #write: (text: string) => void;
   readonly #color: boolean;
 
@@ -50,6 +51,16 @@ export class Report {
     const mark = ok ? this.#c('32', 'ok  ') : this.#c('31', 'FAIL');
     this.say(`  [${mark}] ${what}${opts.detail !== undefined && !ok ? `: ${opts.detail}` : ''}`);
     return ok;
+  }
+
+  /**
+   * A goal of the issue rather than an expectation of the seed (e.g. "under 1 s of traffic outage"):
+   * printed and listed in the summary, but a missed goal does not fail the run.
+   */
+  goal(met: boolean, what: string): boolean {
+    this.goals.push({ what, met });
+    this.say(`  [${met ? this.#c('32', 'goal met') : this.#c('33', 'goal MISSED')}] ${what}`);
+    return met;
   }
 }
 

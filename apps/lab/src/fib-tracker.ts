@@ -1,0 +1,171 @@
+// When each of many host routes reached (or left) a state in a namespace's kernel FIB: one
+// `ip -ts monitor route nexthop` (netlab's NetlinkMonitor) feeding a FibView, with each message
+// checked against the prefixes it can have changed: a route message against its own destination, a
+// nexthop message against the routes that use that nexthop object or a group holding it (zebra
+// installs ECMP routes on nexthop groups and may change a group in place). For 10,000 Services'
+// routes, where one FibWatch (one process) per prefix would not do.
+import { FibView, type MonitorMessage, type Namespace, NetlinkMonitor, WaitTimeoutError } from '@bmlb/netlab';
+
+const ROUTE_TYPES = new Set([
+  'unicast',
+  'local',
+  'broadcast',
+  'multicast',
+  'anycast',
+  'blackhole',
+  'unreachable',
+]);
+
+/** The object a monitor or dump line is about: a nexthop id, or a route's destination (and its nhid). */
+export function messageTarget(
+  text: string,
+): { nexthop: number; group: number[] } | { dst: string; nhid: number | undefined } | undefined {
+  let words = (text.split('\n')[0] ?? '').trim().split(/\s+/);
+  if (words[0] === 'Deleted') words = words.slice(1);
+  if (words[0] === '[ROUTE]' || words[0] === '[NEXTHOP]') words = words.slice(1);
+  if (words[0] === 'id' && /^\d+$/.test(words[1] ?? '')) {
+    const gi = words.indexOf('group');
+    const group = gi < 0 ? [] : (words[gi + 1] ?? '').split('/').map((m) => Number(m.split(',')[0]));
+    return { nexthop: Number(words[1]), group };
+  }
+  if (words[0] !== undefined && ROUTE_TYPES.has(words[0])) words = words.slice(1);
+  const dst = words[0];
+  if (dst === undefined || !/^\d+\.\d+\.\d+\.\d+(\/\d+)?$|:/.test(dst)) return undefined;
+  const ni = words.indexOf('nhid');
+  return { dst: dst.replace(/\/(32|128)$/, ''), nhid: ni < 0 ? undefined : Number(words[ni + 1]) };
+}
+
+type Pred = (gateways: string[] | undefined) => boolean;
+
+/** One destination's gateways from `at` (ip's stamp, epoch ms) on; undefined: no route. */
+export interface FibChange {
+  readonly at: number;
+  readonly gateways: string[] | undefined;
+}
+
+/**
+ * Every host route's history in a namespace's kernel FIB from its start: ask afterwards when each
+ * destination (learnt later, e.g. a Service's IP) first satisfied a predicate after its own moment.
+ */
+export class FibTracker {
+  readonly monitor: NetlinkMonitor;
+  readonly view = new FibView();
+  /** nexthop id → destinations whose route uses it (directly or through a group holding it). */
+  #users = new Map<number, Set<string>>();
+  #groups = new Map<number, number[]>();
+  #history = new Map<string, FibChange[]>();
+
+  private constructor(monitor: NetlinkMonitor) {
+    this.monitor = monitor;
+  }
+
+  static async start(ns: Namespace): Promise<FibTracker> {
+    const mon = await NetlinkMonitor.start(ns, ['route', 'nexthop']);
+    const t = new FibTracker(mon);
+    const dumpStart = Date.now();
+    const nexthops = await ns.exec(['ip', 'nexthop', 'show']).catch(() => ''); // none without kernel nexthop support
+    const routes = await ns.exec(['ip', '-4', 'route', 'show', 'table', 'main']);
+    t.view.load(nexthops);
+    t.view.load(routes);
+    const dsts = new Set<string>();
+    for (const dump of [nexthops, routes])
+      for (const line of dump.split('\n').filter((l) => l.trim() !== '' && !/^\s/.test(l)))
+        for (const d of t.#index(line)) dsts.add(d);
+    for (const d of dsts) t.#record(d, dumpStart);
+    // What came in before the dump is in it; what came in since is replayed in order.
+    for (const m of mon.messages) if (m.receivedAt >= dumpStart) t.#apply(m);
+    mon.subscribe((m) => t.#apply(m));
+    return t;
+  }
+
+  /** Updates the nexthop → route index; returns the destinations the message may have changed. */
+  #index(text: string): Iterable<string> {
+    const target = messageTarget(text);
+    if (target === undefined) return [];
+    if ('nexthop' in target) {
+      if (target.group.length > 0) {
+        this.#groups.set(target.nexthop, target.group);
+        for (const member of target.group) this.#use(member, this.#users.get(target.nexthop) ?? []);
+      }
+      return this.#users.get(target.nexthop) ?? [];
+    }
+    if (target.nhid !== undefined) {
+      this.#use(target.nhid, [target.dst]);
+      for (const member of this.#groups.get(target.nhid) ?? []) this.#use(member, [target.dst]);
+    }
+    return [target.dst];
+  }
+
+  #use(id: number, dsts: Iterable<string>): void {
+    let s = this.#users.get(id);
+    if (s === undefined) {
+      s = new Set();
+      this.#users.set(id, s);
+    }
+    for (const d of dsts) s.add(d);
+  }
+
+  /** Appends the destination's gateways now, if they changed. */
+  #record(dst: string, at: number): void {
+    const gateways = this.view.gateways(dst);
+    let h = this.#history.get(dst);
+    if (h === undefined) {
+      h = [];
+      this.#history.set(dst, h);
+    }
+    const last = h.at(-1);
+    const key = (g: string[] | undefined) => (g === undefined ? '-' : g.join(','));
+    if (last === undefined || key(last.gateways) !== key(gateways)) h.push({ at, gateways });
+  }
+
+  #apply(m: MonitorMessage): void {
+    if (!this.view.apply(m.text)) return;
+    for (const dst of this.#index(m.text)) this.#record(dst, m.at);
+  }
+
+  /** The destination's gateway changes so far. */
+  history(dst: string): readonly FibChange[] {
+    return this.#history.get(dst.replace(/\/(32|128)$/, '')) ?? [];
+  }
+
+  /** When `pred` first held for `dst` at or after `since` (`since` itself if it held then), or undefined. */
+  first(dst: string, pred: Pred, since: number): number | undefined {
+    const h = this.history(dst);
+    let i = 0;
+    while (i < h.length && (h[i] as FibChange).at < since) i++;
+    // The state at `since`: the last change before it (none: no route).
+    if (pred(i === 0 ? undefined : (h[i - 1] as FibChange).gateways)) return since;
+    for (; i < h.length; i++) if (pred((h[i] as FibChange).gateways)) return (h[i] as FibChange).at;
+    return undefined;
+  }
+
+  /**
+   * Resolves with, per destination, when `pred` first held at or after its own `since` (see
+   * `first`), once that is known for all of them (checked every 100 ms: the times come from the
+   * history, so the check's rate does not change them).
+   */
+  async when(
+    targets: readonly { dst: string; since: number }[],
+    pred: Pred,
+    timeoutMs: number,
+  ): Promise<number[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const xs = targets.map((t) => this.first(t.dst, pred, t.since));
+      if (xs.every((x) => x !== undefined)) return xs as number[];
+      if (Date.now() > deadline) {
+        const missing = targets.filter((_, i) => xs[i] === undefined).map((t) => t.dst);
+        throw new WaitTimeoutError(
+          `${missing.length} of ${targets.length} routes in ${this.monitor.ns.fullName}'s FIB`,
+          timeoutMs,
+          missing.slice(0, 3).map((d) => `${d}: [${(this.view.gateways(d) ?? []).join(', ')}]`),
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  stop(): Promise<void> {
+    return this.monitor.stop();
+  }
+}
