@@ -55,7 +55,7 @@ describe.skipIf(skip)('the cluster lab: the seed end to end', () => {
   }, 240_000);
 
   it('hard failure with BFD: the next hop leaves both kernel FIBs, BFD first; the client loses only the flows on node-21, and they recover', async () => {
-    const r = await lab.hardFailure(true);
+    const r = await lab.hardFailure('seed');
     expect(failedSince()).toEqual([]);
     expect(r.removalMs).toBeDefined();
     expect(r.onFailedNode).toBeGreaterThan(0);
@@ -65,7 +65,7 @@ describe.skipIf(skip)('the cluster lab: the seed end to end', () => {
   }, 120_000);
 
   it('hard failure without BFD: the hold timer takes it down instead, and the flows recover', async () => {
-    const r = await lab.hardFailure(false);
+    const r = await lab.hardFailure('none');
     expect(failedSince()).toEqual([]);
     expect(r.removalMs).toBeDefined();
     expect(r.summary.unrecovered).toBe(0);

@@ -28,10 +28,10 @@ import {
   formatMeasurement,
   removalMs,
   timingDebugs,
-  waitBfdFast,
 } from '@bmlb/speaker/test-support/failover';
 import { MAIN_TS, SEED_DIR, type SpeakerNode, Topology } from '@bmlb/speaker/test-support/topology';
 import { Api, mapConcurrent } from './api.ts';
+import { benchmark, metallbBinaries } from './bench.ts';
 import { buildClient, Flows, nodeReturnPath, rxPackets, startResponder } from './dataplane.ts';
 import { FibTracker } from './fib-tracker.ts';
 import { summarize, type TrafficReport, type TrafficSummary } from './flow-stats.ts';
@@ -91,6 +91,8 @@ export interface ClusterLabOptions {
   readonly failoverFlows?: number;
   /** Each flow sends a datagram this often (ms; default 10). */
   readonly intervalMs?: number;
+  /** The control plane's directory (etcd's data) on tmpfs, for the benchmark's thousands of writes. */
+  readonly tmpfs?: boolean;
 }
 
 /** `kubectl …` as it reads in a shell (arguments with spaces or JSON quoted). */
@@ -102,8 +104,18 @@ const sorted = (xs: Iterable<string>) => [...xs].sort();
 const same = (a: readonly string[] | undefined, b: readonly string[]) =>
   (a ?? []).join(',') === sorted(b).join(',');
 
+/** BFD on the peers during a hard failure: the seed's profile (300 ms x 3), 50 ms x 3, or none. */
+export type BfdMode = 'seed' | 'fast' | 'none';
+
+/** A BFD profile of 50 ms x 3, for the goal of under 200 ms of outage. */
+export const FAST_BFD = `apiVersion: metallb.io/v1beta1
+kind: BFDProfile
+metadata: { name: fast-bfd, namespace: metallb-system }
+spec: { receiveInterval: 50, transmitInterval: 50, detectMultiplier: 3 }
+`;
+
 export interface HardFailureResult {
-  readonly bfd: boolean;
+  readonly mode: BfdMode;
   readonly measurement: FailureMeasurement;
   readonly removalMs: number | undefined;
   readonly traffic: TrafficReport;
@@ -124,6 +136,33 @@ export interface ScaleResult {
   /** From the first DELETE until the last route left both FIBs. */
   readonly withdrawMs: number;
 }
+
+/** Stand-ins for MetalLB's speaker Pods (it reads its own Pod at start): pause on every node. */
+export const METALLB_SPEAKER_STANDIN = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: speaker, namespace: metallb-system, labels: { app: metallb, component: speaker } }
+spec:
+  selector: { matchLabels: { app: metallb, component: speaker } }
+  template:
+    metadata: { labels: { app: metallb, component: speaker } }
+    spec:
+      serviceAccountName: speaker
+      hostNetwork: true
+      containers: [{ name: speaker, image: registry.k8s.io/pause:3.10 }]
+`;
+
+/** The benchmark's pool (autoAssign off: only Services that ask for it), and its advertisement. */
+export const BENCH_NET = '198.18.0.0/16';
+export const BENCH_POOL = `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: bench-pool, namespace: metallb-system }
+spec: { addresses: ["${BENCH_NET}"], autoAssign: false }
+---
+apiVersion: metallb.io/v1beta1
+kind: BGPAdvertisement
+metadata: { name: bench-adv, namespace: metallb-system }
+spec: { ipAddressPools: [bench-pool] }
+`;
 
 /** The p-th percentile (nearest rank) of `xs`. */
 export function percentile(xs: readonly number[], p: number): number {
@@ -150,7 +189,11 @@ export class ClusterLab {
   /** The ToRs' kernel FIBs for web's /32 (from setup on). */
   fib: FibWatch[] = [];
   webIP = '';
+  /** Whose speakers and controller run: ours, or MetalLB's (benchmark mode). */
+  impl: 'bmlb' | 'metallb' = 'bmlb';
   #speakerKubeconfig = '';
+  /** The ToRs' BFD profile rate (ms). */
+  #torBfdMs = 300;
 
   private constructor(
     report: Report,
@@ -182,7 +225,9 @@ export class ClusterLab {
     // ("the required storage feature RequestWatchProgress is disabled"). kwok watches from
     // resourceVersion 0 only, so it would see Pods only on its periodic re-lists: a scheduled Pod
     // Running, an evicted one deleted, 5-20 s late.
-    const cp = await KubeControlPlane.start({ apiserverArgs: ['--feature-gates=WatchList=false'] });
+    const dir =
+      opts.tmpfs === true && fs.existsSync('/dev/shm') ? fs.mkdtempSync('/dev/shm/netlab-kube-') : undefined;
+    const cp = await KubeControlPlane.start({ dir, apiserverArgs: ['--feature-gates=WatchList=false'] });
     let lab: Lab | undefined;
     try {
       r.say(
@@ -331,8 +376,9 @@ export class ClusterLab {
     this.fib = await Promise.all(this.topo.torNs.map((ns) => FibWatch.start(ns, this.prefix)));
   }
 
-  /** Starts (or restarts) the node's speaker in Kubernetes mode and waits until it is ready. */
+  /** Starts (or restarts) the node's speaker (ours in Kubernetes mode, or MetalLB's) and waits until it is ready. */
   async startSpeaker(node: SpeakerNode): Promise<Proc> {
+    if (this.#metallb !== undefined) return this.#startMetallbSpeaker(node, this.#metallb);
     const proc = this.lab.spawn(
       node.ns,
       [
@@ -349,6 +395,122 @@ export class ClusterLab {
     );
     node.proc = proc;
     await proc.waitForOutput(/"event":"ready"/, { timeoutMs: 60_000 });
+    return proc;
+  }
+
+  /**
+   * Benchmark mode: MetalLB's own controller and native speaker (v0.15.2, `dir` from
+   * scripts/build-metallb.sh) take over from ours on the same cluster, network and manifests.
+   * Ours stop first (SIGTERM: Cease to the ToRs, routes withdrawn). MetalLB's native speaker refuses
+   * any BFD configuration ("bfd-profile set on native bgp mode"), so it runs as it supports: the
+   * peers without bfdProfile and no BFDProfile objects. It gets MetalLB's own RBAC (from its
+   * metallb-native.yaml) on the same ServiceAccounts, the CRDs of the kinds ours lack, and stand-in
+   * speaker Pods (a DaemonSet of pause on the kwok nodes): it reads its own Pod at start.
+   */
+  async switchToMetallb(dir: string): Promise<void> {
+    const r = this.report;
+    r.section('MetalLB v0.15.2 in place of bmlb: its controller and native speaker, on the same manifests');
+    await this.setBfd('none');
+    for (const n of this.topo.nodes) await n.proc?.stop(5_000);
+    for (const c of this.controllers) await c.proc.stop(5_000);
+    this.controllers.length = 0;
+    r.say(
+      '  bmlb stopped (SIGTERM: each speaker closed its sessions with a Cease and the controllers released the Lease)',
+    );
+    await this.kubectl(['delete', 'bfdprofile', '--all', '-n', NS]);
+    await this.kubectl(['delete', 'servicebgpstatuses,bgpsessionstates', '--all', '-n', NS], { quiet: true });
+    for (const f of ['metallb.io_l2advertisements.yaml', 'metallb.io_servicel2statuses.yaml'])
+      await this.kubectl(['apply', '--server-side', '-f', path.join(dir, 'crds', f)], {
+        shown: `apply --server-side -f ${f}`,
+      });
+    const rbac = fs
+      .readFileSync(path.join(dir, 'metallb-native.yaml'), 'utf8')
+      .split(/^---$/m)
+      .filter((d) => /^kind: (ServiceAccount|Role|ClusterRole|RoleBinding|ClusterRoleBinding)$/m.test(d))
+      .join('\n---\n');
+    await this.kubectl(['apply', '-f', '-'], {
+      input: rbac,
+      shown: 'apply -f - <<< "$(MetalLB\'s RBAC from metallb-native.yaml)"',
+    });
+    await this.kubectl(['apply', '-f', '-'], {
+      input: METALLB_SPEAKER_STANDIN,
+      shown: 'apply -f speaker-standin-daemonset.yaml',
+    });
+    await this.kubectl(['rollout', 'status', '-n', NS, 'daemonset/speaker', '--timeout=60s'], {
+      quiet: true,
+    });
+    const pods = await this.cp.kubectlJson<{
+      items: { metadata: { name: string }; spec: { nodeName: string } }[];
+    }>(['get', 'pods', '-n', NS, '-l', 'app=metallb,component=speaker']);
+    const podOf = new Map(pods.items.map((p) => [p.spec.nodeName, p.metadata.name]));
+
+    const ctrlKubeconfig = this.cp.kubeconfigFor({
+      token: await this.cp.tokenFor(NS, 'controller', { seconds: 24 * 3600 }),
+      name: 'metallb-controller',
+    });
+    const [port] = (await freePorts(1)) as [number];
+    const proc = new Proc(
+      [
+        'setpriv',
+        '--pdeathsig',
+        'KILL',
+        '--',
+        path.join(dir, 'controller'),
+        `--kubeconfig=${ctrlKubeconfig}`,
+        `--namespace=${NS}`,
+        '--webhook-mode=disabled',
+        '--disable-cert-rotation',
+        `--port=${port}`,
+        '--log-level=info',
+      ],
+      { name: 'metallb-controller', logFile: path.join(this.lab.dir, 'metallb-controller.log') },
+    );
+    this.lab.track({ close: async () => void (await proc.stop(5_000)), closeSync: () => proc.killSync() });
+    this.controllers.push({ proc, identity: 'metallb-controller', healthPort: 0 });
+    await proc.waitForOutput(/Starting workers/, { timeoutMs: 60_000 });
+    r.say(`  MetalLB controller (pid ${proc.pid}): running`);
+
+    this.impl = 'metallb';
+    this.#metallb = {
+      dir,
+      kubeconfig: this.cp.kubeconfigFor({
+        token: await this.cp.tokenFor(NS, 'speaker', { seconds: 24 * 3600 }),
+        name: 'metallb-speaker',
+      }),
+      pods: podOf,
+    };
+    await Promise.all(this.topo.nodes.map((n) => this.startSpeaker(n)));
+    r.say(
+      `  MetalLB speakers on ${this.topo.nodes.map((n) => `${n.name} (pid ${n.proc?.pid})`).join(', ')}: sessions Established with both ToRs`,
+    );
+    for (const [i, tor] of this.topo.tors.entries())
+      r.cmd(`tor${i + 1}# show bgp summary`, await tor.vtysh('show bgp summary'));
+    const eps = (await this.endpointNodes()).map((n) => NODE_IP[n] as string);
+    await this.checkRoutes(eps, 'MetalLB: the nodes with an endpoint of web');
+  }
+
+  #metallb: { dir: string; kubeconfig: string; pods: Map<string, string> } | undefined;
+
+  /** MetalLB's native speaker in the node's namespace, as its DaemonSet Pod runs it (no memberlist). */
+  async #startMetallbSpeaker(
+    node: SpeakerNode,
+    m: { dir: string; kubeconfig: string; pods: Map<string, string> },
+  ): Promise<Proc> {
+    const proc = this.lab.spawn(node.ns, [path.join(m.dir, 'speaker'), '--port=7472', '--log-level=info'], {
+      name: `metallb-speaker-${node.name}`,
+      env: {
+        KUBECONFIG: m.kubeconfig,
+        METALLB_NODE_NAME: node.name,
+        METALLB_HOST: node.addr,
+        METALLB_NAMESPACE: NS,
+        METALLB_POD_NAME: m.pods.get(node.name) ?? '',
+      },
+    });
+    node.proc = proc;
+    for (const tor of this.topo.tors)
+      await tor.waitForBgpState(node.addr, 'Established', { timeoutMs: 60_000 }).catch((err: Error) => {
+        throw new Error(`${err.message}\nMetalLB speaker on ${node.name}:\n${proc.output().slice(-3000)}`);
+      });
     return proc;
   }
 
@@ -530,10 +692,12 @@ export class ClusterLab {
    * timed from its own creation until its /32 is in both ToRs' kernel FIBs with three next hops;
    * then all deleted the same way, each timed until its route left both.
    */
-  async scale(n: number): Promise<ScaleResult> {
+  async scale(n: number, o: { pool?: 'bench-pool'; what?: string } = {}): Promise<ScaleResult> {
     const r = this.report;
+    const [poolRe, poolNet] =
+      o.pool === undefined ? [/^203\.0\.113\.\d+$/, '203.0.113.0/24'] : [/^198\.18\.\d+\.\d+$/, BENCH_NET];
     r.section(
-      `${n} more Services created at once (type LoadBalancer, Cluster, selecting web's Pods): each one's route at both ToRs`,
+      `${o.what ?? ''}${n} Services created at once (type LoadBalancer, Cluster, selecting web's Pods${o.pool === undefined ? '' : `, pool ${o.pool}`}; ${this.impl}): each one's route at both ToRs`,
     );
     const trackers = await Promise.all(this.topo.torNs.map((ns) => FibTracker.start(ns)));
     const api = new Api(this.cp.server, this.cp.caPem, this.cp.adminToken);
@@ -542,7 +706,12 @@ export class ClusterLab {
       const svc = (name: string) => ({
         apiVersion: 'v1',
         kind: 'Service',
-        metadata: { name, namespace: 'default', labels: { lab: 'scale' } },
+        metadata: {
+          name,
+          namespace: 'default',
+          labels: { lab: 'scale' },
+          ...(o.pool === undefined ? {} : { annotations: { 'metallb.io/address-pool': o.pool } }),
+        },
         spec: {
           type: 'LoadBalancer',
           externalTrafficPolicy: 'Cluster',
@@ -563,29 +732,34 @@ export class ClusterLab {
       r.say(`  created in ${fmtMs(Math.max(...created) - t0)}`);
       const ips = await waitFor(
         async () => {
-          const l = await this.cp.kubectlJson<{
+          const a = await api.request('GET', '/api/v1/namespaces/default/services?labelSelector=lab%3Dscale');
+          const l = JSON.parse(a.body) as {
             items: {
               metadata: { name: string };
               status?: { loadBalancer?: { ingress?: { ip?: string }[] } };
             }[];
-          }>(['get', 'svc', '-l', 'lab=scale']);
+          };
           const byName = new Map(
             l.items.map((x) => [x.metadata.name, x.status?.loadBalancer?.ingress?.[0]?.ip]),
           );
           const got = names.map((nm) => byName.get(nm));
           return got.every((x) => x !== undefined) ? (got as string[]) : undefined;
         },
-        { timeoutMs: 120_000, intervalMs: 250, what: `${n} Services with an EXTERNAL-IP` },
+        {
+          timeoutMs: 120_000 + n * 60,
+          intervalMs: n > 1000 ? 2_000 : 250,
+          what: `${n} Services with an EXTERNAL-IP`,
+        },
       ).catch(() => [] as string[]);
       r.check(
-        ips.length === n && ips.every((ip) => /^203\.0\.113\.\d+$/.test(ip)) && new Set(ips).size === n,
-        `${n} distinct EXTERNAL-IPs from 203.0.113.0/24`,
+        ips.length === n && ips.every((ip) => poolRe.test(ip)) && new Set(ips).size === n,
+        `${n} distinct EXTERNAL-IPs from ${poolNet}`,
       );
       const three = (g: string[] | undefined) => (g ?? []).length === 3;
       const targets = ips.map((dst, i) => ({ dst, since: created[i] as number }));
       const at = await Promise.all(
         trackers.map((t) =>
-          t.when(targets, three, 120_000).catch((err: Error) => {
+          t.when(targets, three, 120_000 + n * 60).catch((err: Error) => {
             r.say(`  ${err.message}`);
             return targets.map(() => Number.NaN);
           }),
@@ -622,7 +796,7 @@ export class ClusterLab {
             .when(
               ips.map((dst, i) => ({ dst, since: deleted[i] as number })),
               (g) => g === undefined,
-              120_000,
+              120_000 + n * 60,
             )
             .catch((err: Error) => {
               r.say(`  ${err.message}`);
@@ -785,24 +959,24 @@ export class ClusterLab {
     return { lines, code };
   }
 
-  /** Puts the seed's BFD profile on both peers (05-bfd.yaml sets it on tor1 only), or takes it off both. */
-  async setBfd(on: boolean): Promise<void> {
+  /**
+   * BFD on both peers: the seed's profile (tor-bfd, 300 ms x 3; 05-bfd.yaml sets it on tor1 only,
+   * so tor2 gets it too), a fast one (fast-bfd, 50 ms x 3, on our side and the ToRs'), or none.
+   */
+  async setBfd(mode: BfdMode): Promise<void> {
     const r = this.report;
-    if (on) {
-      r.say("  tor2 gets the seed's BFD profile as well (05-bfd.yaml sets it on tor1 only):");
-      await this.kubectl([
-        'patch',
-        'bgppeer',
-        'tor2',
-        '-n',
-        NS,
-        '--type=merge',
-        '-p',
-        JSON.stringify({ spec: { bfdProfile: 'tor-bfd' } }),
-      ]);
-      await waitBfdFast(this.topo, this.topo.nodes);
-    } else {
-      r.say('  BFD taken off both peers (the ToRs keep only the BGP hold time):');
+    const torRate = async (ms: number) => {
+      for (const [i, tor] of this.topo.tors.entries()) {
+        const lines = ['bfd', ' profile tor-bfd', `  receive-interval ${ms}`, `  transmit-interval ${ms}`];
+        await tor.configure(lines);
+        if (ms !== this.#torBfdMs)
+          r.say(
+            `  tor${i + 1}(config)# bfd / profile tor-bfd / receive-interval ${ms} / transmit-interval ${ms}`,
+          );
+      }
+      this.#torBfdMs = ms;
+    };
+    const peers = async (profile: string | null) => {
       for (const p of ['tor1', 'tor2'])
         await this.kubectl([
           'patch',
@@ -810,10 +984,28 @@ export class ClusterLab {
           p,
           '-n',
           NS,
-          '--type=json',
+          '--type=merge',
           '-p',
-          JSON.stringify([{ op: 'remove', path: '/spec/bfdProfile' }]),
+          JSON.stringify({ spec: { bfdProfile: profile } }),
         ]);
+    };
+    if (mode === 'seed') {
+      r.say("  the seed's BFD profile on both peers (05-bfd.yaml sets it on tor1 only):");
+      await torRate(300);
+      await peers('tor-bfd');
+      await this.#waitBfdRate(300);
+    } else if (mode === 'fast') {
+      r.say('  a faster BFD profile, 50 ms x 3, on both peers and on the ToRs:');
+      await this.kubectl(['apply', '-f', '-'], {
+        input: FAST_BFD,
+        shown: `apply -f - <<< '${FAST_BFD.replaceAll('\n', ' ').trim()}'`,
+      });
+      await torRate(50);
+      await peers('fast-bfd');
+      await this.#waitBfdRate(50);
+    } else {
+      r.say('  BFD taken off both peers (the ToRs keep only the BGP hold time):');
+      await peers(null);
       await waitFor(
         async () => {
           for (const tor of this.topo.tors)
@@ -831,19 +1023,39 @@ export class ClusterLab {
     r.cmd('tor1# show bfd peers brief', await tor.vtysh('show bfd peers brief'));
   }
 
+  /** Waits until both ToRs run BFD with every node, the node transmitting every `ms` (past the 1 s slow start). */
+  async #waitBfdRate(ms: number): Promise<void> {
+    await waitFor(
+      async () => {
+        for (const tor of this.topo.tors) {
+          const peers = await tor.bfdPeers();
+          for (const n of this.topo.nodes) {
+            const p = peers.find((x) => x.peer === n.addr);
+            if (p?.status !== 'up' || p['remote-transmit-interval'] !== ms) return false;
+          }
+        }
+        return true;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: `BFD up at ${ms} ms on both ToRs with every node` },
+    );
+  }
+
   /**
    * A hard failure of node-21: its link down, then its speaker SIGKILLed (nothing more leaves the
    * node), timed at both ToRs' kernel FIBs, with the client's flows running through it.
    */
-  async hardFailure(bfd: boolean): Promise<HardFailureResult> {
+  async hardFailure(mode: BfdMode): Promise<HardFailureResult> {
     const r = this.report;
     const node = this.topo.node('node-21');
+    const bfd = mode !== 'none';
     r.section(
-      bfd
-        ? "Hard failure of node-21 with the seed's BFD profile (300 ms x 3): link down, then its speaker SIGKILLed"
-        : `Hard failure of node-21 without BFD: the ToRs wait for the BGP hold time (${HOLD_TIME} s)`,
+      mode === 'seed'
+        ? `Hard failure of node-21 (${this.impl}) with the seed's BFD profile (300 ms x 3): link down, then its speaker SIGKILLed`
+        : mode === 'fast'
+          ? `Hard failure of node-21 (${this.impl}) with BFD 50 ms x 3: link down, then its speaker SIGKILLed`
+          : `Hard failure of node-21 (${this.impl}) without BFD: the ToRs wait for the BGP hold time (${HOLD_TIME} s)`,
     );
-    await this.setBfd(bfd);
+    await this.setBfd(mode);
     const all = NODES.map((n) => n.ip);
     await this.waitFib(all);
     await timingDebugs(this.topo, true);
@@ -875,7 +1087,7 @@ export class ClusterLab {
     r.say(
       formatMeasurement(
         bfd
-          ? 'next hop gone from both ToRs, BFD 300 ms x 3'
+          ? `next hop gone from both ToRs, BFD ${mode === 'fast' ? 50 : 300} ms x 3`
           : `next hop gone from both ToRs, no BFD (hold ${HOLD_TIME} s)`,
         measurement,
       ),
@@ -914,15 +1126,18 @@ export class ClusterLab {
         measurement.tors.every((t) => bfdFirst(t)),
         'BFD (not the hold timer) took node-21 down at both ToRs',
       );
-      r.check(
-        removal !== undefined && removal < 1_000,
-        `the seed's promise: next hop gone in under a second (${fmtMs(removal)})`,
-        { timing: true },
-      );
-      r.goal(
-        outage < 1_000,
-        `the client's traffic outage under a second with the seed's profile (${fmtMs(outage)})`,
-      );
+      if (mode === 'seed') {
+        r.check(
+          removal !== undefined && removal < 1_000,
+          `the seed's promise: next hop gone in under a second (${fmtMs(removal)})`,
+          { timing: true },
+        );
+        r.goal(
+          outage < 1_000,
+          `the client's traffic outage under a second with the seed's profile (${fmtMs(outage)})`,
+        );
+      } else
+        r.goal(outage < 200, `the client's traffic outage under 200 ms with 50 ms x 3 (${fmtMs(outage)})`);
     } else {
       // bgpd logs the NOTIFICATION it sends when the hold timer expires.
       const holdExpired = this.topo.tors.map((tor) =>
@@ -944,7 +1159,7 @@ export class ClusterLab {
     }
     await this.restore(node);
     return {
-      bfd,
+      mode,
       measurement,
       removalMs: removal,
       traffic,
@@ -964,20 +1179,23 @@ export class ClusterLab {
     await this.waitFib(eps, { timeoutMs: 60_000 });
   }
 
-  /** Resident memory of the speakers and controllers (kB), from /proc. */
-  memory(): { name: string; rssKiB: number }[] {
-    const rss = (pid: number | undefined) => {
+  /** Resident memory of the speakers and controllers now and at their peak (KiB, /proc's VmRSS and VmHWM). */
+  memory(): { name: string; rssKiB: number; peakKiB: number }[] {
+    const read = (pid: number | undefined) => {
       try {
-        return Number(
-          /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? Number.NaN,
-        );
+        const t = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+        return {
+          rssKiB: Number(/VmRSS:\s+(\d+)/.exec(t)?.[1] ?? Number.NaN),
+          peakKiB: Number(/VmHWM:\s+(\d+)/.exec(t)?.[1] ?? Number.NaN),
+        };
       } catch {
-        return Number.NaN;
+        return { rssKiB: Number.NaN, peakKiB: Number.NaN };
       }
     };
+    // setpriv execs the controller, and `ip netns exec` the speaker: the PIDs are theirs.
     return [
-      ...this.topo.nodes.map((n) => ({ name: `speaker ${n.name}`, rssKiB: rss(n.proc?.pid) })),
-      ...this.controllers.map((c) => ({ name: c.identity, rssKiB: rss(childPid(c.proc.pid)) })),
+      ...this.topo.nodes.map((n) => ({ name: `speaker ${n.name}`, ...read(n.proc?.pid) })),
+      ...this.controllers.map((c) => ({ name: c.identity, ...read(c.proc.pid) })),
     ];
   }
 
@@ -996,14 +1214,31 @@ function speakerEvents(node: SpeakerNode, name: string): { time: number; [k: str
     .map((l) => JSON.parse(l) as { time: number });
 }
 
-/** setpriv execs the program, so the controller's PID is setpriv's. */
-function childPid(pid: number): number {
-  return pid;
+/** Prints the goals and the checks' outcome; returns whether a check failed. */
+function finish(report: Report): boolean {
+  for (const g of report.goals) report.say(`  goal ${g.met ? 'met' : 'MISSED'}: ${g.what}`);
+  const failures = report.failures;
+  report.say(
+    failures.length === 0
+      ? `\n  all ${report.checks.length} checks passed`
+      : `\n  ${failures.length} of ${report.checks.length} checks FAILED:\n${failures.map((f) => `    - ${f.what}${f.detail ? `: ${f.detail}` : ''}`).join('\n')}`,
+  );
+  return failures.length > 0;
 }
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const hold = args.includes('--hold');
+  const bench = args.includes('--bench');
+  const num = (flag: string, dflt: number) => {
+    const i = args.indexOf(flag);
+    const v = i < 0 ? dflt : Number(args[i + 1]);
+    if (!Number.isInteger(v) || v < 1 || v > 60_000) {
+      process.stderr.write(`${flag} N: a whole number from 1 to 60000\n`);
+      process.exit(2);
+    }
+    return v;
+  };
   const si = args.indexOf('--services');
   // The seed's pool is a /24: web has one address, the rest can go to these.
   const services = si < 0 ? 200 : Number(args[si + 1]);
@@ -1020,6 +1255,29 @@ async function main(): Promise<void> {
   }
   ensurePackages(report);
   await ensureKubeBinaries(report);
+  if (bench) {
+    report.section(
+      'Benchmark mode: MetalLB v0.15.2 (controller and native speaker) built from its Go module',
+    );
+    const dir = metallbBinaries((l) => report.say(l));
+    const lab = await ClusterLab.start({ report, tmpfs: true });
+    let failed = true;
+    try {
+      await lab.verify();
+      await lab.traffic();
+      await benchmark(
+        lab,
+        { latencyServices: num('--bench-latency', 1000), scaleServices: num('--bench-scale', 10_000) },
+        dir,
+      );
+      failed = finish(report);
+    } finally {
+      report.section('Tearing down');
+      await lab.close();
+      report.say('  done: control plane, namespaces, daemons and files removed');
+    }
+    process.exit(failed ? 1 : 0);
+  }
   const lab = await ClusterLab.start({ report });
   let failed = true;
   try {
@@ -1027,8 +1285,8 @@ async function main(): Promise<void> {
     await lab.traffic();
     const scale = await lab.scale(services);
     const drain = await lab.drain();
-    const withBfd = await lab.hardFailure(true);
-    const noBfd = await lab.hardFailure(false);
+    const withBfd = await lab.hardFailure('seed');
+    const noBfd = await lab.hardFailure('none');
     report.section('Summary');
     report.say(
       `  ${scale.services} Services created at once → each one's route at both ToRs: p50 ${fmtMs(percentile(scale.routeMs, 50))}, p99 ${fmtMs(percentile(scale.routeMs, 99))}, all ${fmtMs(scale.allMs)}; deleted → all withdrawn ${fmtMs(scale.withdrawMs)}`,
@@ -1042,15 +1300,11 @@ async function main(): Promise<void> {
     report.say(
       `  hard failure, no BFD (hold ${HOLD_TIME} s): next hop gone ${fmtMs(noBfd.removalMs)}, traffic outage ${fmtMs(noBfd.outageMs)} (${noBfd.lost} datagrams lost)`,
     );
-    for (const m of lab.memory()) report.say(`  ${m.name}: ${(m.rssKiB / 1024).toFixed(0)} MiB resident`);
-    for (const g of report.goals) report.say(`  goal ${g.met ? 'met' : 'MISSED'}: ${g.what}`);
-    const failures = report.failures;
-    report.say(
-      failures.length === 0
-        ? `\n  all ${report.checks.length} checks passed`
-        : `\n  ${failures.length} of ${report.checks.length} checks FAILED:\n${failures.map((f) => `    - ${f.what}${f.detail ? `: ${f.detail}` : ''}`).join('\n')}`,
-    );
-    failed = failures.length > 0;
+    for (const m of lab.memory())
+      report.say(
+        `  ${m.name}: ${(m.rssKiB / 1024).toFixed(0)} MiB resident (peak ${(m.peakKiB / 1024).toFixed(0)} MiB)`,
+      );
+    failed = finish(report);
     if (hold) {
       report.section('Holding the lab up until Ctrl-C');
       report.say(`  export KUBECONFIG=${lab.cp.kubeconfig}; ${lab.cp.binDir}/kubectl get svc web`);

@@ -1,0 +1,148 @@
+// The lab's benchmark mode: bmlb, then MetalLB's own controller and native speaker (v0.15.2) in its
+// place, on the same control plane, ToRs, nodes, client and manifests, measured the same way in the
+// same run; one table at the end. MetalLB's native speaker has no BFD, so it runs without.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { BENCH_NET, BENCH_POOL, type ClusterLab, type HardFailureResult, percentile } from './cluster-lab.ts';
+import { fmtMs } from './report.ts';
+
+export interface BenchOptions {
+  /** Services for the per-Service latency (p50/p99; default 1,000). */
+  readonly latencyServices: number;
+  /** Services for "all routes" (default 10,000). */
+  readonly scaleServices: number;
+}
+
+export interface ImplResult {
+  readonly name: string;
+  readonly p50: number;
+  readonly p99: number;
+  readonly allMs: number;
+  readonly withdrawMs: number;
+  readonly drainMs: number;
+  /** With the seed's BFD profile (bmlb), or without BFD (MetalLB). */
+  readonly hard: HardFailureResult;
+  readonly fast: HardFailureResult | undefined;
+  readonly noBfd: HardFailureResult | undefined;
+  readonly speakerPeakMiB: number;
+  readonly controllerPeakMiB: number;
+}
+
+/** Builds (or finds in the cache) MetalLB's binaries; returns their directory. */
+export function metallbBinaries(write: (line: string) => void): string {
+  const script = path.join(import.meta.dirname, '../scripts/build-metallb.sh');
+  write(
+    `  $ apps/lab/scripts/build-metallb.sh      # MetalLB v0.15.2 from the Go module (a few minutes the first time)`,
+  );
+  const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').at(-1) as string;
+}
+
+async function measure(lab: ClusterLab, name: string, o: BenchOptions, bfd: boolean): Promise<ImplResult> {
+  const lat = await lab.scale(o.latencyServices, { pool: 'bench-pool', what: `[${name}] ` });
+  const big = await lab.scale(o.scaleServices, { pool: 'bench-pool', what: `[${name}] ` });
+  const drain = await lab.drain();
+  // Peak resident memory so far (VmHWM): before the hard failures restart node-21's speaker.
+  const mem = lab.memory();
+  const peak = (re: RegExp) => Math.max(...mem.filter((m) => re.test(m.name)).map((m) => m.peakKiB / 1024));
+  const hard = await lab.hardFailure(bfd ? 'seed' : 'none');
+  const fast = bfd ? await lab.hardFailure('fast') : undefined;
+  const noBfd = bfd ? await lab.hardFailure('none') : undefined;
+  return {
+    name,
+    p50: percentile(lat.routeMs, 50),
+    p99: percentile(lat.routeMs, 99),
+    allMs: big.allMs,
+    withdrawMs: big.withdrawMs,
+    drainMs: Math.max(...drain.fibMs.map((x) => x ?? Number.NaN)),
+    hard,
+    fast,
+    noBfd,
+    speakerPeakMiB: peak(/speaker/),
+    controllerPeakMiB: peak(/controller/),
+  };
+}
+
+/** Runs both and prints the table; returns the rows (bmlb's value, MetalLB's, whether bmlb is ahead). */
+export async function benchmark(lab: ClusterLab, o: BenchOptions, metallbDir: string): Promise<ImplResult[]> {
+  const r = lab.report;
+  r.section(
+    `Benchmark: the pool for it (${BENCH_NET}, only for Services that ask for it) and its advertisement`,
+  );
+  await lab.kubectl(['apply', '-f', '-'], { input: BENCH_POOL, shown: 'apply -f bench-pool.yaml' });
+  r.say(BENCH_POOL.replace(/^/gm, '    | '));
+  const ours = await measure(lab, 'bmlb', o, true);
+  await lab.switchToMetallb(metallbDir);
+  const theirs = await measure(lab, 'MetalLB', o, false);
+  printTable(lab, o, ours, theirs);
+  return [ours, theirs];
+}
+
+function printTable(lab: ClusterLab, o: BenchOptions, b: ImplResult, m: ImplResult): void {
+  const r = lab.report;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const hard = (h: HardFailureResult | undefined) =>
+    h === undefined ? 'no BFD in its native speaker' : `${fmtMs(h.removalMs)} / ${fmtMs(h.outageMs)}`;
+  const mib = (x: number) => `${x.toFixed(0)} MiB`;
+  const rows: [string, string, string, boolean | undefined][] = [
+    [
+      `Service created → route at both ToRs, p50 / p99 (${n(o.latencyServices)} Services)`,
+      `${fmtMs(b.p50)} / ${fmtMs(b.p99)}`,
+      `${fmtMs(m.p50)} / ${fmtMs(m.p99)}`,
+      b.p50 < m.p50 && b.p99 < m.p99,
+    ],
+    [
+      `${n(o.scaleServices)} Services → all routes at both ToRs`,
+      fmtMs(b.allMs),
+      fmtMs(m.allMs),
+      b.allMs < m.allMs,
+    ],
+    [
+      `${n(o.scaleServices)} Services deleted → all routes gone`,
+      fmtMs(b.withdrawMs),
+      fmtMs(m.withdrawMs),
+      b.withdrawMs < m.withdrawMs,
+    ],
+    ['kubectl drain → next hop gone (Local)', fmtMs(b.drainMs), fmtMs(m.drainMs), b.drainMs < m.drainMs],
+    [
+      'hard failure → next hop gone / traffic outage (bmlb: BFD 300 ms x 3; MetalLB: hold time)',
+      hard(b.hard),
+      hard(m.hard),
+      b.hard.outageMs < m.hard.outageMs &&
+        (b.hard.removalMs ?? Number.POSITIVE_INFINITY) < (m.hard.removalMs ?? Number.POSITIVE_INFINITY),
+    ],
+    ['hard failure, BFD 50 ms x 3 → next hop gone / outage', hard(b.fast), hard(m.fast), undefined],
+    [
+      `hard failure without BFD (hold ${9} s) → next hop gone / outage`,
+      hard(b.noBfd),
+      hard(m.hard),
+      undefined,
+    ],
+    [
+      'speaker memory (peak RSS, largest of 3)',
+      mib(b.speakerPeakMiB),
+      mib(m.speakerPeakMiB),
+      b.speakerPeakMiB < m.speakerPeakMiB,
+    ],
+    [
+      'controller memory (peak RSS)',
+      mib(b.controllerPeakMiB),
+      mib(m.controllerPeakMiB),
+      b.controllerPeakMiB < m.controllerPeakMiB,
+    ],
+  ];
+  r.section(
+    `bmlb against MetalLB v0.15.2, measured in this run (same control plane, ToRs, nodes, client, manifests)`,
+  );
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  const w1 = Math.max(4, ...rows.map((x) => x[1].length));
+  const w2 = Math.max(7, ...rows.map((x) => x[2].length));
+  r.say(`  | ${''.padEnd(w0)} | ${'bmlb'.padEnd(w1)} | ${'MetalLB'.padEnd(w2)} | ahead |`);
+  r.say(`  | ${'-'.repeat(w0)} | ${'-'.repeat(w1)} | ${'-'.repeat(w2)} | ----- |`);
+  for (const [what, ours, theirs, ahead] of rows)
+    r.say(
+      `  | ${what.padEnd(w0)} | ${ours.padEnd(w1)} | ${theirs.padEnd(w2)} | ${ahead === undefined ? '' : ahead ? 'yes' : 'NO'}${' '.repeat(ahead === undefined ? 5 : ahead ? 2 : 3)} |`,
+    );
+  for (const [what, , , ahead] of rows)
+    if (ahead !== undefined) r.goal(ahead, `bmlb ahead of MetalLB: ${what}`);
+}
