@@ -66,9 +66,11 @@ export interface ControllerOptions {
   readonly webhookPort?: number;
   readonly args?: readonly string[];
   readonly logDir: string;
+  /** Run the built bin (`dist/main.js`, as deployed; `pnpm build` first) instead of the sources. */
+  readonly built?: boolean;
 }
 
-/** One `controller` process, run from source (`src/main.ts`) exactly as the bin runs. */
+/** One `controller` process, run from source (`src/main.ts`) as the bin runs, or the built bin itself. */
 export class ControllerProcess {
   readonly proc: Proc;
   readonly identity: string;
@@ -90,8 +92,9 @@ export class ControllerProcess {
       'KILL',
       '--',
       NODE,
-      '--conditions=@bmlb/source',
-      path.join(controllerDir, 'src/main.ts'),
+      ...(o.built
+        ? [path.join(controllerDir, 'dist/main.js')]
+        : ['--conditions=@bmlb/source', path.join(controllerDir, 'src/main.ts')]),
       `--kubeconfig=${o.kubeconfig}`,
       `--identity=${o.identity}`,
       `--metrics-address=127.0.0.1:${metricsPort}`,
