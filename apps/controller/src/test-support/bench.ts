@@ -6,7 +6,11 @@
 //
 //   npx -y pnpm@10.34.8 --filter @bmlb/controller bench        # builds both controllers, N = 10,000
 //   cd apps/controller && ../../node_modules/node/bin/node --conditions=@bmlb/source \
-//     src/test-support/bench.ts [N] [--skip-metallb]            # after pnpm build and scripts/build-metallb.sh
+//     src/test-support/bench.ts [N] [--skip-metallb] [--catch-up]   # after pnpm build and scripts/build-metallb.sh
+//
+// --catch-up: the Services are created first, with no controller running; then the controller
+// starts, and the time is from its start until every Service has an address (its own throughput,
+// not the API server's pace of creating Services).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -17,6 +21,8 @@ import { ControllerProcess, controllerAccess, controllerDir, installCrds } from 
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 10_000);
 const SKIP_METALLB = process.argv.includes('--skip-metallb');
+/** Create the Services first, then start the controller: its own throughput, not the API's create rate. */
+const CATCH_UP = process.argv.includes('--catch-up');
 const NS = 'bench';
 const CREATE_CONCURRENCY = 16;
 
@@ -175,6 +181,56 @@ async function run(a: Api, name: string, pid: number): Promise<Result> {
   };
 }
 
+async function createAll(a: Api): Promise<void> {
+  await pool(
+    Array.from({ length: N }, (_, i) => i),
+    CREATE_CONCURRENCY,
+    async (i) => {
+      const r = await a.request('POST', `/api/v1/namespaces/${NS}/services`, service(i));
+      if (r.status !== 201) throw new Error(`create s${i}: ${r.status} ${r.body.slice(0, 200)}`);
+    },
+  );
+}
+
+/** The N Services exist and wait; `start` starts the controller: time until every one has an address. */
+async function catchUp(a: Api, name: string, start: () => Promise<number>): Promise<Result> {
+  const t1 = performance.now();
+  await createAll(a);
+  process.stderr.write(
+    `${name}: ${N} Services created (no controller) in ${Math.round(performance.now() - t1)} ms\n`,
+  );
+  const list = await a.request('GET', `/api/v1/namespaces/${NS}/services?limit=1`);
+  const rv = (JSON.parse(list.body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+  const done = new Map<string, number>();
+  const stop = a.watch(`/api/v1/namespaces/${NS}/services?watch=1&resourceVersion=${rv}`, (ev) => {
+    const o = ev.object as {
+      metadata: { name: string };
+      status?: { loadBalancer?: { ingress?: unknown[] } };
+    };
+    if ((o.status?.loadBalancer?.ingress?.length ?? 0) > 0 && !done.has(o.metadata.name))
+      done.set(o.metadata.name, performance.now());
+  });
+  const t0 = performance.now();
+  const pid = await start();
+  await waitFor(() => done.size >= N, {
+    timeoutMs: 3_600_000,
+    intervalMs: 200,
+    what: `${name}: every waiting Service with an address`,
+  });
+  stop();
+  const lat = [...done.values()].map((t) => t - t0).sort((x, y) => x - y);
+  const mem = rss(pid);
+  return {
+    name: `${name} (catch-up)`,
+    totalMs: lat.at(-1)!,
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+    max: lat.at(-1)!,
+    peakRssMB: mem.peak,
+    rssMB: mem.now,
+  };
+}
+
 async function deleteAll(a: Api): Promise<void> {
   await pool(
     Array.from({ length: N }, (_, i) => i),
@@ -235,21 +291,38 @@ async function main(): Promise<void> {
     };
     await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(poolYaml) });
 
-    // bmlb
-    const ours = await ControllerProcess.start({
-      identity: 'bench',
-      kubeconfig,
-      logDir,
-      args: ['--log-level=warn'],
-    });
-    await ours.ready();
-    await ours.leading();
-    await probe(cp, a, 'p-bmlb');
-    results.push(await run(a, 'bmlb controller', ours.proc.pid));
+    // bmlb: the built bin, as deployed (`pnpm build` first; the package's bench script does).
+    const built = fs.existsSync(path.join(controllerDir, 'dist/main.js'));
+    if (!built) process.stderr.write('dist/main.js missing: running the controller from its sources\n');
+    const startOurs = async () => {
+      const c = await ControllerProcess.start({
+        identity: 'bench',
+        kubeconfig,
+        logDir,
+        built,
+        args: ['--log-level=warn'],
+      });
+      return c;
+    };
+    let ours: ControllerProcess | undefined;
+    if (CATCH_UP) {
+      results.push(
+        await catchUp(a, 'bmlb controller', async () => {
+          ours = await startOurs();
+          return ours.proc.pid;
+        }),
+      );
+    } else {
+      ours = await startOurs();
+      await ours.ready();
+      await ours.leading();
+      await probe(cp, a, 'p-bmlb');
+      results.push(await run(a, 'bmlb controller', ours.proc.pid));
+    }
     process.stderr.write(`${fmt(results[0]!)}\n`);
-    await ours.proc.stop();
+    await ours?.proc.stop();
     await deleteAll(a);
-    await a.request('DELETE', '/api/v1/namespaces/probe/services/p-bmlb');
+    if (!CATCH_UP) await a.request('DELETE', '/api/v1/namespaces/probe/services/p-bmlb');
 
     if (metallbDir !== undefined) {
       // MetalLB's CRDs (they add its status kinds) replace ours; the pool is kept.
@@ -262,27 +335,39 @@ async function main(): Promise<void> {
           path.join(metallbDir, 'crds', f),
         ]);
       await cp.kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
-      const ml = new Proc(
-        [
-          'setpriv',
-          '--pdeathsig',
-          'KILL',
-          '--',
-          path.join(metallbDir, 'controller'),
-          `--kubeconfig=${cp.kubeconfig}`,
-          '--namespace=metallb-system',
-          '--webhook-mode=disabled',
-          '--disable-cert-rotation',
-          '--log-level=warn',
-        ],
-        { name: 'metallb-controller', logFile: path.join(logDir, 'metallb.log') },
-      );
+      const startMetallb = () =>
+        new Proc(
+          [
+            'setpriv',
+            '--pdeathsig',
+            'KILL',
+            '--',
+            path.join(metallbDir, 'controller'),
+            `--kubeconfig=${cp.kubeconfig}`,
+            '--namespace=metallb-system',
+            '--webhook-mode=disabled',
+            '--disable-cert-rotation',
+            '--log-level=warn',
+          ],
+          { name: 'metallb-controller', logFile: path.join(logDir, 'metallb.log') },
+        );
+      let ml: Proc | undefined;
       try {
-        await probe(cp, a, 'p-metallb');
-        results.push(await run(a, 'MetalLB controller', ml.pid));
+        if (CATCH_UP) {
+          results.push(
+            await catchUp(a, 'MetalLB controller', async () => {
+              ml = startMetallb();
+              return ml.pid;
+            }),
+          );
+        } else {
+          ml = startMetallb();
+          await probe(cp, a, 'p-metallb');
+          results.push(await run(a, 'MetalLB controller', ml.pid));
+        }
         process.stderr.write(`${fmt(results[1]!)}\n`);
       } finally {
-        await ml.stop();
+        await ml?.stop();
       }
     }
   } finally {
@@ -291,7 +376,7 @@ async function main(): Promise<void> {
   }
   const [b, m] = results;
   process.stdout.write(
-    `\n${N} LoadBalancer Services created through the API (${CREATE_CONCURRENCY} at a time), one /16 pool; ${os.cpus().length} CPUs\n`,
+    `\n${N} LoadBalancer Services ${CATCH_UP ? 'waiting when the controller starts (times from its start)' : `created through the API (${CREATE_CONCURRENCY} at a time)`}, one /16 pool; ${os.cpus().length} CPUs\n`,
   );
   for (const r of results) process.stdout.write(`${fmt(r)}\n`);
   if (b !== undefined && m !== undefined) {
