@@ -95,6 +95,9 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
         peerAddress: '127.0.0.2',
         peerPort: lb.address.port,
         localAddress: '127.0.0.1',
+        // A loopback next hop (the session's own address) is martian: the receiver would treat the
+        // route as withdrawn (RFC 7606 §7.3). Announce a routable next hop instead.
+        nextHop: { ipv4: '198.51.100.1' },
       },
       sec,
     );
@@ -232,6 +235,7 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
         peerAddress: '127.0.0.2',
         peerPort: lb.address.port,
         connectRetryTime: 1,
+        nextHop: { ipv4: '198.51.100.1' },
         random: seeded(1),
       }),
       { password: 'pw', ebgpMultiHop: true, localAddress: '127.0.0.1' },
