@@ -36,7 +36,10 @@ function openWatch(server: string, caPem: string, token: string, apiPath: string
             if (line) events.push(JSON.parse(line) as WatchEvent);
           }
         });
-        res.on('end', () => resolve({ status }));
+        // A reset connection can surface as 'end' of an incomplete message rather than 'error'.
+        res.on('end', () =>
+          resolve(res.complete ? { status } : { status, error: 'aborted: incomplete message' }),
+        );
         res.on('error', (e) => resolve({ status, error: e.message }));
       },
     );
