@@ -16,6 +16,7 @@ import {
   type CacheEvent,
   type ClusterPort,
   type EventInput,
+  type EventSink,
   type KubeObject,
   type ObjectReference,
   Resources,
@@ -46,6 +47,8 @@ import { WorkQueue } from './work-queue.ts';
 
 export interface ControllerOptions {
   readonly cluster: ClusterPort;
+  /** Where Events go (default the cluster's sink; main.ts paces them with PacedEvents). */
+  readonly events?: EventSink;
   /** Where the metallb.io objects live (default metallb-system). */
   readonly namespace?: string;
   /** Serve only Services with this `spec.loadBalancerClass` (default: those without one). */
@@ -106,6 +109,7 @@ export class Controller {
   readonly namespaces: Store<NamespaceObject>;
   readonly pools: Store<PoolObject>;
   readonly #cluster: ClusterPort;
+  readonly #events: EventSink;
   readonly #log: Logger;
   readonly #metrics: ControllerMetrics | undefined;
   readonly #poolStatusDelayMs: number;
@@ -139,6 +143,7 @@ export class Controller {
 
   constructor(opts: ControllerOptions) {
     this.#cluster = opts.cluster;
+    this.#events = opts.events ?? opts.cluster.events;
     this.namespace = opts.namespace ?? 'metallb-system';
     this.loadBalancerClass = opts.loadBalancerClass || undefined;
     this.#log = opts.logger;
@@ -466,7 +471,7 @@ export class Controller {
         seen.add(k);
         if (this.#reported.has(k)) continue;
         this.#reported.add(k);
-        this.#cluster.events.record(ref, { type: 'Warning', reason: 'InvalidConfiguration', note });
+        this.#events.record(ref, { type: 'Warning', reason: 'InvalidConfiguration', note });
         this.#log.warn({ event: 'invalidObject', kind: t.kind, object: p.key, note }, 'invalid object');
       }
     }
@@ -490,7 +495,7 @@ export class Controller {
   }
 
   #configEvent(obj: KubeObject, note: string): void {
-    this.#cluster.events.record(
+    this.#events.record(
       {
         apiVersion: apiVersionFor(obj.kind),
         kind: obj.kind,
@@ -662,7 +667,7 @@ export class Controller {
   }
 
   #record(svc: ServiceObject, ev: EventInput): void {
-    this.#cluster.events.record(serviceRef(svc), ev);
+    this.#events.record(serviceRef(svc), ev);
   }
 
   #recordOnce(key: string, svc: ServiceObject, ev: EventInput): void {

@@ -14,6 +14,7 @@ import { cachedObjects } from './config-view.ts';
 import { Controller } from './controller.ts';
 import { serveHttp } from './http.ts';
 import { ControllerMetrics } from './metrics.ts';
+import { PacedEvents } from './paced-events.ts';
 import { ConfigAdmission } from './webhook/admission.ts';
 import { WebhookCerts } from './webhook/cert-manager.ts';
 import { kubeCertApi, liveObjects, serveWebhook, type WebhookServer } from './webhook/server.ts';
@@ -68,8 +69,18 @@ async function run(args: ControllerArgs): Promise<void> {
     },
     `bmlb controller ${version()} starting (API server ${cluster.client.server}, from ${cluster.configSource})`,
   );
+  const events = new PacedEvents(cluster.events, {
+    onDrop: (n) => {
+      if (n === 1 || n % 1000 === 0)
+        logger.warn(
+          { event: 'eventsDropped', dropped: n },
+          `${n} Events dropped: the API server does not keep up`,
+        );
+    },
+  });
   const controller = new Controller({
     cluster,
+    events,
     namespace: args.namespace,
     loadBalancerClass: args.loadBalancerClass,
     logger,
@@ -134,6 +145,7 @@ async function run(args: ControllerArgs): Promise<void> {
     certs?.stop();
     await electionDone;
     await webhook?.close();
+    await events.flush();
     await cluster.close();
     for (const s of servers) s.close();
     logger.info({ event: 'stopped' }, 'stopped');
