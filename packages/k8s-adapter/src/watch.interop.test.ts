@@ -90,24 +90,29 @@ describe.skipIf(skip)('k8s-adapter against a real API server', () => {
     // A writer that keeps bumping a label on every Service, retrying through the outage.
     let stop = false;
     let writes = 0;
+    let lastFailure = '';
     const churn = (async () => {
       for (let gen = 1; !stop; gen++) {
         for (const n of names) {
           const giveUp = Date.now() + 90_000;
           for (;;) {
-            if (Date.now() > giveUp) throw new Error(`churn: could not patch ${n} for 90 s`);
+            if (Date.now() > giveUp) throw new Error(`churn: could not patch ${n} for 90 s: ${lastFailure}`);
             const r = await cp
               .request(`/api/v1/namespaces/${ns}/services/${n}`, {
                 method: 'PATCH',
                 body: { metadata: { labels: { gen: String(gen) } } },
                 headers: { 'content-type': 'application/merge-patch+json' },
-                timeoutMs: 2000,
+                timeoutMs: 10_000,
               })
-              .catch(() => undefined);
+              .catch((err: unknown) => {
+                lastFailure = String(err);
+                return undefined;
+              });
             if (r !== undefined && r.status === 200) {
               writes++;
               break;
             }
+            if (r !== undefined) lastFailure = `${r.status} ${r.body.slice(0, 200)}`;
             await new Promise((res) => setTimeout(res, 50));
           }
         }
@@ -121,10 +126,14 @@ describe.skipIf(skip)('k8s-adapter against a real API server', () => {
       // Deletions and creations after the restart reach the cache too.
       await api('DELETE', `/api/v1/namespaces/${ns}/services/svc-0`);
       await api('POST', `/api/v1/namespaces/${ns}/services`, service('svc-new', ns));
-    } finally {
+    } catch (err) {
+      // The first failure is the one to report (the churn, stopped below, may fail after it).
       stop = true;
-      await churn;
+      await churn.catch(() => undefined);
+      throw err;
     }
+    stop = true;
+    await churn;
 
     const truth = (await api('GET', `/api/v1/namespaces/${ns}/services`)) as unknown as {
       items: { metadata: { name: string; resourceVersion: string } }[];
