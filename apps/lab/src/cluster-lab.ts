@@ -133,6 +133,8 @@ export interface ScaleResult {
   readonly routeMs: readonly number[];
   /** From the first creation request until the last route was in both FIBs. */
   readonly allMs: number;
+  /** From the first creation request until the last Service was created. */
+  readonly createdMs: number;
   /** From the first DELETE until the last route left both FIBs. */
   readonly withdrawMs: number;
 }
@@ -175,6 +177,8 @@ export interface DrainResult {
   readonly speakerWithdrewMs: number | undefined;
   /** Per ToR: ms from the eviction until node-21's next hop left the kernel FIB. */
   readonly fibMs: readonly (number | undefined)[];
+  /** When web's EndpointSlice, as a watch saw it, no longer had node-21 (ms after the eviction). */
+  readonly sliceGoneMs: number | undefined;
 }
 
 export class ClusterLab {
@@ -729,7 +733,8 @@ export class ClusterLab {
           throw new Error(`creating Service ${name}: ${a.status} ${a.body.slice(0, 300)}`);
         return a.at;
       });
-      r.say(`  created in ${fmtMs(Math.max(...created) - t0)}`);
+      const createdMs = Math.max(...created) - t0;
+      r.say(`  created in ${fmtMs(createdMs)}`);
       const ips = await waitFor(
         async () => {
           const a = await api.request('GET', '/api/v1/namespaces/default/services?labelSelector=lab%3Dscale');
@@ -779,6 +784,9 @@ export class ClusterLab {
       r.say(
         `  Service created → its route with three next hops in both ToRs' kernel FIBs: p50 ${fmtMs(percentile(routeMs, 50))}, p99 ${fmtMs(percentile(routeMs, 99))}, max ${fmtMs(Math.max(...routeMs))}; all ${n} routes ${fmtMs(allMs)} after the first request`,
       );
+      r.say(
+        `  the last route came ${fmtMs(allMs - createdMs)} after the last Service was created${trackers.some((t) => t.resyncs > 0) ? `; ip monitor lost messages (its buffer overflowed) ${trackers.map((t) => t.resyncs).join(' / ')} times at tor1 / tor2: those routes are timed when the FIB was re-read, later than they came` : ''}`,
+      );
       r.check(
         routeMs.every(Number.isFinite),
         `all ${n} routes in both ToRs' kernel FIBs with three next hops`,
@@ -812,7 +820,7 @@ export class ClusterLab {
         `  DELETE x ${n} → each route gone from both ToRs: p50 ${fmtMs(percentile(perService, 50))}, p99 ${fmtMs(percentile(perService, 99))}; all gone ${fmtMs(withdrawMs)} after the first request`,
       );
       r.check(Number.isFinite(withdrawMs), `all ${n} routes withdrawn from both ToRs`);
-      return { services: n, routeMs, allMs, withdrawMs };
+      return { services: n, routeMs, allMs, createdMs, withdrawMs };
     } finally {
       api.close();
       await Promise.all(trackers.map((t) => t.stop()));
@@ -830,6 +838,21 @@ export class ClusterLab {
       NODES.map((n) => n.ip),
       'before the drain: an endpoint on every node',
     );
+    // The EndpointSlice as the speakers see it, each change stamped as it arrives.
+    const slices = this.#stamped([
+      'get',
+      'endpointslices',
+      '-l',
+      'kubernetes.io/service-name=web',
+      '--watch',
+      '--output-watch-events',
+      '-o',
+      'json',
+    ]);
+    await waitFor(() => slices.lines.length > 0, {
+      timeoutMs: 10_000,
+      what: 'the EndpointSlice watch',
+    }).catch(() => undefined);
     const args = ['drain', 'node-21', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=120s'];
     const { lines, code } = await this.#stampedKubectl(args);
     const evictedAt = lines.find((l) => /evicting pod/.test(l.text))?.at ?? Number.NaN;
@@ -853,8 +876,22 @@ export class ClusterLab {
           ),
       ),
     );
+    await slices.stop();
+    const events = jsonObjects(slices.lines) as {
+      at: number;
+      value: { object?: { endpoints?: { nodeName?: string; conditions?: { ready?: boolean } }[] } };
+    }[];
+    const node21 = (e: (typeof events)[number]) =>
+      (e.value.object?.endpoints ?? []).find((x) => x.nodeName === 'node-21');
+    const terminating = events.find(
+      (e) => e.at >= evictedAt - 5 && node21(e)?.conditions?.ready === false,
+    )?.at;
+    const sliceGone = events.find((e) => e.at >= evictedAt - 5 && node21(e) === undefined)?.at;
     const withdrew = speakerEvents(node, 'serviceWithdrawn').find((e) => e.time >= evictedAt - 5);
     r.say(`  from kubectl's "evicting pod" (its eviction request; the Pod is deleted by kwok's fast stage):`);
+    r.say(
+      `    web's EndpointSlice: node-21's endpoint terminating (ready false, still serving) +${fmtMs(terminating === undefined ? undefined : terminating - evictedAt)}, gone (the Pod deleted) +${fmtMs(sliceGone === undefined ? undefined : sliceGone - evictedAt)}   (kubectl get endpointslices --watch)`,
+    );
     r.say(
       `    node-21's speaker withdrew ${this.webIP} (${String(withdrew?.reason ?? '?')}): +${fmtMs(withdrew === undefined ? undefined : withdrew.time - evictedAt)}`,
     );
@@ -905,6 +942,7 @@ export class ClusterLab {
       evictedAt,
       speakerWithdrewMs: withdrew === undefined ? undefined : withdrew.time - evictedAt,
       fibMs,
+      sliceGoneMs: sliceGone === undefined ? undefined : sliceGone - evictedAt,
     };
   }
 
@@ -932,9 +970,21 @@ export class ClusterLab {
   }
 
   /** Runs kubectl, stamping each output line (stdout and stderr) as it arrives. */
+  /** Runs kubectl, stamping each output line (stdout and stderr) as it arrives. */
   async #stampedKubectl(
     args: readonly string[],
   ): Promise<{ lines: { at: number; text: string }[]; code: number | null }> {
+    const k = this.#stamped(args);
+    const code = await k.done;
+    return { lines: k.lines, code };
+  }
+
+  /** Starts kubectl (e.g. a `--watch`), stamping each output line as it arrives; `stop()` ends it. */
+  #stamped(args: readonly string[]): {
+    lines: { at: number; text: string }[];
+    done: Promise<number | null>;
+    stop: () => Promise<number | null>;
+  } {
     const lines: { at: number; text: string }[] = [];
     const child = spawn(
       path.join(this.cp.binDir, 'kubectl'),
@@ -954,9 +1004,20 @@ export class ClusterLab {
         for (const text of parts) lines.push({ at, text });
       });
     }
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    clearTimeout(timer);
-    return { lines, code };
+    const done = new Promise<number | null>((resolve) =>
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      }),
+    );
+    return {
+      lines,
+      done,
+      stop: () => {
+        child.kill('SIGTERM');
+        return done;
+      },
+    };
   }
 
   /**
@@ -1204,6 +1265,41 @@ export class ClusterLab {
     await this.lab.close();
     await this.cp.close();
   }
+}
+
+/** The JSON values in stamped output lines (one per line, or pretty-printed over several), each stamped with its last line. */
+export function jsonObjects(
+  lines: readonly { at: number; text: string }[],
+): { at: number; value: unknown }[] {
+  const out: { at: number; value: unknown }[] = [];
+  let buf = '';
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for (const l of lines) {
+    for (const ch of `${l.text}\n`) {
+      if (depth === 0 && ch !== '{' && ch !== '[') continue;
+      buf += ch;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (ch === '\\') escaped = true;
+        else if (ch === '"') inString = false;
+      } else if (ch === '"') inString = true;
+      else if (ch === '{' || ch === '[') depth++;
+      else if (ch === '}' || ch === ']') {
+        depth--;
+        if (depth === 0) {
+          try {
+            out.push({ at: l.at, value: JSON.parse(buf) });
+          } catch {
+            // not JSON after all: skip it
+          }
+          buf = '';
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /** The node's speaker's JSON log lines with `event` = `name` (pino: `time` in epoch ms). */

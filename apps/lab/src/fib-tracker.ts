@@ -49,33 +49,73 @@ export interface FibChange {
  */
 export class FibTracker {
   readonly monitor: NetlinkMonitor;
-  readonly view = new FibView();
+  #view = new FibView();
   /** nexthop id → destinations whose route uses it (directly or through a group holding it). */
   #users = new Map<number, Set<string>>();
   #groups = new Map<number, number[]>();
   #history = new Map<string, FibChange[]>();
 
+  /** Messages that came in while the FIB was being re-read (applied once it is). */
+  #queued: MonitorMessage[] | undefined;
+  #overflowsSeen = 0;
+  #timer: ReturnType<typeof setInterval>;
+  /** How often `ip monitor` lost messages (its socket's buffer overflowed) and the FIB was re-read. */
+  resyncs = 0;
+
   private constructor(monitor: NetlinkMonitor) {
     this.monitor = monitor;
+    this.#timer = setInterval(() => this.#housekeeping(), 250);
+  }
+
+  get view(): FibView {
+    return this.#view;
   }
 
   static async start(ns: Namespace): Promise<FibTracker> {
     const mon = await NetlinkMonitor.start(ns, ['route', 'nexthop']);
     const t = new FibTracker(mon);
-    const dumpStart = Date.now();
+    t.#queued = [];
+    mon.subscribe((m) => t.#apply(m));
+    await t.#read();
+    return t;
+  }
+
+  /**
+   * Reads the FIB (at start, and whenever `ip monitor` lost messages): a new view from the dump,
+   * every destination's state recorded as of the dump (so a change lost in an overflow is timed at
+   * the re-read, later than it happened), then what came in meanwhile replayed in order.
+   */
+  async #read(): Promise<void> {
+    this.#queued ??= [];
+    const at = Date.now();
+    const ns = this.monitor.ns;
     const nexthops = await ns.exec(['ip', 'nexthop', 'show']).catch(() => ''); // none without kernel nexthop support
     const routes = await ns.exec(['ip', '-4', 'route', 'show', 'table', 'main']);
-    t.view.load(nexthops);
-    t.view.load(routes);
-    const dsts = new Set<string>();
+    this.#view = new FibView();
+    this.#view.load(nexthops);
+    this.#view.load(routes);
+    this.#users.clear();
+    this.#groups.clear();
+    const dsts = new Set<string>(this.#history.keys());
     for (const dump of [nexthops, routes])
       for (const line of dump.split('\n').filter((l) => l.trim() !== '' && !/^\s/.test(l)))
-        for (const d of t.#index(line)) dsts.add(d);
-    for (const d of dsts) t.#record(d, dumpStart);
-    // What came in before the dump is in it; what came in since is replayed in order.
-    for (const m of mon.messages) if (m.receivedAt >= dumpStart) t.#apply(m);
-    mon.subscribe((m) => t.#apply(m));
-    return t;
+        for (const d of this.#index(line)) dsts.add(d);
+    for (const d of dsts) this.#record(d, at);
+    const queued = this.#queued;
+    this.#queued = undefined;
+    for (const m of queued) this.#apply(m);
+  }
+
+  /** Re-reads the FIB after `ip monitor` reported lost messages; drops netlab's copy of the messages. */
+  #housekeeping(): void {
+    // The tracker keeps its own history: the monitor's list of every message would only grow.
+    this.monitor.messages.length = 0;
+    const overflows = this.monitor.proc.stderr.split('No buffer space available').length - 1;
+    if (overflows > this.#overflowsSeen && this.#queued === undefined) {
+      this.#overflowsSeen = overflows;
+      this.resyncs++;
+      void this.#read().catch(() => undefined);
+    }
   }
 
   /** Updates the nexthop → route index; returns the destinations the message may have changed. */
@@ -107,7 +147,7 @@ export class FibTracker {
 
   /** Appends the destination's gateways now, if they changed. */
   #record(dst: string, at: number): void {
-    const gateways = this.view.gateways(dst);
+    const gateways = this.#view.gateways(dst);
     let h = this.#history.get(dst);
     if (h === undefined) {
       h = [];
@@ -119,7 +159,11 @@ export class FibTracker {
   }
 
   #apply(m: MonitorMessage): void {
-    if (!this.view.apply(m.text)) return;
+    if (this.#queued !== undefined) {
+      this.#queued.push(m);
+      return;
+    }
+    if (!this.#view.apply(m.text)) return;
     for (const dst of this.#index(m.text)) this.#record(dst, m.at);
   }
 
@@ -166,6 +210,7 @@ export class FibTracker {
   }
 
   stop(): Promise<void> {
+    clearInterval(this.#timer);
     return this.monitor.stop();
   }
 }
