@@ -422,7 +422,21 @@ export class ClusterLab {
       '  bmlb stopped (SIGTERM: each speaker closed its sessions with a Cease and the controllers released the Lease)',
     );
     await this.kubectl(['delete', 'bfdprofile', '--all', '-n', NS]);
-    await this.kubectl(['delete', 'servicebgpstatuses,bgpsessionstates', '--all', '-n', NS], { quiet: true });
+    // Our speakers' status objects (one request each: kubectl deletes thousands one at a time).
+    const api = new Api(this.cp.server, this.cp.caPem, this.cp.adminToken);
+    try {
+      for (const p of [
+        `/apis/metallb.io/v1beta1/namespaces/${NS}/servicebgpstatuses`,
+        `/apis/bmlb.io/v1alpha1/namespaces/${NS}/bgpsessionstates`,
+      ]) {
+        const a = await api.request('DELETE', p);
+        r.say(
+          `  $ kubectl delete ${p.split('/').at(-1)} --all -n ${NS}   (one DELETE of the collection: ${a.status})`,
+        );
+      }
+    } finally {
+      api.close();
+    }
     for (const f of ['metallb.io_l2advertisements.yaml', 'metallb.io_servicel2statuses.yaml'])
       await this.kubectl(['apply', '--server-side', '-f', path.join(dir, 'crds', f)], {
         shown: `apply --server-side -f ${f}`,
@@ -597,7 +611,7 @@ export class ClusterLab {
     for (const n of this.topo.nodes) {
       const lines = (n.proc?.stdout ?? '').split('\n').filter((l) => l.includes('BGP session'));
       r.cmd(
-        `$ kubectl logs -n ${NS} speaker-${n.name} | grep "BGP session"      # the speaker on ${n.name}`,
+        `$ kubectl logs -n ${NS} <speaker on ${n.name}> | grep "BGP session"      # (a process here: its log)`,
         lines.join('\n'),
       );
       for (const t of ['10.0.0.1', '10.0.0.2'])
