@@ -8,6 +8,12 @@
 // network needs a path to that /24". The ToRs know the client's network from their links; the nodes
 // reach it through both ToRs. Everything hashes on L4 (fib_multipath_hash_policy=1), so flows that
 // differ only in their source port spread over the ToRs and, at each ToR, over the nodes.
+//
+// Each namespace hashes with its own seed, as separate routers do. Without one, every namespace
+// hashes with the kernel's one boot-time seed: the client and the ToRs compute the same hash for a
+// flow, so a ToR only ever sees the half of the hash space the client sent its way, and a node whose
+// slice of the ToRs' ECMP lies outside both halves gets no flow at all (seen in CI).
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Lab, Namespace, Proc } from '@bmlb/netlab';
 import type { SpeakerNode, Topology } from '@bmlb/speaker/test-support/topology';
@@ -18,22 +24,31 @@ export const CLIENT_NET = '198.51.100.0/24';
 export const CLIENT_ADDR = '198.51.100.10';
 const SRC = import.meta.dirname;
 
-/** Sysctls of a namespace that hashes ECMP on L4 and accepts replies on either link. */
-const L4_HASH = {
-  'net.ipv4.fib_multipath_hash_policy': '1',
-  'net.ipv4.conf.all.rp_filter': '0',
-  'net.ipv4.conf.default.rp_filter': '0',
-};
+/** Whether this kernel has a per-namespace multipath hash seed (Linux 6.11 and later). */
+const HAS_HASH_SEED = existsSync('/proc/sys/net/ipv4/fib_multipath_hash_seed');
+
+/**
+ * Sysctls of a namespace that hashes ECMP on L4 with its own `seed` (not 0, which means the
+ * kernel's shared one) and accepts replies on either link.
+ */
+function l4Hash(seed: number): Record<string, string> {
+  return {
+    'net.ipv4.fib_multipath_hash_policy': '1',
+    ...(HAS_HASH_SEED ? { 'net.ipv4.fib_multipath_hash_seed': String(seed) } : {}),
+    'net.ipv4.conf.all.rp_filter': '0',
+    'net.ipv4.conf.default.rp_filter': '0',
+  };
+}
 
 /** The client namespace, linked to both ToRs, with the pool routed over both. */
 export async function buildClient(lab: Lab, topo: Topology): Promise<Namespace> {
   const client = await lab.namespace('client');
-  await client.sysctl(L4_HASH);
+  await client.sysctl(l4Hash(0x5eed0001));
   await client.addAddress('lo', `${CLIENT_ADDR}/32`);
   const hops: string[] = [];
   for (const [i, torNs] of topo.torNs.entries()) {
     const t = i + 1;
-    await torNs.sysctl(L4_HASH);
+    await torNs.sysctl(l4Hash(0x5eed0100 + t));
     await lab.link(torNs, client, {
       aName: 'client0',
       bName: `c-tor${t}`,
@@ -51,7 +66,7 @@ export async function buildClient(lab: Lab, topo: Topology): Promise<Namespace> 
 
 /** A node's route back to the client network, through both ToRs (again after its link came back). */
 export async function nodeReturnPath(node: SpeakerNode, tors: number): Promise<void> {
-  await node.ns.sysctl(L4_HASH);
+  await node.ns.sysctl(l4Hash(0x5eed1000 + (Number(/\d+$/.exec(node.name)?.[0]) || 0)));
   const hops = Array.from({ length: tors }, (_, i) => ['nexthop', 'via', `10.0.0.${i + 1}`]).flat();
   await node.ns.exec(['ip', 'route', 'replace', CLIENT_NET, ...hops]);
 }
