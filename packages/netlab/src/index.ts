@@ -1,7 +1,18 @@
 // @bmlb/netlab: network namespaces, veth links, L2 segments, FRR and GoBGP daemons, and a real
-// Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok), for interop tests.
+// Kubernetes control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok), and
+// containers run with podman, for interop tests.
 
 export { closeOnExit, type SyncCloseable } from './cleanup.ts';
+export {
+  Container,
+  type ContainerOptions,
+  type ImageInfo,
+  imageSkipReason,
+  imageUnavailableReason,
+  inspectImage,
+  PODMAN,
+  PODMAN_RUN_LIMITS,
+} from './container.ts';
 export { CommandError, formatArgv, type RunOptions, type RunResult, run } from './exec.ts';
 export {
   FRR_INSTALL_HINT,
