@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { type BfdAuthConfig, type BfdAuthMode, sequenceInWindow, utf8Encode } from './auth.ts';
+import { type BfdAuthConfig, type BfdAuthMode, sequenceInWindow } from './auth.ts';
 import { type BfdControlPacketInput, encodeControlPacket, signControlPacket } from './codec.ts';
 import { BfdAuthType, BfdState } from './constants.ts';
 import { BfdEndpoint } from './endpoint.ts';
@@ -33,7 +33,7 @@ function authed(
   mode: BfdAuthMode,
   opts: { seq?: number; keyId?: number; secret?: string } = {},
 ): Uint8Array {
-  const secret = utf8Encode(opts.secret ?? 's3cret');
+  const secret = new TextEncoder().encode(opts.secret ?? 's3cret');
   const keyId = opts.keyId ?? 1;
   const type = TYPE[mode];
   const auth: BfdControlPacketInput['auth'] =

@@ -41,26 +41,11 @@ export interface ResolvedAuth {
   sendKey: Uint8Array;
 }
 
-/** UTF-8 encode without TextEncoder (the pure cores have no DOM/Node globals). */
-export function utf8Encode(s: string): Uint8Array {
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      const d = s.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      }
-    }
-    if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
-    if (c < 0x80) out.push(c);
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
-  }
-  return Uint8Array.from(out);
-}
+// TextEncoder is an ECMAScript host global (Node, browsers, Deno, Bun), not a `node:*` module, so the
+// pure core may use it; the core compiles without DOM or Node types, so its shape is declared here.
+const utf8 = new (
+  globalThis as unknown as { TextEncoder: new () => { encode(s: string): Uint8Array } }
+).TextEncoder();
 
 /** Validate an auth configuration; throws RangeError naming the bad field (local misuse). */
 export function resolveAuth(config: BfdAuthConfig): ResolvedAuth {
@@ -76,7 +61,7 @@ export function resolveAuth(config: BfdAuthConfig): ResolvedAuth {
     if (!Number.isInteger(k.id) || k.id < 0 || k.id > 255)
       throw new RangeError(`auth.keys[${i}].id ${k.id} is not in 0–255`);
     if (keys.has(k.id)) throw new RangeError(`auth.keys[${i}].id ${k.id} is a duplicate`);
-    const secret = typeof k.secret === 'string' ? utf8Encode(k.secret) : Uint8Array.from(k.secret);
+    const secret = typeof k.secret === 'string' ? utf8.encode(k.secret) : Uint8Array.from(k.secret);
     if (secret.length < 1 || secret.length > maxLen)
       throw new RangeError(
         `auth.keys[${i}].secret is ${secret.length} bytes; ${config.type} needs 1–${maxLen}`,

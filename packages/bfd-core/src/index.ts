@@ -7,7 +7,6 @@ export {
   type BfdAuthKey,
   type BfdAuthMode,
   sequenceInWindow,
-  utf8Encode,
 } from './auth.ts';
 export {
   authAlgorithm,

@@ -344,66 +344,38 @@ export function validateSecret(raw: unknown): ValidationResult<Secret> {
   return finish(obj, errors);
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+// atob and TextDecoder are ECMAScript host globals (Node, browsers, Deno, Bun), not `node:*` modules, so
+// this pure core may use them; it compiles without DOM or Node types, so their shapes are declared here.
+const platform = globalThis as unknown as {
+  atob(data: string): string;
+  TextDecoder: new (
+    label: 'utf-8',
+    options: { fatal: boolean; ignoreBOM: boolean },
+  ) => { decode(input: Uint8Array): string };
+};
+const strictUtf8 = new platform.TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Go's StdEncoding: groups of four, `=` padding required; line breaks are skipped as Go skips them. */
+const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Standard base64 (RFC 4648 §4, padding required as Go's StdEncoding) → bytes. */
 export function decodeBase64(s: string): Uint8Array | undefined {
   const t = s.replace(/[\r\n]/g, '');
-  if (t.length % 4 !== 0) return undefined;
-  const pad = t.endsWith('==') ? 2 : t.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((t.length / 4) * 3 - pad);
-  let o = 0;
-  for (let i = 0; i < t.length; i += 4) {
-    let n = 0;
-    for (let j = 0; j < 4; j++) {
-      const ch = t[i + j]!;
-      const isPad = ch === '=' && i + 4 === t.length && j >= 4 - pad;
-      const v = isPad ? 0 : B64.indexOf(ch);
-      if (v < 0) return undefined;
-      n = (n << 6) | v;
-    }
-    if (o < out.length) out[o++] = (n >> 16) & 0xff;
-    if (o < out.length) out[o++] = (n >> 8) & 0xff;
-    if (o < out.length) out[o++] = n & 0xff;
-  }
+  // atob alone is forgiving (it skips spaces and takes missing padding): check the strict form first.
+  if (!STD_BASE64.test(t)) return undefined;
+  const bin = platform.atob(t);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
 }
 
-/** UTF-8 bytes → string (strict: invalid sequences give undefined). */
-export function decodeUtf8(b: Uint8Array): string | undefined {
-  let s = '';
-  for (let i = 0; i < b.length; ) {
-    const c = b[i]!;
-    let cp: number;
-    let n: number;
-    if (c < 0x80) {
-      cp = c;
-      n = 0;
-    } else if (c >= 0xc2 && c < 0xe0) {
-      cp = c & 0x1f;
-      n = 1;
-    } else if (c >= 0xe0 && c < 0xf0) {
-      cp = c & 0x0f;
-      n = 2;
-    } else if (c >= 0xf0 && c < 0xf5) {
-      cp = c & 0x07;
-      n = 3;
-    } else return undefined;
-    for (let k = 1; k <= n; k++) {
-      const x = b[i + k];
-      if (x === undefined || (x & 0xc0) !== 0x80) return undefined;
-      cp = (cp << 6) | (x & 0x3f);
-    }
-    if (
-      (n === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-      (n === 3 && (cp < 0x10000 || cp > 0x10ffff))
-    ) {
-      return undefined;
-    }
-    s += String.fromCodePoint(cp);
-    i += n + 1;
+/** UTF-8 bytes → string (strict: invalid sequences give undefined; a leading BOM is kept). */
+function decodeUtf8(b: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(b);
+  } catch {
+    return undefined;
   }
-  return s;
 }
 
 /** A Secret's value for `key`, from `stringData` or base64 `data`, as text. */
