@@ -18,6 +18,7 @@ import {
   LABEL_SESSION_NODE,
   LABEL_SESSION_PEER,
 } from '@bmlb/metallb-api';
+import { projectOwnStatus } from './config/projection.ts';
 import type { SpeakerStatus } from './speaker/speaker.ts';
 
 export interface NodeRef {
@@ -130,14 +131,17 @@ export class StatusPublisher {
 
   constructor(opts: StatusPublisherOptions) {
     this.#o = opts;
-    // Watch this node's own objects: what a previous run left behind is found and cleaned up.
+    // Watch this node's own objects: what a previous run left behind is found and cleaned up (their
+    // names are all it reads of them).
     this.#svcStore = opts.cluster.watch(Resources.ServiceBGPStatus, {
       namespace: opts.namespace,
       labelSelector: `${LABEL_NODE}=${opts.nodeName}`,
+      project: projectOwnStatus,
     });
     this.#sessionStore = opts.cluster.watch(Resources.BGPSessionState, {
       namespace: opts.namespace,
       labelSelector: `${LABEL_SESSION_NODE}=${opts.nodeName}`,
+      project: projectOwnStatus,
     });
   }
 

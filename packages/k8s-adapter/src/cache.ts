@@ -3,7 +3,7 @@
 import { SERVICE_NAME_LABEL } from '@bmlb/metallb-api';
 import type { KubeClient } from './client.ts';
 import { type BackoffOptions, Reflector } from './reflector.ts';
-import type { KubeObject, ResourceType } from './resources.ts';
+import type { KubeObject, Projection, ResourceType } from './resources.ts';
 import { Store, type StoreEvent } from './store.ts';
 
 export type CacheEvent =
@@ -59,6 +59,14 @@ export interface WatchOptions {
   readonly namespace?: string | undefined;
   readonly labelSelector?: string | undefined;
   readonly fieldSelector?: string | undefined;
+  /**
+   * Keeps only the fields the app reads of each object of this kind (see `Projection`): applied as
+   * objects are decoded, before validation, so the cache holds just that. The standard indexes read
+   * `metadata.labels["kubernetes.io/service-name"]` and `endpoints[].nodeName` of EndpointSlices and
+   * `metadata.annotations["metallb.io/ip-allocated-from-pool"]` of Services: a projection that drops
+   * them empties those indexes.
+   */
+  readonly project?: Projection | undefined;
 }
 
 export interface KubeCacheOptions {

@@ -43,6 +43,7 @@ export {
   type KubeObject,
   keyOf,
   objectPath,
+  type Projection,
   plainResource,
   Resources,
   type ResourceType,

@@ -222,12 +222,12 @@ export class MemoryCluster implements ClusterPort {
 
   #deliver(kind: string, raw: Raw, op: 'put' | 'delete'): void {
     if (!this.#visible(kind, raw)) return;
-    const w = this.cache.stores.get(kind) as { type: ResourceType; store: Store };
+    const w = this.cache.stores.get(kind) as { type: ResourceType; store: Store; opts: WatchOptions };
     const key = keyOf(raw.metadata);
     let ev: ReturnType<Store['delete']>;
     if (op === 'delete') ev = w.store.delete(key);
     else {
-      const r = w.type.convert(slim(raw));
+      const r = w.type.convert(w.opts.project === undefined ? slim(raw) : w.opts.project(slim(raw)));
       ev = w.store.upsert(
         key,
         raw.metadata.resourceVersion as string,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './client.ts';
-import { Reflector } from './reflector.ts';
+import { Reflector, type ReflectorOptions } from './reflector.ts';
 import { type KubeObject, Resources } from './resources.ts';
 import { Store, type StoreEvent } from './store.ts';
 import { ScriptedClient, until } from './test-support/scripted-client.ts';
@@ -16,7 +16,7 @@ const watchSvc = (name: string, rv: string, extra: Record<string, unknown> = {})
   ...svc(name, rv, extra),
 });
 
-function setup(pages: Record<string, unknown>[][]) {
+function setup(pages: Record<string, unknown>[][], extra: Partial<ReflectorOptions> = {}) {
   const client = new ScriptedClient();
   const events: StoreEvent[] = [];
   let listCall = 0;
@@ -35,6 +35,7 @@ function setup(pages: Record<string, unknown>[][]) {
     onEvent: (e) => events.push(e),
     backoff: { initialMs: 1, maxMs: 4 },
     random: () => 0.5,
+    ...extra,
   });
   return { client, events, store, r, listRVs };
 }
@@ -210,6 +211,43 @@ describe('Reflector', () => {
     const md = store.get('default/a')?.metadata;
     expect(md?.managedFields).toBeUndefined();
     expect(md?.annotations).toEqual({ keep: 'me' });
+    await r.stop();
+  });
+
+  it('caches only what the projection keeps, for list items and watch events alike', async () => {
+    const projected: string[] = [];
+    const project = (raw: Record<string, unknown>) => {
+      const md = raw.metadata as Record<string, unknown>;
+      projected.push(`${md.name}@${md.resourceVersion}`);
+      const { labels: _labels, ...keep } = md;
+      return { apiVersion: raw.apiVersion, kind: raw.kind, metadata: keep, spec: { type: 'LoadBalancer' } };
+    };
+    const labelled = (name: string, rv: string) =>
+      svc(name, rv, {
+        metadata: { name, namespace: 'default', resourceVersion: rv, labels: { big: 'x'.repeat(100) } },
+      });
+    const { client, store, events, r } = setup([[labelled('a', '1'), labelled('b', '2')]], { project });
+    r.start();
+    await r.synced;
+    expect(store.get('default/a')).toEqual({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'a', namespace: 'default', resourceVersion: '1' },
+      spec: { type: 'LoadBalancer' },
+    });
+    const w = await client.nextWatch();
+    w.send({ type: 'MODIFIED', object: { apiVersion: 'v1', kind: 'Service', ...labelled('a', '101') } });
+    expect(store.get('default/a')?.metadata).toEqual({
+      name: 'a',
+      namespace: 'default',
+      resourceVersion: '101',
+    });
+    expect((store.get('default/a') as unknown as { spec: object }).spec).toEqual({ type: 'LoadBalancer' });
+    // A relist converts only the objects whose resourceVersion the store has not applied.
+    w.send({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
+    await until(() => events.filter((e) => e.type === 'added' || e.type === 'modified').length >= 3);
+    await until(() => r.stats.lists === 2);
+    expect(projected).toEqual(['a@1', 'b@2', 'a@101', 'a@1']);
     await r.stop();
   });
 });

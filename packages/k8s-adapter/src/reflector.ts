@@ -12,6 +12,7 @@ import {
   collectionPath,
   type KubeObject,
   keyOf,
+  type Projection,
   type ResourceType,
   slim,
 } from './resources.ts';
@@ -30,6 +31,12 @@ export interface ReflectorOptions {
   readonly namespace?: string | undefined;
   readonly labelSelector?: string | undefined;
   readonly fieldSelector?: string | undefined;
+  /**
+   * Keeps only what the caller reads of each object, applied as each list page or watch event is
+   * decoded, before validation and caching (see `Projection`). Default: the whole object (less
+   * managedFields and kubectl's last-applied annotation).
+   */
+  readonly project?: Projection | undefined;
   /** Objects per list page (default 500). */
   readonly pageSize?: number;
   readonly backoff?: BackoffOptions;
@@ -154,7 +161,8 @@ export class Reflector<T extends KubeObject = KubeObject> {
   }
 
   #convert(raw: Record<string, unknown>): { object: T } | { problem: Problem } {
-    const r = this.type.convert(slim(raw));
+    const project = this.#opts.project;
+    const r = this.type.convert(project === undefined ? slim(raw) : project(slim(raw)));
     if (r.ok) return { object: r.object };
     const md = raw.metadata as KubeObject['metadata'];
     return {
@@ -171,7 +179,10 @@ export class Reflector<T extends KubeObject = KubeObject> {
   async #list(signal: AbortSignal): Promise<void> {
     const path = collectionPath(this.type, this.#opts.namespace);
     const apiVersion = apiVersionOf(this.type);
-    const items: Record<string, unknown>[] = [];
+    // Each page is converted (projected, validated) as it arrives, so only one page of raw JSON is
+    // alive at a time; an object whose resourceVersion the store already applied is not converted.
+    type Item = { key: string; rv: string | undefined; result?: { object: T } | { problem: Problem } };
+    let items: Item[] = [];
     let cont: string | undefined;
     let rv = '';
     for (;;) {
@@ -188,17 +199,23 @@ export class Reflector<T extends KubeObject = KubeObject> {
       } catch (err) {
         // The continue token expired mid-list: start the list over.
         if (err instanceof ApiError && err.gone && cont !== undefined) {
-          items.length = 0;
+          items = [];
           cont = undefined;
           continue;
         }
         throw err;
       }
       for (const it of page.items ?? []) {
+        const md = it.metadata as KubeObject['metadata'];
+        const key = keyOf(md);
+        if (md.resourceVersion !== undefined && this.store.seenVersion(key) === md.resourceVersion) {
+          items.push({ key, rv: md.resourceVersion });
+          continue;
+        }
         // List items carry no apiVersion/kind for built-in types.
         it.apiVersion = apiVersion;
         it.kind = this.type.kind;
-        items.push(it);
+        items.push({ key, rv: md.resourceVersion, result: this.#convert(it) });
       }
       rv = page.metadata?.resourceVersion ?? rv;
       cont = page.metadata?.continue || undefined;
@@ -208,12 +225,10 @@ export class Reflector<T extends KubeObject = KubeObject> {
     const relist = this.#synced;
     // Replace: publish only what changed since the store last saw it.
     const present = new Set<string>();
-    for (const raw of items) {
-      const md = raw.metadata as KubeObject['metadata'];
-      const key = keyOf(md);
+    for (const { key, rv: itemRv, result } of items) {
       present.add(key);
-      if (md.resourceVersion !== undefined && this.store.seenVersion(key) === md.resourceVersion) continue;
-      const ev = this.store.upsert(key, md.resourceVersion, this.#convert(raw));
+      if (result === undefined) continue;
+      const ev = this.store.upsert(key, itemRv, result);
       if (ev !== undefined) this.#emit(ev);
     }
     for (const key of this.store.allKeys()) {

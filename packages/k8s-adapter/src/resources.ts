@@ -89,6 +89,15 @@ export function slim(raw: Record<string, unknown>): Record<string, unknown> {
   return raw;
 }
 
+/**
+ * A caller's projection of a raw object (fresh from JSON.parse, `slim` already applied): returns the
+ * object to validate and cache, usually a new one holding only the fields the caller reads, so the
+ * rest is garbage at once instead of living in the cache. It must keep `apiVersion`, `kind`,
+ * `metadata.name`, `metadata.namespace` and `metadata.resourceVersion` (the cache's keys), and
+ * everything the kind's validation requires.
+ */
+export type Projection = (raw: Record<string, unknown>) => Record<string, unknown>;
+
 function validated<T extends KubeObject>(raw: Record<string, unknown>): ConvertResult<T> {
   const r = validateObject(raw);
   return r.ok ? { ok: true, object: r.object as unknown as T } : { ok: false, errors: r.errors };

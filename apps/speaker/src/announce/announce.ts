@@ -29,7 +29,10 @@ import type {
 
 export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-const POOL_ANNOTATIONS = ['metallb.io/ip-allocated-from-pool', 'metallb.universe.tf/ip-allocated-from-pool'];
+export const POOL_ANNOTATIONS: readonly string[] = [
+  'metallb.io/ip-allocated-from-pool',
+  'metallb.universe.tf/ip-allocated-from-pool',
+];
 
 /** Why this node announces nothing at all, or '' (MetalLB: IsNodeAvailable, IsNodeExcludedFromBalancers). */
 export function nodeReason(node: Node | undefined): string {
@@ -112,6 +115,31 @@ function advCoversPool(adv: AdvertisementInfo, pool: PoolInfo): boolean {
   if (adv.ipAddressPools.length === 0 && adv.ipAddressPoolSelectors.length === 0) return true;
   if (adv.ipAddressPools.includes(pool.name)) return true;
   return adv.ipAddressPoolSelectors.length > 0 && anySelects(adv.ipAddressPoolSelectors, pool.labels);
+}
+
+/**
+ * MetalLB's checkBGPAdvConflicts for the advertisements one Service matches: two that would send the
+ * same update (same aggregation length for a family the pool has, a peer in common; both select this
+ * node) must agree on LOCAL_PREF. Configuration checks this only for advertisements without
+ * serviceSelectors, whose Services are known in advance.
+ */
+function conflicting(advs: readonly AdvertisementInfo[], pool: ParsedPool): boolean {
+  const hasV4 = pool.ranges.some((r) => r.family === 4);
+  const hasV6 = pool.ranges.some((r) => r.family === 6);
+  for (let i = 0; i < advs.length; i++) {
+    for (let j = i + 1; j < advs.length; j++) {
+      const a = advs[i] as AdvertisementInfo;
+      const b = advs[j] as AdvertisementInfo;
+      if ((a.localPref ?? 0) === (b.localPref ?? 0)) continue;
+      const v4Differs = a.aggregationLength !== b.aggregationLength;
+      const v6Differs = a.aggregationLengthV6 !== b.aggregationLengthV6;
+      if ((!hasV4 && !hasV6) || (v4Differs && !hasV6) || (v6Differs && !hasV4) || (v4Differs && v6Differs))
+        continue;
+      if (a.peers.length > 0 && b.peers.length > 0 && !a.peers.some((p) => b.peers.includes(p))) continue;
+      return true;
+    }
+  }
+  return false;
 }
 
 export function isIBGP(peer: PeerInfo): boolean {
@@ -203,15 +231,16 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
     return a;
   };
 
-  // Per pool, worked out once: each (advertisement, peer) pair its Services' routes go to, by family
-  // (a session carries only its own family: an IPv6 IP never goes to an IPv4 peer, and the other way).
+  // Per pool and set of advertisements, worked out once: each (advertisement, peer) pair its
+  // Services' routes go to, by family (a session carries only its own family: an IPv6 IP never goes
+  // to an IPv4 peer, and the other way). Without serviceSelectors every Service of a pool has the
+  // same set: the pool's advertisements that select this node.
   interface Target {
     readonly len: number;
     readonly table: Map<string, RouteAttrs>;
     readonly attrs: RouteAttrs;
   }
-  const planFor = (pool: ParsedPool) => {
-    const advs = myAdvs.filter((a) => advCoversPool(a, pool.info));
+  const planFor = (advs: readonly AdvertisementInfo[]) => {
     const targets4: Target[] = [];
     const targets6: Target[] = [];
     const to4 = new Set<string>();
@@ -236,9 +265,50 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
     const sorted4 = [...to4].sort();
     const sorted6 = [...to6].sort();
     const both = [...new Set([...sorted4, ...sorted6])].sort();
-    return { advs: advs.length, any, targets4, targets6, to4: sorted4, to6: sorted6, both };
+    return { any, targets4, targets6, to4: sorted4, to6: sorted6, both };
   };
-  const plans = new Map<ParsedPool, ReturnType<typeof planFor>>();
+  type Plan = ReturnType<typeof planFor>;
+  interface PoolPlan {
+    /** The pool's advertisements that select this node. */
+    readonly advs: readonly AdvertisementInfo[];
+    /** Whether any of them selects Services (then each Service's set is worked out). */
+    readonly bySelector: boolean;
+    /** Plans by the indices (in `advs`) of the advertisements a Service matches. */
+    readonly plans: Map<string, Plan | string>;
+  }
+  const poolPlans = new Map<ParsedPool, PoolPlan>();
+  const poolPlanFor = (pool: ParsedPool): PoolPlan => {
+    let pp = poolPlans.get(pool);
+    if (pp === undefined) {
+      const advs = myAdvs.filter((a) => advCoversPool(a, pool.info));
+      const bySelector = advs.some((a) => (a.serviceSelectors ?? []).length > 0);
+      pp = { advs, bySelector, plans: new Map() };
+      poolPlans.set(pool, pp);
+    }
+    return pp;
+  };
+  /** The plan for one Service, or the reason it has none (MetalLB's bgpAdsForService, checkBGPAdvConflicts). */
+  const servicePlan = (pool: ParsedPool, pp: PoolPlan, svc: Service): Plan | string => {
+    let key = '*';
+    let matched = pp.advs;
+    if (pp.bySelector) {
+      const labels = svc.metadata.labels ?? {};
+      const idx: number[] = [];
+      pp.advs.forEach((a, i) => {
+        if (anySelects(a.serviceSelectors ?? [], labels)) idx.push(i);
+      });
+      key = idx.join(',');
+      matched = idx.map((i) => pp.advs[i] as AdvertisementInfo);
+    }
+    let plan = pp.plans.get(key);
+    if (plan === undefined) {
+      if (matched.length === 0) plan = 'noMatchingAdvertisement';
+      else if (pp.bySelector && conflicting(matched, pool)) plan = 'conflictingAdvertisements';
+      else plan = planFor(matched);
+      pp.plans.set(key, plan);
+    }
+    return plan;
+  };
   const nodeWhy = nodeReason(me);
   const verdicts: ServiceVerdict[] = [];
   for (const svc of input.services) {
@@ -274,13 +344,14 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
       verdict('ipNotAllowed');
       continue;
     }
-    let plan = plans.get(pool);
-    if (plan === undefined) {
-      plan = planFor(pool);
-      plans.set(pool, plan);
-    }
-    if (plan.advs === 0) {
+    const pp = poolPlanFor(pool);
+    if (pp.advs.length === 0) {
       verdict('notOwner', poolName);
+      continue;
+    }
+    const plan = servicePlan(pool, pp, svc);
+    if (typeof plan === 'string') {
+      verdict(plan, poolName);
       continue;
     }
     if (nodeWhy !== '') {

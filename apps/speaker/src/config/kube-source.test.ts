@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MemoryCluster, type Problem } from '@bmlb/k8s-adapter';
-import { parseManifests } from '@bmlb/metallb-api';
+import { MemoryCluster, type Problem, Resources } from '@bmlb/k8s-adapter';
+import { buildConfig, formatConfigError, type ManifestObject, parseManifests } from '@bmlb/metallb-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoadResult } from '../speaker/types.ts';
 import { KubeSource } from './kube-source.ts';
+import { snapshotFromConfig } from './load.ts';
 
 const seedDir = path.resolve(import.meta.dirname, '../../../../../shared/seed-manifests');
 
@@ -120,5 +121,59 @@ describe('KubeSource', () => {
     const rejected = configs.at(-1);
     expect(rejected?.ok).toBe(false);
     if (rejected?.ok === false) expect(rejected.errors.join('\n')).toMatch(/overlap/);
+  });
+
+  it('runs the cross-object rules again only when a configuration object changed, with the same result', async () => {
+    const m = new MemoryCluster();
+    for (const o of seedObjects()) m.put(o);
+    m.put(node('node-21'));
+    const { src, configs } = setup(m);
+    await src.start();
+    expect(src.stats).toEqual({ built: 1, reused: 0 });
+    // A burst of Service and EndpointSlice changes: the configuration built before is reused.
+    for (let i = 0; i < 5; i++) {
+      m.put({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: `s${i}`, namespace: 'default' },
+        spec: { type: 'LoadBalancer' },
+        status: { loadBalancer: { ingress: [{ ip: `203.0.113.${100 + i}` }] } },
+      });
+      m.put({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name: `s${i}-a`,
+          namespace: 'default',
+          labels: { 'kubernetes.io/service-name': `s${i}` },
+        },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['10.244.0.9'], nodeName: 'node-21' }],
+      });
+    }
+    await settle();
+    expect(src.stats).toEqual({ built: 1, reused: 1 });
+    // A BGPAdvertisement change: built again.
+    const adv = m.list('BGPAdvertisement')[0] as Record<string, unknown>;
+    m.put({ ...adv, spec: { ...(adv.spec as object), communities: ['65000:7'] } });
+    await settle();
+    expect(src.stats).toEqual({ built: 2, reused: 1 });
+    m.remove(Resources.Service, 'default', 's0');
+    await settle();
+    expect(src.stats).toEqual({ built: 2, reused: 2 });
+
+    // What it handed over is what building from every cached object gives.
+    const last = configs.at(-1);
+    if (!last?.ok) throw new Error(`rejected: ${JSON.stringify(last)}`);
+    const all: ManifestObject[] = [];
+    for (const kind of Object.values(Resources))
+      if (m.cache.has(kind)) all.push(...(m.cache.store(kind).list() as unknown as ManifestObject[]));
+    const built = buildConfig(all, { namespace: 'metallb-system' });
+    expect(built.errors).toEqual([]);
+    const warnings = built.warnings.map(formatConfigError);
+    expect(last.snapshot).toEqual(snapshotFromConfig(built.config, warnings));
+    expect(last.warnings).toEqual(warnings);
+    expect(last.objects).toBe(all.length);
+    expect(last.snapshot.services.map((s) => s.metadata.name)).toEqual(['web', 's1', 's2', 's3', 's4']);
   });
 });

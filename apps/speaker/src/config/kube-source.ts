@@ -2,7 +2,8 @@
 // It watches only what the speaker needs — its own Node, Services and EndpointSlices, the metallb.io
 // kinds and the Secrets (BGPPeer passwords) in its namespace — and after every burst of changes
 // (coalesced for `debounceMs`) builds the configuration with metallb-api's cross-object rules and
-// hands it to the speaker, whose difference logic turns it into the few route changes it means.
+// hands it to the speaker (the rules run again only when a configuration object changed: see
+// #buildBase), whose difference logic turns it into the few route changes it means.
 //
 // The API is the source of truth and the network stays up: while the API server is unreachable the
 // caches keep what they last knew and nothing is rebuilt, so nothing is withdrawn; when it returns,
@@ -10,9 +11,10 @@
 // its last valid version in the cache (reported through `onProblems`), so one bad edit never takes
 // down what already works.
 import { type ClusterPort, type KubeObject, type Problem, Resources, type Store } from '@bmlb/k8s-adapter';
-import { buildConfig, type ConfigError, formatConfigError, type ManifestObject } from '@bmlb/metallb-api';
-import type { LoadResult } from '../speaker/types.ts';
+import { buildConfig, formatConfigError, type ManifestObject } from '@bmlb/metallb-api';
+import type { LoadResult, SpeakerSnapshot } from '../speaker/types.ts';
 import { snapshotFromConfig } from './load.ts';
+import { projectEndpointSlice, projectNode, projectSecret, projectService } from './projection.ts';
 
 export interface KubeSourceOptions {
   readonly cluster: ClusterPort;
@@ -27,9 +29,22 @@ export interface KubeSourceOptions {
   readonly onProblems?: (problems: readonly Problem[]) => void;
 }
 
+/** The part of a rebuild that depends on the few configuration objects, kept until one changes. */
+interface BaseConfig {
+  /** undefined when the configuration objects are refused together (`errors`). */
+  readonly snapshot: Omit<SpeakerSnapshot, 'services' | 'endpointSlices'> | undefined;
+  readonly errors: readonly string[];
+  readonly warnings: readonly string[];
+  /** How many objects it was built from. */
+  readonly objects: number;
+}
+
 export class KubeSource {
   readonly #o: KubeSourceOptions;
-  readonly #stores: Store<KubeObject>[] = [];
+  /** The metallb.io kinds, the Secrets and this node's Node: few objects, read whole. */
+  readonly #configStores: Store<KubeObject>[] = [];
+  readonly #services: Store<KubeObject>;
+  readonly #slices: Store<KubeObject>;
   #timer: NodeJS.Timeout | undefined;
   #version = 0;
   #synced = false;
@@ -37,26 +52,41 @@ export class KubeSource {
   #problemsKey = '';
   #lastRebuildMs = 0;
   #unsubscribe: (() => void) | undefined;
+  /** Built from the configuration stores; dropped when one of them changes. */
+  #base: BaseConfig | undefined;
+  /** Rebuilds that reused `#base` / that built it again (for tests and logs). */
+  readonly stats = { reused: 0, built: 0 };
 
   constructor(opts: KubeSourceOptions) {
     this.#o = opts;
     const c = opts.cluster;
     const ns = { namespace: opts.namespace };
-    const add = (s: Store<never>) => this.#stores.push(s as unknown as Store<KubeObject>);
+    const add = (s: Store<never>) => this.#configStores.push(s as unknown as Store<KubeObject>);
     add(c.watch(Resources.IPAddressPool, ns) as never);
     add(c.watch(Resources.BGPPeer, ns) as never);
     add(c.watch(Resources.BGPAdvertisement, ns) as never);
     add(c.watch(Resources.BFDProfile, ns) as never);
     add(c.watch(Resources.Community, ns) as never);
-    add(c.watch(Resources.Secret, ns) as never);
-    add(c.watch(Resources.Service) as never);
-    add(c.watch(Resources.EndpointSlice) as never);
-    add(c.watch(Resources.Node, { fieldSelector: `metadata.name=${opts.nodeName}` }) as never);
+    // The core kinds keep only what the speaker reads (projection.ts).
+    add(c.watch(Resources.Secret, { ...ns, project: projectSecret }) as never);
+    add(
+      c.watch(Resources.Node, {
+        fieldSelector: `metadata.name=${opts.nodeName}`,
+        project: projectNode,
+      }) as never,
+    );
+    this.#services = c.watch(Resources.Service, { project: projectService }) as unknown as Store<KubeObject>;
+    this.#slices = c.watch(Resources.EndpointSlice, {
+      project: projectEndpointSlice,
+    }) as unknown as Store<KubeObject>;
   }
 
   /** Starts the watches; resolves after the first configuration was handed over. */
   async start(signal?: AbortSignal): Promise<void> {
     this.#unsubscribe = this.#o.cluster.cache.on((e) => {
+      // Services and EndpointSlices never take part in the cross-object rules: a change to them
+      // (all but a few of the changes a cluster makes) reuses the configuration built before.
+      if (e.kind !== 'Service' && e.kind !== 'EndpointSlice') this.#base = undefined;
       if (!this.#synced) return;
       if (e.type === 'synced' && !e.relist) return;
       this.#schedule();
@@ -83,34 +113,64 @@ export class KubeSource {
     }, delay);
   }
 
+  /**
+   * The cross-object rules (buildConfig) over the configuration objects only. Services and
+   * EndpointSlices pass through buildConfig unchanged (no rule reads them, none reports on them), so
+   * the result is the same as building from every object, without going over 30,000 of them on
+   * each burst of Service changes.
+   */
+  #buildBase(): BaseConfig {
+    const objects: ManifestObject[] = [];
+    for (const s of this.#configStores)
+      for (const o of s.values()) objects.push(o as unknown as ManifestObject);
+    const built = buildConfig(objects, { namespace: this.#o.namespace });
+    if (built.errors.length > 0)
+      return {
+        snapshot: undefined,
+        errors: built.errors.map(formatConfigError),
+        warnings: [],
+        objects: objects.length,
+      };
+    const warnings = built.warnings.map(formatConfigError);
+    const snap = snapshotFromConfig(built.config, warnings);
+    return {
+      snapshot: { announce: snap.announce, peers: snap.peers, nodes: snap.nodes },
+      errors: [],
+      warnings,
+      objects: objects.length,
+    };
+  }
+
   /** Builds the configuration from the caches now and hands it over. */
   rebuild(): void {
     if (this.#closed) return;
     const t0 = performance.now();
-    const objects: ManifestObject[] = [];
     const problems: Problem[] = [];
-    for (const s of this.#stores) {
-      for (const o of s.values()) objects.push(o as unknown as ManifestObject);
-      problems.push(...s.problems());
-    }
+    for (const s of [...this.#configStores, this.#services, this.#slices]) problems.push(...s.problems());
     this.#reportProblems(problems);
     const version = String(++this.#version);
     let result: LoadResult;
     try {
-      const built = buildConfig(objects, { namespace: this.#o.namespace });
-      const errors: ConfigError[] = built.errors;
-      if (errors.length > 0) result = { ok: false, errors: errors.map(formatConfigError) };
+      let base = this.#base;
+      if (base === undefined) {
+        base = this.#buildBase();
+        this.#base = base;
+        this.stats.built++;
+      } else this.stats.reused++;
+      if (base.snapshot === undefined) result = { ok: false, errors: [...base.errors] };
       else {
-        const warnings = built.warnings.map(formatConfigError);
+        const services = [...this.#services.values()] as unknown as SpeakerSnapshot['services'];
+        const endpointSlices = [...this.#slices.values()] as unknown as SpeakerSnapshot['endpointSlices'];
         result = {
           ok: true,
-          snapshot: snapshotFromConfig(built.config, warnings),
-          warnings,
-          objects: objects.length,
+          snapshot: { ...base.snapshot, services, endpointSlices },
+          warnings: [...base.warnings],
+          objects: base.objects + services.length + endpointSlices.length,
         };
       }
     } catch (err) {
       // A bug on some input must not take the running configuration down: report it as a rejection.
+      this.#base = undefined;
       result = {
         ok: false,
         errors: [`internal error while building the configuration: ${(err as Error).stack ?? String(err)}`],
