@@ -34,6 +34,20 @@ export interface SessionDriverOptions {
   closeGraceMs?: number;
   /** Monotonic clock in ms (default `performance.now`). */
   clock?: () => number;
+  /**
+   * Backpressure: while a connection's write queue (bytes handed to the socket and not yet taken by
+   * the kernel) holds this many bytes or more, the session hands it no further UPDATEs; they wait in
+   * the Adj-RIB-Out, where a later change of a prefix replaces the pending one. Default 64 KiB (a
+   * value below the socket's own `writableHighWaterMark`, 16 KiB, acts as that).
+   */
+  writeHighWaterMark?: number;
+  /**
+   * UPDATE bytes the session may hand over each time the queue is below the mark (its send window).
+   * The queue stays below about `writeHighWaterMark + sendWindow` plus one batch of UPDATEs, and
+   * a KEEPALIVE (which always goes out, after what is queued before it) waits behind no more than
+   * that. Default 64 KiB.
+   */
+  sendWindow?: number;
 }
 
 interface DriverEvents {
@@ -49,6 +63,34 @@ interface Conn {
   abort: AbortController | undefined;
   outbound: boolean;
   label: string;
+  /** Bytes were written in this pump: see whether the session may send more. */
+  wrote: boolean;
+  /** The queue is above the mark: the session is told on 'drain'. */
+  waitingDrain: boolean;
+  /** Largest write queue seen, bytes. */
+  peakQueued: number;
+}
+
+/** A connection the driver holds, for status displays. */
+export interface DriverConnection {
+  readonly id: ConnectionId;
+  readonly outbound: boolean;
+  readonly open: boolean;
+  readonly label: string;
+  /** Bytes written to the socket that the kernel has not taken yet. */
+  readonly queuedBytes: number;
+  /** The largest `queuedBytes` seen on this connection. */
+  readonly peakQueuedBytes: number;
+}
+
+const DEFAULT_WRITE_HIGH_WATER_MARK = 64 * 1024;
+const DEFAULT_SEND_WINDOW = 64 * 1024;
+
+function positiveOption(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isSafeInteger(v) || v <= 0)
+    throw new RangeError(`BgpSessionDriver: ${name} ${v} is not a positive whole number of bytes`);
+  return v;
 }
 
 /**
@@ -70,6 +112,8 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
   #timerAt: number | undefined;
   #registration: PeerRegistration | undefined;
   #accepted = 0;
+  #highWater: number;
+  #sendWindow: number;
   #pumping = false;
   #closed = false;
   #lastError: BgpTransportError | undefined;
@@ -78,6 +122,12 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
     super();
     checkTtl('ttl', opts.ttl);
     checkTtl('minTtl', opts.minTtl);
+    this.#highWater = positiveOption(
+      'writeHighWaterMark',
+      opts.writeHighWaterMark,
+      DEFAULT_WRITE_HIGH_WATER_MARK,
+    );
+    this.#sendWindow = positiveOption('sendWindow', opts.sendWindow, DEFAULT_SEND_WINDOW);
     this.session = session;
     this.#opts = opts;
     this.#clock = opts.clock ?? (() => performance.now());
@@ -164,12 +214,14 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
   }
 
   /** Connections the driver holds (dialing or open), for status displays. */
-  connections(): Array<{ id: ConnectionId; outbound: boolean; open: boolean; label: string }> {
+  connections(): DriverConnection[] {
     return [...this.#conns.values()].map((c) => ({
       id: c.id,
       outbound: c.outbound,
       open: c.socket !== undefined,
       label: c.label,
+      queuedBytes: c.socket?.writableLength ?? 0,
+      peakQueuedBytes: c.peakQueued,
     }));
   }
 
@@ -177,16 +229,40 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
     if (this.#pumping) return; // the outer loop picks up what a nested call produced
     this.#pumping = true;
     try {
-      for (let guard = 0; guard < 1000; guard++) {
+      for (let guard = 0; ; guard++) {
+        if (guard === 10_000) {
+          // A fast peer and a large Adj-RIB-Out: let I/O run, then go on.
+          setImmediate(() => this.poke());
+          break;
+        }
         const out = this.session.drainOutputs();
         if (out.actions.length === 0 && out.events.length === 0) break;
         for (const a of out.actions) this.#perform(a);
         for (const e of out.events) this.emit('event', e);
         if (this.#closed) return;
+        this.#offerWindow();
       }
       this.#schedule();
     } finally {
       this.#pumping = false;
+    }
+  }
+
+  /**
+   * After writes: a connection whose queue is below the mark may take another window of UPDATEs
+   * now; one above it waits for 'drain'.
+   */
+  #offerWindow(): void {
+    const now = this.#clock();
+    for (const c of this.#conns.values()) {
+      if (!c.wrote || c.socket === undefined) continue;
+      c.wrote = false;
+      const queued = c.socket.writableLength;
+      if (queued > c.peakQueued) c.peakQueued = queued;
+      // Above the mark Node has flagged the socket for 'drain' (its own mark, 16 KiB, is lower or
+      // equal; a smaller mark of ours counts as Node's), so the wait always ends.
+      if (queued >= this.#highWater && c.socket.writableNeedDrain) c.waitingDrain = true;
+      else this.session.connectionWritable(now, c.id);
     }
   }
 
@@ -218,7 +294,10 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
         return;
       case 'send': {
         const c = this.#conns.get(a.connId);
-        c?.socket?.write(a.bytes);
+        if (c?.socket === undefined) return;
+        // The return value is not needed: the queue length is checked after the batch (#offerWindow).
+        c.socket.write(a.bytes);
+        c.wrote = true;
         return;
       }
       case 'close': {
@@ -240,6 +319,9 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
       abort,
       outbound: true,
       label: `dial ${hostPort(host, port)}`,
+      wrote: false,
+      waitingDrain: false,
+      peakQueued: 0,
     };
     this.#conns.set(id, conn);
     const retryMs = this.session.config.connectRetryTime * 1000;
@@ -265,6 +347,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
             id,
             localAddress: canonicalPeer(socket.localAddress ?? ''),
             remoteAddress: canonicalPeer(socket.remoteAddress ?? host),
+            sendWindow: this.#sendWindow,
           }),
         );
       },
@@ -294,11 +377,19 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
       abort: undefined,
       outbound: false,
       label: `from ${hostPort(c.remoteAddress, c.remotePort)}`,
+      wrote: false,
+      waitingDrain: false,
+      peakQueued: 0,
     };
     this.#conns.set(id, conn);
     this.#attach(conn, c.socket);
     this.act((s, now) =>
-      s.connectionUp(now, { id, localAddress: c.localAddress, remoteAddress: c.remoteAddress }),
+      s.connectionUp(now, {
+        id,
+        localAddress: c.localAddress,
+        remoteAddress: c.remoteAddress,
+        sendWindow: this.#sendWindow,
+      }),
     );
   }
 
@@ -314,6 +405,11 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
     });
     socket.on('error', (err) => {
       lastError = err;
+    });
+    socket.on('drain', () => {
+      if (this.#closed || this.#conns.get(conn.id) !== conn || !conn.waitingDrain) return;
+      conn.waitingDrain = false;
+      this.act((s, now) => s.connectionWritable(now, conn.id));
     });
     socket.once('close', () => {
       if (this.#closed || this.#conns.get(conn.id) !== conn) return;

@@ -100,6 +100,44 @@ describe('AdjRibOut', () => {
     expect(rib.attributeSetCount).toBe(0);
   });
 
+  test('takeChanges with a limit takes the oldest changes first and leaves the rest pending', () => {
+    const rib = new AdjRibOut<number>();
+    rib.announce(1, [
+      ['p1', A],
+      ['p2', A],
+      ['p3', B],
+    ]);
+    expect(rib.takeChanges(1, 2)).toEqual({
+      withdraw: [],
+      announce: [{ attributes: expect.anything(), prefixes: ['p1', 'p2'] }],
+    });
+    // A pending change replaced before it is taken: only the latest state goes out.
+    rib.announce(1, [['p3', A]]);
+    rib.withdraw(1, ['p1']);
+    const rest = rib.takeChanges(1, 5);
+    expect(rest.withdraw).toEqual(['p1']);
+    expect(rest.announce.map((g) => g.prefixes)).toEqual([['p3']]);
+    expect(rib.hasChanges(1)).toBe(false);
+    expect(() => rib.takeChanges(1, 0)).toThrow(/limit 0 is not at least 1/);
+  });
+
+  test('markAllForResend makes every desired route a change again, once', () => {
+    const rib = new AdjRibOut<number>();
+    rib.announce(1, [
+      ['p1', A],
+      ['p2', B],
+    ]);
+    rib.takeChanges(1);
+    expect(rib.hasChanges(1)).toBe(false);
+    rib.markAllForResend(1);
+    expect(rib.hasChanges(1)).toBe(true);
+    const first = rib.takeChanges(1, 1);
+    const second = rib.takeChanges(1, 1);
+    expect([...first.announce, ...second.announce].flatMap((g) => g.prefixes)).toEqual(['p1', 'p2']);
+    expect(rib.hasChanges(1)).toBe(false);
+    expect(rib.sentCount(1)).toBe(2);
+  });
+
   test('families are independent', () => {
     const rib = new AdjRibOut<number>();
     rib.setRoutes(1, [['p1', A]]);
@@ -119,6 +157,8 @@ describe('AdjRibOut', () => {
       fc.record({ t: fc.constant('take' as const) }),
       fc.record({ t: fc.constant('reset' as const) }),
       fc.record({ t: fc.constant('all' as const) }),
+      fc.record({ t: fc.constant('part' as const), n: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ t: fc.constant('resend' as const) }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
@@ -144,6 +184,10 @@ describe('AdjRibOut', () => {
             apply(rib.takeChanges(1));
           } else if (o.t === 'all') {
             apply(rib.takeAll(1));
+          } else if (o.t === 'part') {
+            apply(rib.takeChanges(1, o.n));
+          } else if (o.t === 'resend') {
+            rib.markAllForResend(1);
           } else {
             rib.resetSent();
             peer.clear();

@@ -17,6 +17,8 @@ class RouteSlot {
   mark = 0;
   /** Queued on the dirty list. */
   dirty = false;
+  /** Announce again even if the peer holds the desired state (a route refresh). */
+  resend = false;
   readonly prefix: string;
   constructor(prefix: string) {
     this.prefix = prefix;
@@ -38,6 +40,8 @@ export interface RibChanges {
 class FamilyTable {
   readonly routes = new Map<string, RouteSlot>();
   dirty: RouteSlot[] = [];
+  /** Slots before this index of `dirty` were taken already (a partial `takeChanges`). */
+  dirtyHead = 0;
   generation = 0;
   /** Prefixes the peer currently holds from us. */
   sentCount = 0;
@@ -204,7 +208,10 @@ export class AdjRibOut<F extends string | number = number> {
   hasChanges(family: F): boolean {
     const t = this.#families.get(family);
     if (t === undefined) return false;
-    for (const slot of t.dirty) if (slot.desired !== slot.sent) return true;
+    for (let i = t.dirtyHead; i < t.dirty.length; i++) {
+      const slot = t.dirty[i] as RouteSlot;
+      if (slot.resend || slot.desired !== slot.sent) return true;
+    }
     return false;
   }
 
@@ -217,14 +224,22 @@ export class AdjRibOut<F extends string | number = number> {
     if (slot.sent === undefined) t.routes.delete(slot.prefix);
   }
 
+  #clearDirty(t: FamilyTable): void {
+    for (let i = t.dirtyHead; i < t.dirty.length; i++) (t.dirty[i] as RouteSlot).dirty = false;
+    t.dirty = [];
+    t.dirtyHead = 0;
+  }
+
   #collect(t: FamilyTable, slots: Iterable<RouteSlot>, all: boolean): RibChanges {
     const withdraw: string[] = [];
     const groups = new Map<AttributeSet, string[]>();
     for (const slot of slots) {
       slot.dirty = false;
+      const resend = slot.resend;
+      slot.resend = false;
       if (slot.desired === undefined) {
         if (slot.sent !== undefined) withdraw.push(slot.prefix);
-      } else if (all || slot.desired !== slot.sent) {
+      } else if (all || resend || slot.desired !== slot.sent) {
         let g = groups.get(slot.desired);
         if (g === undefined) {
           g = [];
@@ -234,18 +249,51 @@ export class AdjRibOut<F extends string | number = number> {
       }
       this.#send(t, slot);
     }
-    t.dirty = [];
     return { withdraw, announce: [...groups].map(([attributes, prefixes]) => ({ attributes, prefixes })) };
   }
 
   /**
    * The difference between desired and sent routes since the last call, grouped by attribute set;
-   * the peer is then taken to hold the desired state.
+   * the peer is then taken to hold the desired state. With `limit`, at most that many changed
+   * prefixes are taken (oldest change first); the rest stay pending for the next call, where a
+   * further change of the same prefix replaces the pending one (a slow peer gets the latest state,
+   * not every step).
    */
-  takeChanges(family: F): RibChanges {
+  takeChanges(family: F, limit = Number.POSITIVE_INFINITY): RibChanges {
     const t = this.#families.get(family);
     if (t === undefined) return { withdraw: [], announce: [] };
-    return this.#collect(t, t.dirty, false);
+    if (!(limit >= 1)) throw new RangeError(`AdjRibOut.takeChanges: limit ${limit} is not at least 1`);
+    const start = t.dirtyHead;
+    if (t.dirty.length - start <= limit) {
+      const changes = this.#collect(t, start === 0 ? t.dirty : t.dirty.slice(start), false);
+      t.dirty = [];
+      t.dirtyHead = 0;
+      return changes;
+    }
+    const changes = this.#collect(t, t.dirty.slice(start, start + limit), false);
+    t.dirtyHead = start + limit;
+    if (t.dirtyHead >= 4096 && t.dirtyHead * 2 >= t.dirty.length) {
+      t.dirty = t.dirty.slice(t.dirtyHead); // keep the taken part from growing without end
+      t.dirtyHead = 0;
+    }
+    return changes;
+  }
+
+  /**
+   * Take every desired route of the family again at the next `takeChanges`, even those the peer
+   * holds (a route refresh, RFC 2918, sent in as many parts as the caller takes).
+   */
+  markAllForResend(family: F): void {
+    const t = this.#families.get(family);
+    if (t === undefined) return;
+    for (const slot of t.routes.values()) {
+      if (slot.desired === undefined) continue;
+      slot.resend = true;
+      if (!slot.dirty) {
+        slot.dirty = true;
+        t.dirty.push(slot);
+      }
+    }
   }
 
   /**
@@ -255,7 +303,7 @@ export class AdjRibOut<F extends string | number = number> {
   takeAll(family: F): RibChanges {
     const t = this.#families.get(family);
     if (t === undefined) return { withdraw: [], announce: [] };
-    for (const slot of t.dirty) slot.dirty = false;
+    this.#clearDirty(t);
     return this.#collect(t, t.routes.values(), true);
   }
 
@@ -278,8 +326,7 @@ export class AdjRibOut<F extends string | number = number> {
   /** The session went down: the peer holds nothing any more; every desired route is pending again. */
   resetSent(): void {
     for (const t of this.#families.values()) {
-      for (const slot of t.dirty) slot.dirty = false;
-      t.dirty = [];
+      this.#clearDirty(t);
       t.sentCount = 0;
       for (const [prefix, slot] of t.routes) {
         if (slot.sent !== undefined) {

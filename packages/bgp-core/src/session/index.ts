@@ -26,6 +26,7 @@ export {
   type FamilyRef,
   LARGE_HOLD_TIME_MS,
   LOCAL_PATH_ID,
+  SEND_BATCH_PREFIXES,
   type SessionStats,
   type StopOptions,
 } from './session.ts';

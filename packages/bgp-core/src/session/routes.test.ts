@@ -6,6 +6,7 @@ import { encodeMessage } from '../codec/encode.ts';
 import type { UpdateMessage } from '../model.ts';
 import { PrefixList } from '../prefix.ts';
 import type { RouteAttributes } from '../rib/attributes.ts';
+import { SEND_BATCH_PREFIXES } from './session.ts';
 import { Network, Probe, peerOpen } from './test-support/harness.ts';
 
 const HOUR = 3600_000;
@@ -684,3 +685,89 @@ describe('received routes', () => {
     expect(u && decodeMessage(u.bytes, { as4: true }).kind).toBe('message');
   });
 });
+
+describe('flow control (send window)', () => {
+  const WINDOW = 8192;
+  /** Established Probe whose connection has a send window. */
+  function windowed(routes: [string, RouteAttributes][] = []): Probe {
+    const p = new Probe().open('10.0.0.1', '10.0.0.2', WINDOW);
+    p.session.setRoutes(p.now, 1, routes);
+    p.peerSends(peerOpen());
+    p.peerSends({ type: 'keepalive' });
+    expect(p.session.state).toBe('Established');
+    return p;
+  }
+  /** UPDATE bytes handed over since action index `from`. */
+  const updateBytes = (p: Probe, from: number) =>
+    p.actions.slice(from).reduce((n, a) => {
+      if (a.type !== 'send') return n;
+      const r = decodeMessage(a.bytes, p.decodeOpts);
+      return r.kind !== 'error' && r.message.type === 'update' ? n + a.bytes.length : n;
+    }, 0);
+  // Every route its own attribute set: one UPDATE per prefix, the most bytes per route.
+  const distinct = (n: number): [string, RouteAttributes][] =>
+    hosts(n).map(([prefix], i) => [prefix, { med: i, communities: ['65000:100'] }]);
+
+  test('one window of UPDATEs (plus at most one batch) per connectionWritable; the rest waits, then all arrive with End-of-RIB last', () => {
+    const bound = WINDOW + SEND_BATCH_PREFIXES * 64;
+    const p = windowed(distinct(3000)); // the initial sync of a large Adj-RIB-Out
+    let mark = 0;
+    const steps: number[] = [updateBytes(p, mark)];
+    for (let i = 0; i < 1000 && p.sent().filter(isEor).length < 2; i++) {
+      mark = p.actions.length;
+      p.session.connectionWritable(p.now, p.connId);
+      p.drain();
+      steps.push(updateBytes(p, mark));
+    }
+    expect(steps.length).toBeGreaterThan(3);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(bound);
+    const ups = p.sent().filter((m): m is UpdateMessage => m.type === 'update');
+    expect(ups.reduce((n, u) => n + announced(u), 0)).toBe(3000);
+    expect(ups.slice(-2).every(isEor)).toBe(true);
+    // Nothing more once everything is out.
+    mark = p.actions.length;
+    p.session.connectionWritable(p.now, p.connId);
+    p.drain();
+    expect(p.actions.length).toBe(mark);
+  });
+
+  test('while the window is used up, a change replaces the pending one and KEEPALIVEs still go out', () => {
+    const p = windowed();
+    const routes = distinct(2000);
+    p.session.setRoutes(p.now, 1, routes);
+    p.drain();
+    const mark = p.actions.length;
+    // Withdraw the last 1000 before they were handed over: they never go on the wire.
+    p.session.setRoutes(p.now, 1, routes.slice(0, 1000));
+    p.advance(60_000); // hold 90 s: keepalive every 30 s (jittered)
+    const waiting = p.sent().slice(-2);
+    expect(waiting.map((m) => m.type)).toEqual(['keepalive', 'keepalive']);
+    expect(p.actions.length - mark).toBe(2);
+    for (let i = 0; i < 1000 && p.session.stats().prefixesAdvertised['ipv4-unicast'] < 1000; i++) {
+      p.session.connectionWritable(p.now, p.connId);
+      p.drain();
+    }
+    const ups = p.sent().filter((m): m is UpdateMessage => m.type === 'update');
+    expect(ups.reduce((n, u) => n + announced(u), 0)).toBe(1000);
+    expect(ups.reduce((n, u) => n + withdrawnCount(u), 0)).toBe(0);
+  });
+
+  test('a send window that is not a positive number is refused', () => {
+    const p = new Probe();
+    p.session.start(0);
+    expect(() =>
+      p.session.connectionUp(0, {
+        id: 'x',
+        localAddress: '10.0.0.1',
+        remoteAddress: '10.0.0.2',
+        sendWindow: 0,
+      }),
+    ).toThrow(/sendWindow 0 of connection 'x' is not a positive number of bytes/);
+  });
+});
+
+function isEor(m: { type: string }): boolean {
+  if (m.type !== 'update') return false;
+  const u = m as UpdateMessage;
+  return announced(u) === 0 && withdrawnCount(u) === 0;
+}

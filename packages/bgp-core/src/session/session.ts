@@ -63,6 +63,12 @@ export const LARGE_HOLD_TIME_MS = 240_000;
 /** Path identifier used for our routes when ADD-PATH send is negotiated (one path per prefix). */
 export const LOCAL_PATH_ID = 1;
 
+/**
+ * Changed prefixes taken from the Adj-RIB-Out at a time on a connection with a send window, so that
+ * one step overshoots the window by a bounded amount (at most this many prefixes' UPDATEs).
+ */
+export const SEND_BATCH_PREFIXES = 256;
+
 type Phase = 'delay-open' | 'open-sent' | 'open-confirm' | 'established';
 
 interface Connection {
@@ -82,6 +88,14 @@ interface Connection {
   closed: boolean;
   /** Ends without a NOTIFICATION from the peer (TCP loss, hold expiry): graceful restart applies. */
   lostUngracefully: boolean;
+  /** UPDATE bytes the session may hand over per `connectionWritable` (Infinity: no flow control). */
+  readonly sendWindow: number;
+  /** What is left of the window; UPDATEs wait in the Adj-RIB-Out while it is used up. */
+  sendCredit: number;
+  /** Families whose End-of-RIB goes out once their initial routes are sent (RFC 4724 §2). */
+  readonly pendingEor: Set<1 | 2>;
+  /** Families whose Enhanced Route Refresh End-of-RIB goes out once the refresh is sent (RFC 7313). */
+  readonly pendingEorr: Set<1 | 2>;
 }
 
 /** Received-route bookkeeping for one family (for the prefix limit and RFC 7313 stale purging). */
@@ -136,6 +150,10 @@ export interface SessionStats {
   readonly remoteAddress: string | undefined;
   /** The last NOTIFICATION sent or received, or the last connection loss, in words. */
   readonly lastError: string | undefined;
+}
+
+function familyAfis(n: Negotiated): (1 | 2)[] {
+  return n.families.map((f) => (f === 'ipv4-unicast' ? 1 : 2));
 }
 
 function phaseRank(p: Phase): number {
@@ -341,6 +359,11 @@ export class BgpSession {
     this.#now = now;
     if (this.#conns.has(info.id))
       throw new Error(`BgpSession.connectionUp: connection '${info.id}' is already up`);
+    const sendWindow = info.sendWindow ?? Number.POSITIVE_INFINITY;
+    if (!(sendWindow > 0))
+      throw new RangeError(
+        `BgpSession.connectionUp: sendWindow ${String(info.sendWindow)} of connection '${info.id}' is not a positive number of bytes`,
+      );
     const outbound = info.id === this.#pendingConnect;
     if (outbound) this.#pendingConnect = undefined;
     if (!this.#started) {
@@ -366,6 +389,10 @@ export class BgpSession {
       delayOpenDeadline: undefined,
       closed: false,
       lostUngracefully: false,
+      sendWindow,
+      sendCredit: sendWindow,
+      pendingEor: new Set(),
+      pendingEorr: new Set(),
     };
     this.#conns.set(conn.id, conn);
     if (this.config.delayOpen) {
@@ -387,6 +414,21 @@ export class BgpSession {
   /** The peer closed the connection (or the transport did). */
   connectionClosed(now: number, id: ConnectionId, detail?: string): void {
     this.#tcpGone(now, id, detail === undefined ? 'TcpConnectionClosed' : `TcpConnectionClosed: ${detail}`);
+  }
+
+  /**
+   * Flow control, for a connection that came up with a `sendWindow`: everything handed to it so far
+   * has been written (the driver's queue for it is below its mark again). The window opens again and
+   * pending UPDATEs go out, at most about `sendWindow` bytes of them until the next call. KEEPALIVE,
+   * OPEN and NOTIFICATION messages never wait for the window; UPDATEs that wait stay in the
+   * Adj-RIB-Out, where a later change of a prefix replaces the pending one.
+   */
+  connectionWritable(now: number, id: ConnectionId): void {
+    this.#now = now;
+    const conn = this.#conns.get(id);
+    if (conn === undefined || conn.closed) return;
+    conn.sendCredit = conn.sendWindow;
+    if (conn === this.#established) this.#flush(now);
   }
 
   /** Bytes received on a connection (split anywhere; several messages at once are fine). */
@@ -733,7 +775,10 @@ export class BgpSession {
   /** Send UPDATEs (restarting the keepalive timer, §8.2.2 Established). */
   #sendUpdates(now: number, conn: Connection, updates: readonly Uint8Array[]): void {
     if (updates.length === 0) return;
-    for (const bytes of updates) this.#actions.push({ type: 'send', connId: conn.id, bytes });
+    for (const bytes of updates) {
+      this.#actions.push({ type: 'send', connId: conn.id, bytes });
+      conn.sendCredit -= bytes.length;
+    }
     this.#sentCounts.update += updates.length;
     this.#restartKeepalive(now, conn);
   }
@@ -908,13 +953,44 @@ export class BgpSession {
     this.#events.push({ type: 'established', connId: conn.id, negotiated: n });
     this.#exportCtx = this.#exportContext(conn, n);
     // Initial sync: every desired route of each negotiated family, then End-of-RIB (RFC 4724 §2).
-    for (const f of n.families) {
-      const afi = f === 'ipv4-unicast' ? 1 : 2;
-      this.#sendChanges(now, conn, n, afi, this.#rib.takeAll(afi));
+    // After a session loss the Adj-RIB-Out holds every desired route as a change (resetSent).
+    for (const f of n.families) conn.pendingEor.add(f === 'ipv4-unicast' ? 1 : 2);
+    this.#sendPending(now, conn, n, familyAfis(n));
+  }
+
+  /**
+   * Send the pending changes of these families while the connection's send window lasts, then the
+   * End-of-RIB markers owed once they are all out. Returns whether UPDATEs went out and whether
+   * nothing is left waiting for the window.
+   */
+  #sendPending(
+    now: number,
+    conn: Connection,
+    n: Negotiated,
+    afis: readonly (1 | 2)[],
+  ): { sent: boolean; done: boolean } {
+    const limit = conn.sendWindow === Number.POSITIVE_INFINITY ? conn.sendWindow : SEND_BATCH_PREFIXES;
+    let sent = false;
+    for (const afi of afis) {
+      while (this.#rib.hasChanges(afi)) {
+        if (conn.sendCredit <= 0) return { sent, done: false };
+        this.#sendChanges(now, conn, n, afi, this.#rib.takeChanges(afi, limit));
+        sent = true;
+      }
+    }
+    for (const afi of afis) {
+      if (!conn.pendingEorr.delete(afi)) continue;
+      this.#sendRouteRefresh(conn, {
+        type: 'route-refresh',
+        afi,
+        safi: 1,
+        subtype: RouteRefreshSubtype.EndOfRib,
+      });
     }
     const eor: Uint8Array[] = [];
-    for (const f of n.families) eor.push(encodeEndOfRib(f === 'ipv4-unicast' ? 1 : 2, 1, conn.codec));
+    for (const afi of afis) if (conn.pendingEor.delete(afi)) eor.push(encodeEndOfRib(afi, 1, conn.codec));
     this.#sendUpdates(now, conn, eor);
+    return { sent: sent || eor.length > 0, done: true };
   }
 
   #exportContext(conn: Connection, n: Negotiated): ExportContext {
@@ -946,15 +1022,10 @@ export class BgpSession {
     if (this.#mraiDeadline !== undefined && this.#mraiDeadline > now) return;
     this.#mraiDeadline = undefined;
     const mrai = this.config.minRouteAdvertisementInterval * 1000;
-    let sent = false;
-    for (const f of n.families) {
-      const afi = f === 'ipv4-unicast' ? 1 : 2;
-      if (this.#rib.hasChanges(afi)) {
-        this.#sendChanges(now, conn, n, afi, this.#rib.takeChanges(afi));
-        sent = true;
-      }
-    }
-    if (sent && mrai > 0) this.#mraiDeadline = now + this.#jitter(mrai);
+    // A round cut short by the send window goes on at `connectionWritable`; the interval starts once
+    // the round is out.
+    const { sent, done } = this.#sendPending(now, conn, n, familyAfis(n));
+    if (sent && done && mrai > 0) this.#mraiDeadline = now + this.#jitter(mrai);
   }
 
   #exported(set: AttributeSet, afi: 1 | 2): ExportedAttributes | string {
@@ -1042,16 +1113,10 @@ export class BgpSession {
           safi: 1,
           subtype: RouteRefreshSubtype.BeginOfRib,
         });
+        conn.pendingEorr.add(afi);
       }
-      this.#sendChanges(now, conn, n, afi, this.#rib.takeAll(afi));
-      if (enhanced) {
-        this.#sendRouteRefresh(conn, {
-          type: 'route-refresh',
-          afi,
-          safi: 1,
-          subtype: RouteRefreshSubtype.EndOfRib,
-        });
-      }
+      this.#rib.markAllForResend(afi);
+      this.#sendPending(now, conn, n, [afi]);
       return;
     }
     if (!n.enhancedRouteRefresh) return;

@@ -20,6 +20,12 @@ export interface ConnectionInfo {
   readonly id: ConnectionId;
   readonly localAddress: string;
   readonly remoteAddress: string;
+  /**
+   * Flow control: bytes of UPDATEs the session hands to this connection before it waits for
+   * `connectionWritable` (a driver reports that when its write queue has room again). Default: no
+   * limit, every change goes out at once.
+   */
+  readonly sendWindow?: number;
 }
 
 /** Something the driver must do, in order. */

@@ -240,10 +240,10 @@ export class Probe {
     for (const e of out.events) if (e.type === 'established') this.decodeOpts = e.negotiated.codecOptions;
   }
 
-  /** Start (passive) and accept a connection from the peer. */
-  open(localAddress = '10.0.0.1', remoteAddress = '10.0.0.2'): this {
+  /** Start (passive) and accept a connection from the peer (with flow control if `sendWindow` is given). */
+  open(localAddress = '10.0.0.1', remoteAddress = '10.0.0.2', sendWindow?: number): this {
     this.session.start(this.now);
-    this.session.connectionUp(this.now, { id: this.connId, localAddress, remoteAddress });
+    this.session.connectionUp(this.now, { id: this.connId, localAddress, remoteAddress, sendWindow });
     this.drain();
     return this;
   }
