@@ -96,8 +96,6 @@ export interface ContainerOptions {
   readonly user?: string;
   /** Bind mounts, read-only unless `readOnly: false`. */
   readonly mounts?: readonly { source: string; target: string; readOnly?: boolean }[];
-  /** tmpfs mounts: `PATH[:OPTIONS]`, e.g. `/run:rw,mode=1777`. */
-  readonly tmpfs?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   /**
    * As a restricted Pod runs it (default true): read-only root filesystem, every capability
@@ -154,7 +152,6 @@ export class Container implements SyncCloseable {
         '--volume',
         `${m.source}:${m.target}:${m.readOnly === false ? 'rw' : 'ro'}`,
       ]),
-      ...(o.tmpfs ?? []).flatMap((t) => ['--tmpfs', t]),
       ...Object.entries(o.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
       image,
       ...(o.args ?? []),

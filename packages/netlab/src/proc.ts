@@ -146,16 +146,19 @@ export class Proc {
   /** Wait until the combined output matches `pattern`; fails early if the process exits. */
   async waitForOutput(pattern: RegExp | string, opts: WaitOptions = {}): Promise<string> {
     const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
-    await waitFor(
-      () => {
-        if (test(this.#output)) return true;
-        if (this.#exit) throw new Error(`${this.name} exited (${JSON.stringify(this.#exit)})`);
-        return false;
-      },
-      { intervalMs: 50, what: `${this.name} to print ${String(pattern)}`, ...opts },
-    ).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}\n--- ${this.name} output ---\n${this.#output.slice(-4000)}`);
+    const tail = () => `\n--- ${this.name} output ---\n${this.#output.slice(-4000)}`;
+    // waitFor takes a probe's throw for "not yet": the exit ends the wait as a value instead.
+    const seen = await waitFor(() => (test(this.#output) ? 'output' : this.#exit ? 'exit' : false), {
+      intervalMs: 50,
+      what: `${this.name} to print ${String(pattern)}`,
+      ...opts,
+    }).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}${tail()}`);
     });
+    if (seen === 'exit')
+      throw new Error(
+        `${this.name} exited (${JSON.stringify(this.#exit)}) before printing ${String(pattern)}${tail()}`,
+      );
     return this.#output;
   }
 }
