@@ -3,13 +3,12 @@
 import {
   type AllocatorService,
   Annotations,
-  canonicalIP,
   DeprecatedAnnotations,
   type Family,
   type IPFamilyPolicy,
 } from '@bmlb/allocator';
 import type { KubeObject } from '@bmlb/k8s-adapter';
-import type { Labels, Service } from '@bmlb/metallb-api';
+import { canonicalIP, type Labels, type Service } from '@bmlb/metallb-api';
 
 export type ServiceObject = Service & KubeObject;
 

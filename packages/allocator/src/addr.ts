@@ -1,198 +1,33 @@
-// Address math: IPv4 addresses as unsigned 32-bit numbers, IPv6 addresses as 128-bit bigints.
-// Parsing is strict (what Go's net.ParseIP accepts, which is what MetalLB accepts, minus zones):
-// IPv4 dotted quads without leading zeros, IPv6 per RFC 4291 section 2.2 including `::` and an
-// embedded dotted quad. Formatting is canonical: RFC 5952 for IPv6.
+// Addresses as the allocator keys them: IPv4 as an unsigned 32-bit number (integer arithmetic in the
+// hot path), IPv6 as a bigint. Reading and printing them is @bmlb/metallb-api's (the one IP module):
+// strict as Go's net.ParseIP, RFC 5952 text.
+import { formatIP, parseIP, unmapIPv4 } from '@bmlb/metallb-api';
 
+/** A Service IP family, as `spec.ipFamilies` names it. */
 export type Family = 'IPv4' | 'IPv6';
 
-export interface IPv4Address {
-  readonly family: 'IPv4';
-  readonly value: number;
-}
-export interface IPv6Address {
-  readonly family: 'IPv6';
-  readonly value: bigint;
-}
-export type IPAddress = IPv4Address | IPv6Address;
+/** An address as the allocator keys it. */
+export type AddressKey = number | bigint;
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
-/** Parses `a.b.c.d` between `start` and `end` of `s`; -1 when it is not a valid IPv4 address. */
-function parseIPv4At(s: string, start: number, end: number): number {
-  let value = 0;
-  let octets = 0;
-  let i = start;
-  while (octets < 4) {
-    if (i >= end || !isDigit(s.charCodeAt(i))) return -1;
-    const first = i;
-    let octet = 0;
-    while (i < end && isDigit(s.charCodeAt(i))) {
-      octet = octet * 10 + (s.charCodeAt(i) - 48);
-      i++;
-      if (i - first > 3) return -1;
-    }
-    // Leading zeros are ambiguous (octal in some parsers): Go rejects them, so do we.
-    if (i - first > 1 && s.charCodeAt(first) === 48) return -1;
-    if (octet > 255) return -1;
-    value = value * 256 + octet;
-    octets++;
-    if (octets < 4) {
-      if (i >= end || s.charCodeAt(i) !== 46) return -1;
-      i++;
-    }
-  }
-  return i === end ? value : -1;
-}
-
-/** The IPv4 address `s` as an unsigned 32-bit number, or undefined. */
-export function parseIPv4(s: string): number | undefined {
-  const v = parseIPv4At(s, 0, s.length);
-  return v < 0 ? undefined : v;
-}
-
-/** The IPv6 address `s` as a bigint, or undefined. Zones (`%eth0`) are not addresses and are refused. */
-export function parseIPv6(s: string): bigint | undefined {
-  const groups = new Array<number>(8).fill(0);
-  let n = 0; // groups written
-  let ellipsis = -1; // group index where `::` stands
-  let i = 0;
-  const end = s.length;
-  if (end < 2) return undefined;
-  if (s.charCodeAt(0) === 58) {
-    if (s.charCodeAt(1) !== 58) return undefined;
-    ellipsis = 0;
-    i = 2;
-    if (i === end) return 0n;
-  }
-  while (i < end) {
-    if (n >= 8) return undefined;
-    // A group: up to four hex digits, or a trailing dotted quad.
-    const first = i;
-    let v = 0;
-    while (i < end) {
-      const h = hexValue(s.charCodeAt(i));
-      if (h < 0) break;
-      v = v * 16 + h;
-      i++;
-    }
-    const digits = i - first;
-    if (i < end && s.charCodeAt(i) === 46) {
-      // Embedded IPv4 in the last 32 bits.
-      if (n > 6) return undefined;
-      const v4 = parseIPv4At(s, first, end);
-      if (v4 < 0) return undefined;
-      groups[n++] = v4 >>> 16;
-      groups[n++] = v4 & 0xffff;
-      i = end;
-      break;
-    }
-    if (digits === 0 || digits > 4) return undefined;
-    groups[n++] = v;
-    if (i === end) break;
-    if (s.charCodeAt(i) !== 58) return undefined;
-    i++;
-    if (i < end && s.charCodeAt(i) === 58) {
-      if (ellipsis >= 0) return undefined;
-      ellipsis = n;
-      i++;
-      if (i === end) break;
-    } else if (i === end) {
-      return undefined; // trailing single colon
-    }
-  }
-  if (ellipsis >= 0) {
-    if (n === 8) return undefined; // `::` must stand for at least one group
-    const move = n - ellipsis;
-    for (let k = 0; k < move; k++) {
-      groups[7 - k] = groups[n - 1 - k]!;
-      groups[n - 1 - k] = 0;
-    }
-    for (let k = ellipsis; k < 8 - move; k++) groups[k] = 0;
-  } else if (n !== 8) {
-    return undefined;
-  }
-  const g = groups as [number, number, number, number, number, number, number, number];
-  return (
-    (BigInt(g[0] * 0x10000 + g[1]) << 96n) |
-    (BigInt(g[2] * 0x10000 + g[3]) << 64n) |
-    (BigInt(g[4] * 0x10000 + g[5]) << 32n) |
-    BigInt(g[6] * 0x10000 + g[7])
-  );
-}
-
-const V4_MAPPED = 0xffffn << 32n;
+/** A parsed address: its family and its key. */
+export type KeyedAddress =
+  | { readonly family: 'IPv4'; readonly value: number }
+  | { readonly family: 'IPv6'; readonly value: bigint };
 
 /**
- * Parses an IPv4 or IPv6 address; undefined when `s` is neither. An IPv4-mapped IPv6 address
+ * Reads an IPv4 or IPv6 address; undefined when `s` is neither. An IPv4-mapped IPv6 address
  * (`::ffff:192.0.2.1`) is the IPv4 address, as Go's `net.ParseIP(s).To4()` makes it for MetalLB.
  */
-export function parseIP(s: string): IPAddress | undefined {
-  if (s.includes(':')) {
-    const v = parseIPv6(s);
-    if (v === undefined) return undefined;
-    if (v >> 32n === 0xffffn) return { family: 'IPv4', value: Number(v - V4_MAPPED) };
-    return { family: 'IPv6', value: v };
-  }
-  const v = parseIPv4(s);
-  return v === undefined ? undefined : { family: 'IPv4', value: v };
-}
-
-export function formatIPv4(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
-
-/** RFC 5952: lower case, no leading zeros, the longest run (first on a tie) of two or more zero groups as `::`. */
-export function formatIPv6(v: bigint): string {
-  // Numbers above 2^53 lose bits: take 32-bit words.
-  const words = [
-    Number((v >> 96n) & 0xffffffffn),
-    Number((v >> 64n) & 0xffffffffn),
-    Number((v >> 32n) & 0xffffffffn),
-    Number(v & 0xffffffffn),
-  ];
-  const g: number[] = [];
-  for (const w of words) g.push(w >>> 16, w & 0xffff);
-  let bestStart = -1;
-  let bestLen = 1;
-  let runStart = -1;
-  for (let k = 0; k <= 8; k++) {
-    if (k < 8 && g[k] === 0) {
-      if (runStart < 0) runStart = k;
-    } else if (runStart >= 0) {
-      const len = k - runStart;
-      if (len > bestLen) {
-        bestLen = len;
-        bestStart = runStart;
-      }
-      runStart = -1;
-    }
-  }
-  const hex = (k: number): string => (g[k] as number).toString(16);
-  if (bestStart < 0) return g.map((_, k) => hex(k)).join(':');
-  const head: string[] = [];
-  for (let k = 0; k < bestStart; k++) head.push(hex(k));
-  const tail: string[] = [];
-  for (let k = bestStart + bestLen; k < 8; k++) tail.push(hex(k));
-  return `${head.join(':')}::${tail.join(':')}`;
-}
-
-export function formatIP(a: IPAddress): string {
-  return a.family === 'IPv4' ? formatIPv4(a.value) : formatIPv6(a.value);
-}
-
-/** The canonical text of `s` if it is an address, else undefined (e.g. `2001:DB8::0:1` → `2001:db8::1`). */
-export function canonicalIP(s: string): string | undefined {
+export function readAddress(s: string): KeyedAddress | undefined {
   const a = parseIP(s);
-  return a === undefined ? undefined : formatIP(a);
+  if (a === undefined) return undefined;
+  const u = unmapIPv4(a);
+  return u.family === 4 ? { family: 'IPv4', value: Number(u.value) } : { family: 'IPv6', value: u.value };
+}
+
+/** The text of an address key (RFC 5952 for IPv6). */
+export function keyText(k: AddressKey): string {
+  return typeof k === 'number' ? formatIP(4, BigInt(k)) : formatIP(6, k);
 }
 
 // ---- avoidBuggyIPs, arithmetically -------------------------------------------------------------

@@ -3,7 +3,7 @@
 // pools and Services and turns its answers into Service status, events and IPAddressPool status.
 
 import type { IPAddressPoolStatus, Labels } from '@bmlb/metallb-api';
-import { type Family, formatIP, formatIPv4, formatIPv6, type IPAddress, parseIP } from './addr.ts';
+import { type Family, type KeyedAddress, keyText, readAddress } from './addr.ts';
 import { OrderedMap } from './ordered-map.ts';
 import {
   type CompiledPool,
@@ -68,7 +68,7 @@ function familyOf(addr: Key): Family {
 }
 
 function formatAddr(addr: Key): string {
-  return typeof addr === 'number' ? formatIPv4(addr) : formatIPv6(addr);
+  return keyText(addr);
 }
 
 /** The space of `pool` that holds `addr` (the caller knows it does). */
@@ -372,7 +372,14 @@ export class Allocator {
       }
       if (rec !== undefined && req.pool !== '' && rec.pool.name !== req.pool) drop();
       if (!req.ok) return fail(this.#requestRefusal(key, req));
-      if (rec !== undefined && requested.length > 0 && !sameSet(requested.map(formatIP), this.#texts(rec)))
+      if (
+        rec !== undefined &&
+        requested.length > 0 &&
+        !sameSet(
+          requested.map((a) => keyText(a.value)),
+          this.#texts(rec),
+        )
+      )
         drop();
       if (rec !== undefined) {
         // A Service that names its addresses gets exactly those: no second family is added.
@@ -388,7 +395,7 @@ export class Allocator {
 
     // Specific addresses.
     if (requested.length > 0) {
-      const texts = requested.map(formatIP);
+      const texts = requested.map((a) => keyText(a.value));
       const reqFamilies = requested.map((ip) => ip.family);
       const fits =
         families.length === 2
@@ -473,9 +480,9 @@ export class Allocator {
   restore(svc: AllocatorService, ips: readonly string[]): RestoreResult {
     const key = serviceKey(svc);
     if (ips.length === 0) return { ok: true, service: key, ips: [], pool: '' };
-    const parsed: IPAddress[] = [];
+    const parsed: KeyedAddress[] = [];
     for (const text of ips) {
-      const ip = parseIP(text.trim());
+      const ip = readAddress(text.trim());
       if (ip === undefined) {
         return {
           ok: false,
@@ -489,7 +496,7 @@ export class Allocator {
       }
       parsed.push(ip);
     }
-    const texts = parsed.map(formatIP);
+    const texts = parsed.map((a) => keyText(a.value));
     const families = serviceFamilies(svc, parsed);
     const held = parsed.map((p) => p.family);
     const policy = svc.spec.ipFamilyPolicy ?? 'SingleStack';
@@ -522,12 +529,12 @@ export class Allocator {
 
   /** Who holds an address (undefined when nobody does, or it is not an address). */
   lookup(ip: string): AddressOwners | undefined {
-    const a = parseIP(ip.trim());
+    const a = readAddress(ip.trim());
     if (a === undefined) return undefined;
     const holders = holderList(a.family === 'IPv4' ? this.#v4.get(a.value) : this.#v6.get(a.value));
     if (holders.length === 0) return undefined;
     return {
-      ip: formatIP(a),
+      ip: keyText(a.value),
       pool: holders[0]!.pool.name,
       sharingKey: holders[0]!.sharingKey,
       services: [...holders].sort(byKey).map((h) => ({ service: h.key, ports: h.ports })),
@@ -611,7 +618,7 @@ export class Allocator {
   }
 
   /** Each address's pool space, or why one has none. */
-  #locateAll(service: string, ips: readonly IPAddress[], texts: readonly string[]): Located[] | Refusal {
+  #locateAll(service: string, ips: readonly KeyedAddress[], texts: readonly string[]): Located[] | Refusal {
     const locs: Located[] = [];
     for (let i = 0; i < ips.length; i++) {
       const ip = ips[i]!;

@@ -1,18 +1,5 @@
 // @bmlb/allocator: pure, MetalLB-compatible IP allocation from address pools, without scanning.
-export {
-  canonicalIP,
-  type Family,
-  formatIP,
-  formatIPv4,
-  formatIPv6,
-  type IPAddress,
-  type IPv4Address,
-  type IPv6Address,
-  isBuggyIPv4,
-  parseIP,
-  parseIPv4,
-  parseIPv6,
-} from './addr.ts';
+export type { Family } from './addr.ts';
 export {
   type AddressOwners,
   Allocator,

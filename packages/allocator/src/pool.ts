@@ -15,9 +15,8 @@ import {
   buggyRankFloor,
   buggyUnrank,
   type Family,
-  formatIPv4,
-  formatIPv6,
   isBuggyIPv4,
+  keyText,
 } from './addr.ts';
 import type { OrderedMap } from './ordered-map.ts';
 import { bigintKeys, type KeyOps, numberKeys, RunSet } from './run-set.ts';
@@ -342,8 +341,8 @@ export function compilePools(
     });
     perPool.push({ input: p, v4, v6 });
   }
-  findOverlaps(v4All, formatIPv4, errors);
-  findOverlaps(v6All, formatIPv6, errors);
+  findOverlaps(v4All, keyText, errors);
+  findOverlaps(v6All, keyText, errors);
   if (errors.length > 0) return { ok: false, errors };
 
   const byName = new Map<string, CompiledPool>();

@@ -2,7 +2,7 @@
 // (controller/service.go: getDesiredLbIPs, valueForAnnotation, SharingKey; k8salloc: Ports, BackendKey).
 
 import type { Labels } from '@bmlb/metallb-api';
-import { type Family, type IPAddress, parseIP } from './addr.ts';
+import { type Family, type KeyedAddress, readAddress } from './addr.ts';
 
 export const Annotations = {
   loadBalancerIPs: 'metallb.io/loadBalancerIPs',
@@ -91,7 +91,7 @@ export type ServiceRequest =
   | {
       readonly ok: true;
       /** Requested addresses (annotation or spec.loadBalancerIP), canonical, at most one per family. */
-      readonly ips: readonly IPAddress[];
+      readonly ips: readonly KeyedAddress[];
       /** Requested pool, '' when none. */
       readonly pool: string;
     }
@@ -129,9 +129,9 @@ export function readRequest(svc: AllocatorService): ServiceRequest {
     };
   }
   if (annValue !== '') {
-    const ips: IPAddress[] = [];
+    const ips: KeyedAddress[] = [];
     for (const part of annValue.split(',')) {
-      const ip = parseIP(part.trim());
+      const ip = readAddress(part.trim());
       if (ip === undefined) {
         return {
           ok: false,
@@ -157,7 +157,7 @@ export function readRequest(svc: AllocatorService): ServiceRequest {
     return { ok: true, ips, pool };
   }
   if (specIP !== '') {
-    const ip = parseIP(specIP.trim());
+    const ip = readAddress(specIP.trim());
     if (ip === undefined) {
       return {
         ok: false,
@@ -204,7 +204,10 @@ export function portKeys(svc: AllocatorService): readonly string[] {
 }
 
 /** The Service's families in `ipFamilies` order. */
-export function serviceFamilies(svc: AllocatorService, requested: readonly IPAddress[]): readonly Family[] {
+export function serviceFamilies(
+  svc: AllocatorService,
+  requested: readonly KeyedAddress[],
+): readonly Family[] {
   const given = svc.spec.ipFamilies;
   // The common, well-formed cases return the Service's own list (no allocation).
   if (given !== undefined && given.length === 1 && (given[0] === 'IPv4' || given[0] === 'IPv6')) return given;

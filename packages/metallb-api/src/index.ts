@@ -32,6 +32,7 @@ export {
   type ObjectRef,
 } from './errors.ts';
 export {
+  canonicalIP,
   formatIP,
   formatPrefix,
   formatRange,
@@ -52,6 +53,7 @@ export {
   rangeSize,
   rangesOverlap,
   summarizeRange,
+  unmapIPv4,
 } from './ip.ts';
 export {
   BFD_DEFAULTS,

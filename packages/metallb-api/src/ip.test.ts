@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  canonicalIP,
   formatIP,
   formatPrefix,
   parseCIDR,
@@ -8,6 +9,7 @@ import {
   parsePoolAddress,
   prefixOf,
   summarizeRange,
+  unmapIPv4,
 } from './ip.ts';
 
 describe('parseIP', () => {
@@ -178,5 +180,51 @@ describe('summarizeRange', () => {
     expect(summarizeRange({ family: 6, start: 0n, end: (1n << 128n) - 1n }).map(formatPrefix)).toEqual([
       '::/0',
     ]);
+  });
+});
+
+describe('one IP module: the vectors the allocator had, and its IPv4-mapped reading', () => {
+  it.each([
+    ':',
+    ':::',
+    '1:2:3:4:5:6:7',
+    '1:2:3:4:5:6:7:8:9',
+    '1::2::3',
+    '12345::',
+    'fe80::1%eth0',
+    '1:2:3:4:5:6:7:8::',
+    ':1::',
+    '1:',
+    '::1.2.3',
+    '1:2:3:4:5:6:7:1.2.3.4',
+    'g::',
+    '1.2.3.0004',
+    '.1.2.3',
+    'a.b.c.d',
+  ])('refuses %j', (s) => expect(parseIP(s)).toBeUndefined());
+  it('parses the RFC 4291 forms', () => {
+    expect(parseIP('1::')?.value).toBe(1n << 112n);
+    expect(parseIP('2001:DB8:0:0:0:0:0:1')?.value).toBe((0x20010db8n << 96n) | 1n);
+    expect(parseIP('64:ff9b::10.0.0.1')?.value).toBe((0x64ff9bn << 96n) | 0x0a000001n);
+    expect(parseIP('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff')?.value).toBe((1n << 128n) - 1n);
+  });
+  it('round-trips random IPv6 values', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }),
+        (v) => parseIP(formatIP(6, v))?.value === v,
+      ),
+      { seed: 20261204 },
+    );
+  });
+  it('canonical text is what Go prints: RFC 5952, an IPv4-mapped address as IPv4', () => {
+    expect(canonicalIP('2001:0DB8:0000:0000:0001:0000:0000:0001')).toBe('2001:db8::1:0:0:1');
+    expect(canonicalIP('2001:db8:0:1:1:1:1:1')).toBe('2001:db8:0:1:1:1:1:1');
+    expect(canonicalIP('2001:db8:0:0:1:0:0:0')).toBe('2001:db8:0:0:1::');
+    expect(canonicalIP('1:0:0:2:0:0:0:3')).toBe('1:0:0:2::3');
+    expect(canonicalIP('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(canonicalIP('not an address')).toBeUndefined();
+    expect(unmapIPv4({ family: 6, value: 0xffffc0000201n })).toEqual({ family: 4, value: 0xc0000201n });
+    expect(unmapIPv4({ family: 6, value: 0xfffec0000201n }).family).toBe(6);
   });
 });

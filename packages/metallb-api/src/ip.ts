@@ -1,7 +1,9 @@
 /**
  * IP addresses, prefixes and ranges as MetalLB's configuration uses them (Go's `net.ParseIP`,
- * `net.ParseCIDR` and MetalLB's `a-b` ranges). Addresses are bigints so IPv4 and IPv6 share one code
- * path; configuration is small, so clarity wins over speed here.
+ * `net.ParseCIDR` and MetalLB's `a-b` ranges): the one IP module of bmlb outside bgp-core's
+ * typed-array wire path (the allocator, the speaker and the controller read and print addresses
+ * here). Addresses are bigints so IPv4 and IPv6 share one code path. Parsing is one pass over the
+ * text: the speaker parses every Service's addresses and the allocator every request.
  */
 
 export type IPFamily = 4 | 6;
@@ -38,73 +40,118 @@ export interface PoolAddressEntry extends IPRange {
 
 export const familyBits = (f: IPFamily): number => (f === 4 ? 32 : 128);
 
-/** Strict dotted-quad IPv4 (no leading zeros, as Go 1.17+). One pass over the text (a hot path). */
-export function parseIPv4(s: string): bigint | undefined {
-  const len = s.length;
-  if (len < 7 || len > 15) return undefined;
-  let v = 0;
-  let octet = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x2e /* . */) {
-      if (digits === 0 || dots === 3) return undefined;
-      v = v * 256 + octet;
-      octet = 0;
-      digits = 0;
-      dots++;
-    } else if (c >= 0x30 && c <= 0x39) {
-      if (digits > 0 && octet === 0) return undefined; // a leading zero
-      octet = octet * 10 + (c - 0x30);
-      if (++digits > 3 || octet > 255) return undefined;
-    } else return undefined;
-  }
-  if (dots !== 3 || digits === 0) return undefined;
-  return BigInt(v * 256 + octet);
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
-const HEX_GROUP = /^[0-9A-Fa-f]{1,4}$/;
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
 
-/** IPv6 text form (RFC 4291 §2.2), with an optional trailing dotted IPv4; no zone. */
-export function parseIPv6(s: string): bigint | undefined {
-  if (s.length < 2 || s.includes('%')) return undefined;
-  const dbl = s.indexOf('::');
-  if (dbl !== -1 && s.indexOf('::', dbl + 1) !== -1) return undefined;
-  const parseGroups = (part: string, allowV4Tail: boolean): number[] | undefined => {
-    if (part === '') return [];
-    const out: number[] = [];
-    const fields = part.split(':');
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      if (allowV4Tail && i === fields.length - 1 && f.includes('.')) {
-        const v4 = parseIPv4(f);
-        if (v4 === undefined) return undefined;
-        out.push(Number(v4 >> 16n), Number(v4 & 0xffffn));
-      } else if (HEX_GROUP.test(f)) {
-        out.push(Number.parseInt(f, 16));
-      } else {
-        return undefined;
-      }
+/** Parses `a.b.c.d` between `start` and `end` of `s`; -1 when it is not a valid IPv4 address. */
+function parseIPv4At(s: string, start: number, end: number): number {
+  let value = 0;
+  let octets = 0;
+  let i = start;
+  while (octets < 4) {
+    if (i >= end || !isDigit(s.charCodeAt(i))) return -1;
+    const first = i;
+    let octet = 0;
+    while (i < end && isDigit(s.charCodeAt(i))) {
+      octet = octet * 10 + (s.charCodeAt(i) - 48);
+      i++;
+      if (i - first > 3) return -1;
     }
-    return out;
-  };
-  let groups: number[];
-  if (dbl === -1) {
-    const g = parseGroups(s, true);
-    if (g === undefined || g.length !== 8) return undefined;
-    groups = g;
-  } else {
-    const head = parseGroups(s.slice(0, dbl), false);
-    const tail = parseGroups(s.slice(dbl + 2), true);
-    if (head === undefined || tail === undefined) return undefined;
-    const fill = 8 - head.length - tail.length;
-    if (fill < 1) return undefined;
-    groups = [...head, ...new Array<number>(fill).fill(0), ...tail];
+    // Leading zeros are ambiguous (octal in some parsers): Go rejects them, so do we.
+    if (i - first > 1 && s.charCodeAt(first) === 48) return -1;
+    if (octet > 255) return -1;
+    value = value * 256 + octet;
+    octets++;
+    if (octets < 4) {
+      if (i >= end || s.charCodeAt(i) !== 46) return -1;
+      i++;
+    }
   }
-  let v = 0n;
-  for (const g of groups) v = (v << 16n) | BigInt(g);
-  return v;
+  return i === end ? value : -1;
+}
+
+/** Strict dotted-quad IPv4 (no leading zeros, as Go 1.17+), as an unsigned 32-bit value. One pass. */
+export function parseIPv4(s: string): bigint | undefined {
+  const v = parseIPv4At(s, 0, s.length);
+  return v < 0 ? undefined : BigInt(v);
+}
+
+/** The IPv6 address `s` as a bigint, or undefined. Zones (`%eth0`) are not addresses and are refused. */
+export function parseIPv6(s: string): bigint | undefined {
+  const groups = new Array<number>(8).fill(0);
+  let n = 0; // groups written
+  let ellipsis = -1; // group index where `::` stands
+  let i = 0;
+  const end = s.length;
+  if (end < 2) return undefined;
+  if (s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) return undefined;
+    ellipsis = 0;
+    i = 2;
+    if (i === end) return 0n;
+  }
+  while (i < end) {
+    if (n >= 8) return undefined;
+    // A group: up to four hex digits, or a trailing dotted quad.
+    const first = i;
+    let v = 0;
+    while (i < end) {
+      const h = hexValue(s.charCodeAt(i));
+      if (h < 0) break;
+      v = v * 16 + h;
+      i++;
+    }
+    const digits = i - first;
+    if (i < end && s.charCodeAt(i) === 46) {
+      // Embedded IPv4 in the last 32 bits.
+      if (n > 6) return undefined;
+      const v4 = parseIPv4At(s, first, end);
+      if (v4 < 0) return undefined;
+      groups[n++] = v4 >>> 16;
+      groups[n++] = v4 & 0xffff;
+      i = end;
+      break;
+    }
+    if (digits === 0 || digits > 4) return undefined;
+    groups[n++] = v;
+    if (i === end) break;
+    if (s.charCodeAt(i) !== 58) return undefined;
+    i++;
+    if (i < end && s.charCodeAt(i) === 58) {
+      if (ellipsis >= 0) return undefined;
+      ellipsis = n;
+      i++;
+      if (i === end) break;
+    } else if (i === end) {
+      return undefined; // trailing single colon
+    }
+  }
+  if (ellipsis >= 0) {
+    if (n === 8) return undefined; // `::` must stand for at least one group
+    const move = n - ellipsis;
+    for (let k = 0; k < move; k++) {
+      groups[7 - k] = groups[n - 1 - k]!;
+      groups[n - 1 - k] = 0;
+    }
+    for (let k = ellipsis; k < 8 - move; k++) groups[k] = 0;
+  } else if (n !== 8) {
+    return undefined;
+  }
+  const g = groups as [number, number, number, number, number, number, number, number];
+  return (
+    (BigInt(g[0] * 0x10000 + g[1]) << 96n) |
+    (BigInt(g[2] * 0x10000 + g[3]) << 64n) |
+    (BigInt(g[4] * 0x10000 + g[5]) << 32n) |
+    BigInt(g[6] * 0x10000 + g[7])
+  );
 }
 
 /** Parse an IPv4 or IPv6 address; `undefined` when it is neither. */
@@ -143,6 +190,25 @@ export function formatIP(family: IPFamily, value: bigint): string {
   const hex = (a: number[]) => a.map((x) => x.toString(16)).join(':');
   if (bestAt === -1) return hex(g);
   return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+}
+
+/**
+ * The IPv4 address an IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) stands for, as Go's
+ * `net.ParseIP(s).To4()` makes it for MetalLB; any other address as it is.
+ */
+export function unmapIPv4(ip: IPAddress): IPAddress {
+  return ip.family === 6 && ip.value >> 32n === 0xffffn ? { family: 4, value: ip.value & 0xffffffffn } : ip;
+}
+
+/**
+ * The text Go's `net.IP.String()` gives `s` if it is an address, else undefined: RFC 5952 for IPv6
+ * (`2001:DB8::0:1` → `2001:db8::1`), an IPv4-mapped address as its IPv4 address.
+ */
+export function canonicalIP(s: string): string | undefined {
+  const a = parseIP(s);
+  if (a === undefined) return undefined;
+  const u = unmapIPv4(a);
+  return formatIP(u.family, u.value);
 }
 
 export function formatPrefix(p: IPPrefix): string {
