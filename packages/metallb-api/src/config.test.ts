@@ -228,6 +228,21 @@ spec: { communities: [{ name: x, value: "${v}" }] }
     ]);
   });
 
+  it('localPref is not compared for advertisements with serviceSelectors (MetalLB: the speaker checks per Service)', () => {
+    const sel = `serviceSelectors: [{ matchLabels: { tier: web } }]`;
+    const r = build(
+      pool('a', ['10.0.0.0/24']) + adv('x', '{ localPref: 100 }') + adv('y', `{ localPref: 200, ${sel} }`),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.config.advertisements.get('y')?.serviceSelectors).toEqual([{ matchLabels: { tier: 'web' } }]);
+    expect(r.config.advertisements.get('x')?.serviceSelectors).toEqual([]);
+    expect(
+      build(
+        pool('a', ['10.0.0.0/24']) + adv('x', `{ localPref: 100, ${sel} }`) + adv('y', '{ localPref: 200 }'),
+      ).errors,
+    ).toEqual([]);
+  });
+
   it('localPref may differ with a different aggregation length, disjoint peers, or disjoint nodes', () => {
     const base = pool('a', ['10.0.0.0/24']) + adv('x', '{ localPref: 100 }');
     expect(build(base + adv('y', '{ localPref: 200, aggregationLength: 24 }')).errors).toEqual([]);

@@ -39,6 +39,39 @@ export interface NormalizedAdvertisement {
   readonly nodeSelectors: readonly LabelSelector[];
   /** Peers to announce to: empty = every peer. */
   readonly peers: readonly string[];
+  /**
+   * Services announced through this advertisement: those whose labels match one of these (MetalLB
+   * v0.16); empty = every Service of its pools.
+   */
+  readonly serviceSelectors: readonly LabelSelector[];
+}
+
+/** What `localPrefsConflict` reads of an advertisement. */
+export interface LocalPrefFields {
+  readonly localPref?: number | undefined;
+  readonly aggregationLength: number;
+  readonly aggregationLengthV6: number;
+  /** Empty: every peer. */
+  readonly peers: readonly string[];
+}
+
+/**
+ * MetalLB's BGPAdvertisementsHaveCompatibleLocalPref, nodes aside: true when two advertisements of a
+ * pool holding the address families `families` would send the same update (the same aggregation
+ * length for a family the pool has, a peer in common) with different LOCAL_PREF. buildConfig also
+ * needs a node in common; the speaker, which matches them per Service on its own node, does not.
+ */
+export function localPrefsConflict(
+  a: LocalPrefFields,
+  b: LocalPrefFields,
+  families: { readonly v4: boolean; readonly v6: boolean },
+): boolean {
+  if ((a.localPref ?? 0) === (b.localPref ?? 0)) return false;
+  const v4Differs = a.aggregationLength !== b.aggregationLength;
+  const v6Differs = a.aggregationLengthV6 !== b.aggregationLengthV6;
+  const { v4, v6 } = families;
+  if ((!v4 && !v6) || (v4Differs && !v6) || (v6Differs && !v4) || (v4Differs && v6Differs)) return false;
+  return a.peers.length === 0 || b.peers.length === 0 || a.peers.some((p) => b.peers.includes(p));
 }
 
 export interface MetallbConfig {
@@ -440,6 +473,7 @@ export function buildConfig(
       pools: poolNames,
       nodeSelectors: s.nodeSelectors ?? [],
       peers: s.peers ?? [],
+      serviceSelectors: s.serviceSelectors ?? [],
     };
     // aggregation length against each pool's CIDRs (MetalLB validateBGPAdvPerPool)
     for (const pn of poolNames) {
@@ -474,15 +508,14 @@ export function buildConfig(
       const pool = poolOut.get(pn)!;
       const hasV4 = pool.addresses.some((e) => e.family === 4);
       const hasV6 = pool.addresses.some((e) => e.family === 6);
+      // MetalLB does not compare advertisements with serviceSelectors here: which Services they
+      // announce is known only per Service, where the speaker refuses a conflict
+      // (conflictingAdvertisements).
+      if (adv.serviceSelectors.length > 0) break;
       for (const other of perPool.get(pn) ?? []) {
         const o = other.adv;
-        if ((o.localPref ?? 0) === (adv.localPref ?? 0)) continue;
-        const v4Differs = o.aggregationLength !== adv.aggregationLength;
-        const v6Differs = o.aggregationLengthV6 !== adv.aggregationLengthV6;
-        if ((!hasV4 && !hasV6) || (v4Differs && !hasV6) || (v6Differs && !hasV4) || (v4Differs && v6Differs))
-          continue;
-        if (o.peers.length > 0 && adv.peers.length > 0 && !adv.peers.some((p) => o.peers.includes(p)))
-          continue;
+        if (o.serviceSelectors.length > 0) continue;
+        if (!localPrefsConflict(adv, o, { v4: hasV4, v6: hasV6 })) continue;
         let nodesOverlap: boolean;
         if (advNodes !== undefined && other.nodes !== undefined) {
           nodesOverlap = [...advNodes].some((n) => other.nodes!.has(n));

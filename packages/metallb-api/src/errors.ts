@@ -65,9 +65,12 @@ export const ConfigRules = [
   'address-required',
   'address-exclusive',
   'ebgp-multihop-ibgp',
+  'local-asn',
   'invalid-characters',
   'aggregation-length',
   'mutually-exclusive',
+  // a field MetalLB accepts that bmlb does not implement
+  'unsupported-field',
   // cross-object
   'duplicate-object',
   'overlapping-pools',

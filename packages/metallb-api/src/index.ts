@@ -7,6 +7,8 @@ export {
   type BuildConfigOptions,
   type BuildConfigResult,
   buildConfig,
+  type LocalPrefFields,
+  localPrefsConflict,
   type MetallbConfig,
   type NormalizedAdvertisement,
   peersForNode,

@@ -35,3 +35,5 @@ export function Duration(
 export const strict = { additionalProperties: false } as const;
 
 export const UINT32_MAX = 4294967295;
+/** The largest value of a CRD field declared `format: int32` (the API server enforces the range). */
+export const INT32_MAX = 2147483647;

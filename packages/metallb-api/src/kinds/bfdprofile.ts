@@ -24,6 +24,7 @@ export const BFDProfileSpecSchema = Type.Object(
   {
     receiveInterval: Type.Optional(
       Type.Integer({
+        format: 'int32',
         minimum: 10,
         maximum: 60000,
         default: BFD_DEFAULTS.receiveInterval,
@@ -32,6 +33,7 @@ export const BFDProfileSpecSchema = Type.Object(
     ),
     transmitInterval: Type.Optional(
       Type.Integer({
+        format: 'int32',
         minimum: 10,
         maximum: 60000,
         default: BFD_DEFAULTS.transmitInterval,
@@ -41,6 +43,7 @@ export const BFDProfileSpecSchema = Type.Object(
     ),
     detectMultiplier: Type.Optional(
       Type.Integer({
+        format: 'int32',
         minimum: 2,
         maximum: 255,
         default: BFD_DEFAULTS.detectMultiplier,
@@ -49,6 +52,7 @@ export const BFDProfileSpecSchema = Type.Object(
     ),
     echoInterval: Type.Optional(
       Type.Integer({
+        format: 'int32',
         minimum: 10,
         maximum: 60000,
         default: BFD_DEFAULTS.echoInterval,
@@ -66,6 +70,7 @@ export const BFDProfileSpecSchema = Type.Object(
     ),
     minimumTtl: Type.Optional(
       Type.Integer({
+        format: 'int32',
         minimum: 1,
         maximum: 254,
         default: BFD_DEFAULTS.minimumTtl,

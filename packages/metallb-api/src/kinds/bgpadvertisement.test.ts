@@ -108,4 +108,68 @@ describe('BGPAdvertisement', () => {
       ['specs', 'unknown-field'],
     ]);
   });
+  it('serviceSelectors (MetalLB v0.16): kept as written, checked as every selector list', () => {
+    const serviceSelectors = [
+      { matchLabels: { tier: 'web' } },
+      { matchExpressions: [{ key: 'team', operator: 'Exists' }] },
+    ];
+    const r = validateBGPAdvertisement(adv({ serviceSelectors }));
+    expect(r.ok && r.object.spec.serviceSelectors).toEqual(serviceSelectors);
+    expect(
+      errs({
+        serviceSelectors: [
+          { matchExpressions: [{ key: 'k', operator: 'In' }] },
+          { matchLabels: { '-bad': 'x' } },
+        ],
+      }).map((e) => [e.path, e.rule]),
+    ).toEqual([
+      ['spec.serviceSelectors[0].matchExpressions[0].values', 'invalid-label-selector'],
+      ['spec.serviceSelectors[1].matchLabels["-bad"]', 'invalid-label-selector'],
+    ]);
+  });
+
+  it('rule mutually-exclusive: serviceSelectors only with the default aggregation lengths (MetalLB)', () => {
+    const serviceSelectors = [{ matchLabels: { tier: 'web' } }];
+    expect(errs({ serviceSelectors, aggregationLength: 32, aggregationLengthV6: 128 })).toEqual([]);
+    expect(errs({ serviceSelectors: [], aggregationLength: 24 })).toEqual([]);
+    expect(errs({ serviceSelectors, aggregationLength: 24, aggregationLengthV6: 64 })).toEqual([
+      {
+        ...ref,
+        path: 'spec.aggregationLength',
+        rule: 'mutually-exclusive',
+        message:
+          'serviceSelectors and aggregationLength are mutually exclusive: with serviceSelectors, aggregationLength must be 32 (the default), got 24',
+      },
+      {
+        ...ref,
+        path: 'spec.aggregationLengthV6',
+        rule: 'mutually-exclusive',
+        message:
+          'serviceSelectors and aggregationLengthV6 are mutually exclusive: with serviceSelectors, aggregationLengthV6 must be 128 (the default), got 64',
+      },
+    ]);
+  });
+
+  it('rule unsupported-field: asPathPrepend, which MetalLB accepts (frr-k8s only), is refused by name', () => {
+    expect(errs({ asPathPrepend: 3 })).toEqual([
+      {
+        ...ref,
+        path: 'spec.asPathPrepend',
+        rule: 'unsupported-field',
+        message:
+          'asPathPrepend is not supported by bmlb: its speaker announces each Service IP with an AS_PATH of its own AS only (MetalLB supports it only with its frr-k8s backend); remove the field',
+      },
+    ]);
+    // MetalLB's CRD range still applies first.
+    expect(errs({ asPathPrepend: 11 }).map((e) => [e.path, e.rule])).toEqual([
+      ['spec.asPathPrepend', 'maximum'],
+    ]);
+  });
+
+  it("localPref: at most 2147483647 (format int32 in MetalLB's CRD, which API servers enforce)", () => {
+    expect(errs({ localPref: 2147483647 })).toEqual([]);
+    expect(errs({ localPref: 2147483648 }).map((e) => [e.path, e.rule])).toEqual([
+      ['spec.localPref', 'maximum'],
+    ]);
+  });
 });

@@ -13,13 +13,17 @@ import {
   type ValidationResult,
   validateEnvelope,
 } from '../meta.ts';
-import { strict, UINT32_MAX } from '../schema-util.ts';
+import { INT32_MAX, strict } from '../schema-util.ts';
 import { checkDuplicates } from './ipaddresspool.ts';
+
+const SERVICE_SELECTORS_RULE =
+  '!has(self.serviceSelectors) || self.serviceSelectors.size() == 0 || ((!has(self.aggregationLength) || self.aggregationLength == 32) && (!has(self.aggregationLengthV6) || self.aggregationLengthV6 == 128))';
 
 export const BGPAdvertisementSpecSchema = Type.Object(
   {
     aggregationLength: Type.Optional(
       Type.Integer({
+        format: 'int32',
         minimum: 1,
         maximum: 32,
         default: 32,
@@ -29,6 +33,7 @@ export const BGPAdvertisementSpecSchema = Type.Object(
     ),
     aggregationLengthV6: Type.Optional(
       Type.Integer({
+        format: 'int32',
         minimum: 0,
         maximum: 128,
         default: 128,
@@ -38,9 +43,20 @@ export const BGPAdvertisementSpecSchema = Type.Object(
     ),
     localPref: Type.Optional(
       Type.Integer({
+        // MetalLB's CRD says int32 (its Go field is a uint32), and API servers enforce an int32
+        // format's range: 2147483647 is the most a cluster takes, so it is the most a file takes too.
+        format: 'int32',
         minimum: 0,
-        maximum: UINT32_MAX,
+        maximum: INT32_MAX,
         description: 'BGP LOCAL_PREF attribute, sent to iBGP peers only.',
+      }),
+    ),
+    asPathPrepend: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10,
+        description:
+          'Number of times to prepend the ASN to the AS_PATH (MetalLB: frr-k8s mode only). Not supported by bmlb: refused by validation.',
       }),
     ),
     communities: Type.Optional(
@@ -65,11 +81,25 @@ export const BGPAdvertisementSpecSchema = Type.Object(
     ),
     ipAddressPoolSelectors: Type.Optional(SelectorListSchema('Selectors for the pools to announce.')),
     nodeSelectors: Type.Optional(SelectorListSchema('Selectors for the nodes that announce.')),
+    serviceSelectors: Type.Optional(
+      SelectorListSchema(
+        'Only Services whose labels match one of these selectors are announced through this advertisement (empty: every Service of the selected pools). Only with the default aggregation lengths (32, 128).',
+      ),
+    ),
     peers: Type.Optional(
       Type.Array(Type.String(), { description: 'Names of the BGPPeers to announce to (default: all).' }),
     ),
   },
-  { ...strict, description: 'BGPAdvertisementSpec defines the desired state of BGPAdvertisement.' },
+  {
+    ...strict,
+    description: 'BGPAdvertisementSpec defines the desired state of BGPAdvertisement.',
+    // MetalLB's rule, word for word.
+    ...celRules({
+      rule: SERVICE_SELECTORS_RULE,
+      message:
+        'serviceSelectors and aggregationLength are mutually exclusive, can only be used together with default aggregationLength (32) and aggregationLengthV6 (128)',
+    }),
+  },
 );
 export type BGPAdvertisementSpec = Static<typeof BGPAdvertisementSpecSchema>;
 
@@ -105,6 +135,34 @@ export function validateBGPAdvertisement(raw: unknown): ValidationResult<BGPAdve
   errors.push(...checkDuplicates(s.peers, ref, 'spec.peers'));
   errors.push(...validateSelectorList(s.ipAddressPoolSelectors, ref, 'spec.ipAddressPoolSelectors'));
   errors.push(...validateSelectorList(s.nodeSelectors, ref, 'spec.nodeSelectors'));
+  errors.push(...validateSelectorList(s.serviceSelectors, ref, 'spec.serviceSelectors'));
+  if ((s.serviceSelectors ?? []).length > 0) {
+    // MetalLB (internal/config): a selected Service is announced as its own /32 or /128 only.
+    for (const [field, dflt] of [
+      ['aggregationLength', 32],
+      ['aggregationLengthV6', 128],
+    ] as const) {
+      const v = s[field];
+      if (v !== undefined && v !== dflt)
+        errors.push(
+          configError(
+            ref,
+            `spec.${field}`,
+            'mutually-exclusive',
+            `serviceSelectors and ${field} are mutually exclusive: with serviceSelectors, ${field} must be ${dflt} (the default), got ${v}`,
+          ),
+        );
+    }
+  }
+  if (s.asPathPrepend !== undefined)
+    errors.push(
+      configError(
+        ref,
+        'spec.asPathPrepend',
+        'unsupported-field',
+        `asPathPrepend is not supported by bmlb: its speaker announces each Service IP with an AS_PATH of its own AS only (MetalLB supports it only with its frr-k8s backend); remove the field`,
+      ),
+    );
   (s.communities ?? []).forEach((c, i) => {
     const p = parseCommunity(c);
     // A well-shaped value out of range is wrong whatever aliases exist; anything else may be an alias.

@@ -329,3 +329,45 @@ describe('BGPPeer v1beta2 → normalized', () => {
     ]);
   });
 });
+
+describe('BGPPeer localASN (MetalLB v0.16, v1beta2 only)', () => {
+  it('is kept in the normalized peer; v1beta1 has no such field', () => {
+    const r = validateBGPPeer(v2({ ...base, localASN: 64999 }));
+    expect(r.ok && normalizePeer(r.object)).toMatchObject({ myASN: 65100, localASN: 64999, peerASN: 65000 });
+    const plain = validateBGPPeer(v2(base));
+    expect(plain.ok && 'localASN' in normalizePeer(plain.object)).toBe(false);
+    expect(rules(v1({ ...base, localASN: 64999 }))).toEqual([['spec.localASN', 'unknown-field']]);
+  });
+
+  it("rule minimum / maximum: 1-4294967295, as MetalLB's CRD", () => {
+    expect(rules(v2({ ...base, localASN: 0 }))).toEqual([['spec.localASN', 'minimum']]);
+    expect(rules(v2({ ...base, localASN: 4294967296 }))).toEqual([['spec.localASN', 'maximum']]);
+  });
+
+  it("rule local-asn: eBGP only, not myASN, not peerASN (FRR's local-as rules)", () => {
+    expect(errorsOf(v2({ ...base, peerASN: 65100, localASN: 64999 }))).toEqual([
+      {
+        ...ref,
+        path: 'spec.localASN',
+        rule: 'local-asn',
+        message:
+          'localASN 64999 is set for an iBGP peer (peerASN equals myASN): a local AS replaces myASN toward eBGP peers only',
+      },
+    ]);
+    expect(
+      errorsOf(v2({ myASN: 65100, dynamicASN: 'internal', peerAddress: '10.0.0.1', localASN: 1 }))[0]
+        ?.message,
+    ).toBe(
+      'localASN 1 is set for an iBGP peer (dynamicASN internal): a local AS replaces myASN toward eBGP peers only',
+    );
+    expect(errorsOf(v2({ ...base, localASN: 65100 }))[0]?.message).toBe(
+      'localASN 65100 equals myASN: omit localASN',
+    );
+    expect(errorsOf(v2({ ...base, localASN: 65000 }))[0]?.message).toBe(
+      'localASN 65000 equals peerASN: the peer would see an iBGP session where this end runs eBGP',
+    );
+    expect(
+      errorsOf(v2({ myASN: 65100, dynamicASN: 'external', peerAddress: '10.0.0.1', localASN: 64999 })),
+    ).toEqual([]);
+  });
+});

@@ -15,7 +15,6 @@ import {
   MatchLabelsSchema,
   REQUIREMENT_RULES,
   SelectorListSchema,
-  selectorValues,
   validateSelectorList,
 } from '../labels.ts';
 import {
@@ -32,6 +31,7 @@ import { Duration, StringEnum, strict, UINT32_MAX } from '../schema-util.ts';
 
 const asn = (description: string, ...rules: CelRule[]) =>
   Type.Integer({
+    format: 'int64',
     minimum: 0,
     maximum: UINT32_MAX,
     description,
@@ -128,7 +128,8 @@ export const LegacyMatchExpressionSchema = Type.Object(
         message: 'not a valid label selector operator: must be In, NotIn, Exists or DoesNotExist',
       }),
     }),
-    values: selectorValues({ minItems: 1, description: 'Values (at least one).' }),
+    // As MetalLB's v1beta1 CRD: no x-kubernetes-list-type (for a CRD, an absent one means atomic).
+    values: Type.Array(Type.String(), { minItems: 1, description: 'Values (at least one).' }),
   },
   // values are required and non-empty here, so of LabelSelectorAsSelector's rules only the Exists one applies.
   { ...strict, ...celRules(REQUIREMENT_RULES[1]!) },
@@ -238,6 +239,15 @@ export const BGPPeerSpecV1beta2Schema = Type.Object(
       asn(
         'AS number to expect from the remote end of the session. Exclusive with dynamicASN; one is required.',
       ),
+    ),
+    localASN: Type.Optional(
+      Type.Integer({
+        format: 'int64',
+        minimum: 1,
+        maximum: UINT32_MAX,
+        description:
+          'AS number this end presents to the peer instead of myASN (FRR: neighbor local-as ASN no-prepend replace-as): the AS in its OPEN and the only AS in the AS_PATH it sends. eBGP sessions only.',
+      }),
     ),
     dynamicASN: Type.Optional(
       StringEnum(DynamicASNModes, {
@@ -408,6 +418,12 @@ export interface NormalizedPeer {
   readonly namespace: string;
   readonly apiVersion: 'metallb.io/v1beta1' | 'metallb.io/v1beta2';
   readonly myASN: number;
+  /**
+   * The AS this end presents to the peer in place of myASN (`spec.localASN`, v1beta2; FRR's
+   * `local-as ASN no-prepend replace-as`): in its OPEN and as the only AS of the AS_PATH it sends.
+   * Whether the session is iBGP still follows myASN (it is eBGP whenever this is set).
+   */
+  readonly localASN?: number;
   /** Undefined when `dynamicASN` is set. */
   readonly peerASN?: number;
   readonly dynamicASN?: DynamicASNMode;
@@ -603,6 +619,23 @@ function checkPeerSpec(spec: BGPPeerSpecV1beta2, ref: ObjectRef, apiVersion: str
       'ebgpMultiHop is set for an iBGP peer (peerASN equals myASN)',
     );
   }
+  if (spec.localASN !== undefined) {
+    // FRR's `local-as` (MetalLB's FRR backends): eBGP only, and not the router's own AS.
+    if ((peerASN !== 0 && peerASN === spec.myASN) || spec.dynamicASN === 'internal')
+      e(
+        'spec.localASN',
+        'local-asn',
+        `localASN ${spec.localASN} is set for an iBGP peer (${spec.dynamicASN === 'internal' ? 'dynamicASN internal' : 'peerASN equals myASN'}): a local AS replaces myASN toward eBGP peers only`,
+      );
+    else if (spec.localASN === spec.myASN)
+      e('spec.localASN', 'local-asn', `localASN ${spec.localASN} equals myASN: omit localASN`);
+    else if (peerASN !== 0 && spec.localASN === peerASN)
+      e(
+        'spec.localASN',
+        'local-asn',
+        `localASN ${spec.localASN} equals peerASN: the peer would see an iBGP session where this end runs eBGP`,
+      );
+  }
   const hasAddr = spec.peerAddress !== undefined && spec.peerAddress !== '';
   const hasIface = spec.interface !== undefined && spec.interface !== '';
   if (!hasAddr && !hasIface)
@@ -741,6 +774,7 @@ export function normalizePeer(p: BGPPeer): NormalizedPeer {
     dualStackAddressFamily: s.dualStackAddressFamily ?? false,
     ibgp: s.dynamicASN === 'internal' || (peerASN !== undefined && peerASN === s.myASN),
   };
+  if (s.localASN !== undefined) out.localASN = s.localASN;
   if (peerASN !== undefined) out.peerASN = peerASN;
   if (s.dynamicASN !== undefined) out.dynamicASN = s.dynamicASN;
   if (addr !== undefined) {

@@ -98,15 +98,14 @@ export type IPAddressPoolSpec = Static<typeof IPAddressPoolSpecSchema>;
 
 export const IPAddressPoolStatusSchema = Type.Object(
   {
-    assignedIPv4: Type.Optional(Type.Integer({ description: 'Number of assigned IPv4 addresses.' })),
-    assignedIPv6: Type.Optional(Type.Integer({ description: 'Number of assigned IPv6 addresses.' })),
-    availableIPv4: Type.Optional(Type.Integer({ description: 'Number of available IPv4 addresses.' })),
-    availableIPv6: Type.Optional(
-      Type.Integer({
-        description:
-          'Number of available IPv6 addresses; saturates at 2^53-1 (Number.MAX_SAFE_INTEGER) where MetalLB saturates at 2^63-1.',
-      }),
-    ),
+    assignedIPv4: Type.Integer({ format: 'int64', description: 'Number of assigned IPv4 addresses.' }),
+    assignedIPv6: Type.Integer({ format: 'int64', description: 'Number of assigned IPv6 addresses.' }),
+    availableIPv4: Type.Integer({ format: 'int64', description: 'Number of available IPv4 addresses.' }),
+    availableIPv6: Type.Integer({
+      format: 'int64',
+      description:
+        'Number of available IPv6 addresses; saturates at 2^53-1 (Number.MAX_SAFE_INTEGER) where MetalLB saturates at 2^63-1.',
+    }),
   },
   { ...strict, description: 'IPAddressPoolStatus defines the observed state of IPAddressPool.' },
 );
