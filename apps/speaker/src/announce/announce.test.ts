@@ -547,3 +547,95 @@ describe('announcement rules (MetalLB speaker)', () => {
     ).toBe('invalidIP');
   });
 });
+
+describe('serviceSelectors (MetalLB v0.16 bgpAdsForService)', () => {
+  const labelled = (name: string, ip: string, labels: Record<string, string>): Service => ({
+    ...svc(name, [ip]),
+    metadata: { name, namespace: 'default', labels },
+  });
+  const services = [
+    labelled('web', '203.0.113.10', { tier: 'web' }),
+    labelled('db', '203.0.113.11', { tier: 'db' }),
+    svc('plain', ['203.0.113.12']),
+  ];
+  const endpointSlices = ['web', 'db', 'plain'].map((n) => slice(n, [{ ip: '10.244.1.5', node: 'node-a' }]));
+  const run = (advertisements: AdvertisementInfo[], peers = seedConfig.peers) =>
+    computeAnnouncements(
+      input({ config: { ...seedConfig, peers, advertisements }, services, endpointSlices }),
+    );
+  const reasons = (r: ReturnType<typeof computeAnnouncements>) =>
+    Object.fromEntries(r.services.map((v) => [v.service, v.reason]));
+
+  it('an advertisement with serviceSelectors announces only the Services whose labels match one of them', () => {
+    const r = run([
+      adv('sel', {
+        serviceSelectors: [
+          { matchLabels: { tier: 'web' } },
+          { matchExpressions: [{ key: 'tier', operator: 'In', values: ['cache'] }] },
+        ],
+      }),
+    ]);
+    expect(prefixes(r, 'tor1')).toEqual(['203.0.113.10/32']);
+    expect(reasons(r)).toEqual({
+      'default/web': '',
+      'default/db': 'noMatchingAdvertisement',
+      'default/plain': 'noMatchingAdvertisement',
+    });
+  });
+
+  it('beside an advertisement without selectors, each Service gets the attributes of those it matches', () => {
+    const r = run([
+      adv('all', { communities: [65000 * 65536 + 1] }),
+      adv('web', {
+        serviceSelectors: [{ matchLabels: { tier: 'web' } }],
+        communities: [65000 * 65536 + 2],
+        peers: ['tor2'],
+      }),
+    ]);
+    expect(prefixes(r, 'tor1').sort()).toEqual(['203.0.113.10/32', '203.0.113.11/32', '203.0.113.12/32']);
+    expect(r.routes.get('tor1')?.ipv4.get('203.0.113.10/32')?.communities).toEqual([65000 * 65536 + 1]);
+    expect(r.routes.get('tor2')?.ipv4.get('203.0.113.10/32')?.communities).toEqual([
+      65000 * 65536 + 1,
+      65000 * 65536 + 2,
+    ]);
+    expect(r.routes.get('tor2')?.ipv4.get('203.0.113.11/32')?.communities).toEqual([65000 * 65536 + 1]);
+    expect(reasons(r)).toEqual({ 'default/web': '', 'default/db': '', 'default/plain': '' });
+  });
+
+  it('an empty selector matches every Service; an empty list is no restriction', () => {
+    expect(prefixes(run([adv('any', { serviceSelectors: [{}] })]), 'tor1')).toHaveLength(3);
+    expect(prefixes(run([adv('none', { serviceSelectors: [] })]), 'tor1')).toHaveLength(3);
+  });
+
+  it('two advertisements a Service matches with different localPref to a common peer: conflictingAdvertisements', () => {
+    const ibgp = [peer('tor1', { peerASN: 65100 }), peer('tor2', { peerASN: 65100 })];
+    const web = { serviceSelectors: [{ matchLabels: { tier: 'web' } }] };
+    const r = run([adv('a', { localPref: 100 }), adv('b', { ...web, localPref: 200 })], ibgp);
+    expect(reasons(r)).toEqual({
+      'default/web': 'conflictingAdvertisements',
+      'default/db': '',
+      'default/plain': '',
+    });
+    expect(prefixes(r, 'tor1').sort()).toEqual(['203.0.113.11/32', '203.0.113.12/32']);
+    // disjoint peers, or the same localPref: no conflict
+    const ok = run(
+      [adv('a', { localPref: 100, peers: ['tor1'] }), adv('b', { ...web, localPref: 200, peers: ['tor2'] })],
+      ibgp,
+    );
+    expect(ok.routes.get('tor2')?.ipv4.get('203.0.113.10/32')?.localPref).toBe(200);
+    expect(ok.routes.get('tor1')?.ipv4.get('203.0.113.10/32')?.localPref).toBe(100);
+    expect(
+      reasons(run([adv('a', { localPref: 100 }), adv('b', { ...web, localPref: 100 })], ibgp))['default/web'],
+    ).toBe('');
+  });
+
+  it('the advertisement must still cover the pool and select the node (notOwner first)', () => {
+    const r = run([
+      adv('sel', {
+        serviceSelectors: [{ matchLabels: { tier: 'web' } }],
+        nodeSelectors: [{ matchLabels: { rack: 'r9' } }],
+      }),
+    ]);
+    expect(reasons(r)['default/web']).toBe('notOwner');
+  });
+});

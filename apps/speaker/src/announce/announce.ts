@@ -5,6 +5,7 @@ import {
   formatPrefix,
   type IPAddress,
   type IPRange,
+  localPrefsConflict,
   parseIP,
   parsePoolAddress,
   prefixOf,
@@ -118,25 +119,19 @@ function advCoversPool(adv: AdvertisementInfo, pool: PoolInfo): boolean {
 }
 
 /**
- * MetalLB's checkBGPAdvConflicts for the advertisements one Service matches: two that would send the
- * same update (same aggregation length for a family the pool has, a peer in common; both select this
- * node) must agree on LOCAL_PREF. Configuration checks this only for advertisements without
- * serviceSelectors, whose Services are known in advance.
+ * MetalLB's checkBGPAdvConflicts for the advertisements one Service matches (all select this node):
+ * two that would send the same update must agree on LOCAL_PREF. buildConfig checks this only for
+ * advertisements without serviceSelectors, whose Services are known in advance.
  */
 function conflicting(advs: readonly AdvertisementInfo[], pool: ParsedPool): boolean {
-  const hasV4 = pool.ranges.some((r) => r.family === 4);
-  const hasV6 = pool.ranges.some((r) => r.family === 6);
+  const families = {
+    v4: pool.ranges.some((r) => r.family === 4),
+    v6: pool.ranges.some((r) => r.family === 6),
+  };
   for (let i = 0; i < advs.length; i++) {
     for (let j = i + 1; j < advs.length; j++) {
-      const a = advs[i] as AdvertisementInfo;
-      const b = advs[j] as AdvertisementInfo;
-      if ((a.localPref ?? 0) === (b.localPref ?? 0)) continue;
-      const v4Differs = a.aggregationLength !== b.aggregationLength;
-      const v6Differs = a.aggregationLengthV6 !== b.aggregationLengthV6;
-      if ((!hasV4 && !hasV6) || (v4Differs && !hasV6) || (v6Differs && !hasV4) || (v4Differs && v6Differs))
-        continue;
-      if (a.peers.length > 0 && b.peers.length > 0 && !a.peers.some((p) => b.peers.includes(p))) continue;
-      return true;
+      if (localPrefsConflict(advs[i] as AdvertisementInfo, advs[j] as AdvertisementInfo, families))
+        return true;
     }
   }
   return false;

@@ -49,6 +49,11 @@ export interface AdvertisementInfo {
   readonly nodeSelectors: readonly LabelSelector[];
   /** Peer names; empty means every peer. */
   readonly peers: readonly string[];
+  /**
+   * Only Services whose labels match one of these are announced through this advertisement
+   * (MetalLB v0.16 `serviceSelectors`); empty or absent: every Service of its pools.
+   */
+  readonly serviceSelectors?: readonly LabelSelector[];
   readonly aggregationLength: number;
   readonly aggregationLengthV6: number;
   /** Standard communities as 32-bit values (aliases already resolved). */

@@ -127,7 +127,9 @@ export class TcpBgpSession implements BgpSessionPort {
     }
     const ttl = bgpTtl({ external, ebgpMultiHop: p.ebgpMultiHop });
     const config: BgpSessionConfig = {
-      localAs: p.myASN,
+      // localASN replaces myASN toward this peer (validation allows it on eBGP sessions only, so
+      // `external` above, from myASN, stays what the peer sees too).
+      localAs: p.localASN ?? p.myASN,
       peerAs: p.peerASN ?? p.dynamicASN ?? 'external',
       bgpId,
       peerAddress: p.address,

@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { AdvertisementInfo } from '../announce/types.ts';
+import { loadManifests } from '../config/load.ts';
 import { type FakeBfd, type FakeBgp, fakeFactory } from '../test-support/fake-sessions.ts';
 import { advertisement } from '../test-support/fixtures.ts';
 import { SpeakerMetrics } from './metrics.ts';
@@ -134,6 +135,23 @@ describe('Speaker applies configuration as a difference', () => {
       'tor1:',
     ]);
     expect((bgp[3] as FakeBgp).cfg.holdTime).toBe(9);
+  });
+
+  it("BGPPeer localASN reaches the session's config from a manifest, and changing it needs a new session", () => {
+    const manifest = (localASN: string) => `apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: tor1, namespace: metallb-system }
+spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1${localASN} }
+`;
+    const loaded = loadManifests(manifest(', localASN: 64999'), 'config.yaml');
+    expect(loaded.ok && loaded.snapshot.peers[0]?.localASN).toBe(64999);
+    const plain = loadManifests(manifest(''), 'config.yaml');
+    expect(plain.ok && plain.snapshot.peers[0]?.localASN).toBeUndefined();
+    const { speaker, bgp } = make();
+    speaker.apply(snapshot([peerCfg('tor1', '10.0.0.1')]));
+    speaker.apply(snapshot([peerCfg('tor1', '10.0.0.1', { localASN: 64999 })]));
+    expect(bgp.map((s) => `${s.cfg.name}:${s.log.join(',')}`)).toEqual(['tor1:reconfigure', 'tor1:']);
+    expect((bgp[1] as FakeBgp).cfg.localASN).toBe(64999);
   });
 
   it('an invalid configuration is reported and the running one keeps going', async () => {

@@ -81,6 +81,7 @@ export function sessionKey(p: PeerConfig): string {
     p.address,
     p.port,
     p.myASN,
+    p.localASN,
     p.peerASN,
     p.dynamicASN,
     p.holdTime,

@@ -20,6 +20,11 @@ export interface PeerConfig {
   readonly address: string;
   readonly port: number;
   readonly myASN: number;
+  /**
+   * The AS presented to the peer instead of myASN (BGPPeer `localASN`; FRR's `local-as ASN
+   * no-prepend replace-as`): in the OPEN and as the AS_PATH of every route sent. eBGP only.
+   */
+  readonly localASN?: number | undefined;
   readonly peerASN: number | undefined;
   readonly dynamicASN: 'internal' | 'external' | undefined;
   /** Seconds. */
