@@ -278,7 +278,7 @@ describe('§6.7.1 key rollover at run time', () => {
     sb.updateAuth(net.now, only2);
     net.runFor(5000);
     expect(sa.state).toBe('Up');
-    expect([...a.events, ...b.events].filter((e) => e.kind === 'down')).toHaveLength(0);
+    expect([...a.events, ...b.events].filter((e) => e.type === 'down')).toHaveLength(0);
     expect(a.sent[a.sent.length - 1]!.packet.auth?.keyId).toBe(2);
     // Turning authentication off on one side only: the other discards, the session fails.
     sa.updateAuth(net.now, undefined);

@@ -67,17 +67,17 @@ test('§6.8 convergence: after any mix of timer changes, AdminDown and loss, hea
       expect(net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up', 15_000)).toBe(true);
       net.runFor(3_000);
       const downsBefore =
-        a.events.filter((e) => e.kind === 'down').length + b.events.filter((e) => e.kind === 'down').length;
+        a.events.filter((e) => e.type === 'down').length + b.events.filter((e) => e.type === 'down').length;
       net.runFor(30_000);
       expect(sa.state).toBe('Up');
       expect(sb.state).toBe('Up');
       const downsAfter =
-        a.events.filter((e) => e.kind === 'down').length + b.events.filter((e) => e.kind === 'down').length;
+        a.events.filter((e) => e.type === 'down').length + b.events.filter((e) => e.type === 'down').length;
       expect(downsAfter).toBe(downsBefore);
       expect(sa.info().pollActive || sb.info().pollActive).toBe(false);
       // Every down reported as a failure had a failure diagnostic.
       for (const e of [...a.events, ...b.events]) {
-        if (e.kind !== 'down') continue;
+        if (e.type !== 'down') continue;
         const d = e as BfdDownEvent;
         expect(d.failure).toBe(!d.localAdminDown && !d.peerAdminDown);
         expect([1, 3, 7]).toContain(d.diag);
@@ -113,7 +113,7 @@ test('§6.8.3 timer changes while Up never cause a false detection (any interval
           net.collect(c.side === 0 ? a : b);
         }
         net.runFor(20_000);
-        expect([...a.events, ...b.events].filter((e) => e.kind === 'down')).toEqual([]);
+        expect([...a.events, ...b.events].filter((e) => e.type === 'down')).toEqual([]);
         expect(sa.state === 'Up' && sb.state === 'Up').toBe(true);
         // Negotiated values settle on the last profiles.
         const pa = sa.profile;
@@ -145,7 +145,7 @@ test('§6.8.16/§6.8.3 going AdminDown or Down while Up reaches the peer before 
         sa.adminDown(net.now);
         net.collect(a);
         net.runFor(10_000);
-        const down = b.events.find((e) => e.kind === 'down') as BfdDownEvent | undefined;
+        const down = b.events.find((e) => e.type === 'down') as BfdDownEvent | undefined;
         expect(down).toMatchObject({ diag: 3, peerAdminDown: true, failure: false });
       },
     ),
@@ -197,7 +197,7 @@ test('§6.8.4 without packet loss no session ever sees its detection time expire
         }
       }
       net.runFor(10_000);
-      const expired = [...a.events, ...b.events].filter((e) => e.kind === 'state' && e.diag === 1);
+      const expired = [...a.events, ...b.events].filter((e) => e.type === 'state' && e.diag === 1);
       expect(expired).toEqual([]);
     }),
     { numRuns: 300, seed: 20261132 },

@@ -71,7 +71,7 @@ export class BfdEndpoint {
       random: this.#random,
       hash: this.#hash,
       emit(output) {
-        if (output.kind === 'send') stats.sent++;
+        if (output.type === 'send') stats.sent++;
         outputs().push(output);
       },
       reschedule(session) {

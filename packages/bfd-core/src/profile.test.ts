@@ -89,7 +89,7 @@ describe('MetalLB BFDProfile fields, defaults and ranges', () => {
     expect(ECHO_NOT_IMPLEMENTED_WARNING).toMatch(/not implemented/);
     const p = new ManualPeer({ profile: { echoMode: true } });
     expect(p.events).toContainEqual({
-      kind: 'warning',
+      type: 'warning',
       sessionKey: 's',
       message: ECHO_NOT_IMPLEMENTED_WARNING,
     });

@@ -7,9 +7,9 @@ import { A_ADDR, B_ADDR, Network, pair, seededRandom } from './test-support/harn
 import { ManualPeer, PEER_DISCR } from './test-support/manual-peer.ts';
 import type { BfdDownEvent, BfdStateEvent } from './types.ts';
 
-const states = (events: { kind: string }[]) =>
-  (events.filter((e) => e.kind === 'state') as BfdStateEvent[]).map((e) => `${e.from}->${e.to}`);
-const downs = (events: { kind: string }[]) => events.filter((e) => e.kind === 'down') as BfdDownEvent[];
+const states = (events: { type: string }[]) =>
+  (events.filter((e) => e.type === 'state') as BfdStateEvent[]).map((e) => `${e.from}->${e.to}`);
+const downs = (events: { type: string }[]) => events.filter((e) => e.type === 'down') as BfdDownEvent[];
 const gaps = (times: number[]) => times.slice(1).map((t, i) => t - times[i]!);
 
 describe('RFC 5880 §6.2/§6.8.6 three-way handshake', () => {
@@ -18,7 +18,7 @@ describe('RFC 5880 §6.2/§6.8.6 three-way handshake', () => {
     expect(net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up', 10_000)).toBe(true);
     expect(states(a.events)).toEqual(['Down->Init', 'Init->Up']);
     expect(states(b.events)).toEqual(['Down->Init', 'Init->Up']);
-    expect(a.events.filter((e) => e.kind === 'up')).toHaveLength(1);
+    expect(a.events.filter((e) => e.type === 'up')).toHaveLength(1);
     // §6.8.3 during the handshake: packets sent while not Up are at least 750 ms apart (Finals excepted).
     for (const node of [a, b]) {
       const notUp = node.sent
@@ -536,7 +536,7 @@ describe('RFC 5880 §6.8.16 administrative control and §4.1 diagnostics', () =>
     const { net, a, sa, sb } = pair();
     net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up');
     net.runFor(60_000);
-    expect(a.events.filter((e) => e.kind === 'up')).toHaveLength(1);
+    expect(a.events.filter((e) => e.type === 'up')).toHaveLength(1);
     expect(downs(a.events)).toHaveLength(0);
   });
 });
@@ -741,7 +741,7 @@ describe('RFC 5880 §6.3 demultiplexing and the endpoint API', () => {
     p.endpoint.handleTimeout(next - 1);
     expect(p.endpoint.drain()).toHaveLength(0);
     p.endpoint.handleTimeout(next);
-    expect(p.endpoint.drain().filter((o) => o.kind === 'send')).toHaveLength(1);
+    expect(p.endpoint.drain().filter((o) => o.type === 'send')).toHaveLength(1);
     p.endpoint.handleTimeout(next);
     expect(p.endpoint.drain()).toHaveLength(0);
   });

@@ -148,7 +148,7 @@ export class BfdSession {
       requiredMinEchoRxInterval: 0,
     };
     for (const message of bfdProfileWarnings(this.#profile))
-      host.emit({ kind: 'warning', sessionKey: this.key, message });
+      host.emit({ type: 'warning', sessionKey: this.key, message });
     this.#updateTxSchedule(now);
   }
 
@@ -247,7 +247,7 @@ export class BfdSession {
     this.#packet.detectMult = next.detectMultiplier;
     if (!hadEcho)
       for (const message of bfdProfileWarnings(next))
-        this.#host.emit({ kind: 'warning', sessionKey: this.key, message });
+        this.#host.emit({ type: 'warning', sessionKey: this.key, message });
     this.#applyTimers(now);
     this.#service(now);
   }
@@ -504,7 +504,7 @@ export class BfdSession {
     this.#applyTimers(now);
     const host = this.#host;
     host.emit({
-      kind: 'state',
+      type: 'state',
       sessionKey: this.key,
       from: bfdStateName(from),
       to: bfdStateName(to),
@@ -513,12 +513,12 @@ export class BfdSession {
       reason,
       at: now,
     });
-    if (to === BfdState.Up) host.emit({ kind: 'up', sessionKey: this.key, at: now });
+    if (to === BfdState.Up) host.emit({ type: 'up', sessionKey: this.key, at: now });
     else if (from === BfdState.Up) {
       const peerAdminDown = flags.peerAdmin === true;
       const localAdminDown = flags.localAdmin === true;
       host.emit({
-        kind: 'down',
+        type: 'down',
         sessionKey: this.key,
         to: bfdStateName(to),
         diag: this.#localDiag,
@@ -597,7 +597,7 @@ export class BfdSession {
       signControlPacket(bytes, auth.sendKey, this.#host.hash!);
     this.#sent++;
     this.#host.emit({
-      kind: 'send',
+      type: 'send',
       sessionKey: this.key,
       bytes,
       localAddress: this.localAddress,

@@ -27,10 +27,10 @@ test('1,000 sessions at 100 ms × 3: core CPU per simulated second', () => {
   const pump = (from: InstanceType<typeof BfdEndpoint>, to: InstanceType<typeof BfdEndpoint>): boolean => {
     const outs: BfdOutput[] = from.drain();
     for (const o of outs) {
-      if (o.kind === 'send') {
+      if (o.type === 'send') {
         packets++;
         to.receive(now, o.bytes, { localAddress: o.remoteAddress, remoteAddress: o.localAddress, ttl: 255 });
-      } else if (o.kind === 'down') downs++;
+      } else if (o.type === 'down') downs++;
     }
     return outs.length > 0;
   };

@@ -54,7 +54,7 @@ export interface BfdReceiveInfo {
 
 /** A control packet to transmit (UDP 3784 single-hop or 4784 multihop, TTL 255). */
 export interface BfdSendOutput {
-  kind: 'send';
+  type: 'send';
   sessionKey: string;
   bytes: Uint8Array;
   localAddress: string;
@@ -65,7 +65,7 @@ export interface BfdSendOutput {
 
 /** Every session state change. `diag` is our diagnostic after the change, `remoteDiag` the peer's last. */
 export interface BfdStateEvent {
-  kind: 'state';
+  type: 'state';
   sessionKey: string;
   from: BfdStateName;
   to: BfdStateName;
@@ -77,7 +77,7 @@ export interface BfdStateEvent {
 
 /** The session reached Up. RFC 5882: BFD never brings a client session up; this is information. */
 export interface BfdUpEvent {
-  kind: 'up';
+  type: 'up';
   sessionKey: string;
   at: number;
 }
@@ -87,7 +87,7 @@ export interface BfdUpEvent {
  * a peer going AdminDown (`peerAdminDown`) or our own AdminDown (`localAdminDown`) is not a failure.
  */
 export interface BfdDownEvent {
-  kind: 'down';
+  type: 'down';
   sessionKey: string;
   to: BfdStateName;
   diag: number;
@@ -100,7 +100,7 @@ export interface BfdDownEvent {
 }
 
 export interface BfdWarningEvent {
-  kind: 'warning';
+  type: 'warning';
   sessionKey: string;
   message: string;
 }

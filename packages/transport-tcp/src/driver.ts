@@ -3,7 +3,13 @@
 // (a second connection to a peer is how the core sees, and resolves, a collision).
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
-import type { BgpSession, ConnectionId, SessionAction, SessionEvent } from '@bmlb/bgp-core';
+import {
+  type BgpSession,
+  type ConnectionId,
+  isSessionAction,
+  type SessionAction,
+  type SessionEvent,
+} from '@bmlb/bgp-core';
 import { canonicalPeer } from './address.ts';
 import { connectBgp } from './connect.ts';
 import { BgpTransportError, classifyError, hostPort } from './errors.ts';
@@ -228,6 +234,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
   #pump(): void {
     if (this.#pumping) return; // the outer loop picks up what a nested call produced
     this.#pumping = true;
+    let failure: { error: unknown } | undefined;
     try {
       for (let guard = 0; ; guard++) {
         if (guard === 10_000) {
@@ -235,17 +242,28 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
           setImmediate(() => this.poke());
           break;
         }
-        const out = this.session.drainOutputs();
-        if (out.actions.length === 0 && out.events.length === 0) break;
-        for (const a of out.actions) this.#perform(a);
-        for (const e of out.events) this.emit('event', e);
-        if (this.#closed) return;
+        const out = this.session.drain();
+        if (out.length === 0) break;
+        for (const o of out) {
+          if (isSessionAction(o)) {
+            this.#perform(o);
+            continue;
+          }
+          // A throwing listener must not cost the other outputs or the timer: finish, then rethrow.
+          try {
+            this.emit('event', o);
+          } catch (error) {
+            failure ??= { error };
+          }
+        }
+        if (this.#closed) break;
         this.#offerWindow();
       }
       this.#schedule();
     } finally {
       this.#pumping = false;
     }
+    if (failure) throw failure.error;
   }
 
   /**

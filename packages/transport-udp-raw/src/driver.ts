@@ -433,7 +433,7 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
     // A throwing event handler must not cost the other outputs or the timer: finish, then rethrow.
     let failure: { error: unknown } | undefined;
     for (const out of outputs) {
-      if (out.kind === 'send') {
+      if (out.type === 'send') {
         const s = this.sessions.get(out.sessionKey);
         if (s) {
           this.transportCounters.packetsOut++;
@@ -451,8 +451,8 @@ export class BfdDriver extends EventEmitter<BfdDriverEvents> {
     if (failure) throw failure.error;
   }
 
-  private emitOutput(out: Exclude<BfdOutput, { kind: 'send' }>): void {
-    switch (out.kind) {
+  private emitOutput(out: Exclude<BfdOutput, { type: 'send' }>): void {
+    switch (out.type) {
       case 'up':
         this.emit('up', out);
         break;

@@ -90,7 +90,7 @@ export class Network {
   }
 
   #route(node: Node, out: BfdOutput): void {
-    if (out.kind !== 'send') {
+    if (out.type !== 'send') {
       node.events.push(out);
       return;
     }

@@ -42,7 +42,7 @@ export class ManualPeer {
 
   collect(): void {
     for (const o of this.endpoint.drain()) {
-      if (o.kind === 'send') {
+      if (o.type === 'send') {
         const d = decodeControlPacket(o.bytes);
         if (!d.ok) throw new Error(d.message);
         this.sent.push({ at: this.now, packet: d.packet, bytes: o.bytes });

@@ -1,6 +1,5 @@
 // Codec throughput, printed (nothing is asserted about speed): decode and encode UPDATEs of 500
-// IPv4 /32s. Run: cd packages/bgp-core && ../../node_modules/.bin/vitest bench --run src/codec
-// (or ../../node_modules/.bin/node scripts/bench-codec.ts).
+// IPv4 /32s. Run: cd packages/bgp-core && ../../node_modules/.bin/vitest bench --run src/codec.
 import { test } from 'vitest';
 import { runCodecBenchmark } from './test-support/codec-benchmark.ts';
 

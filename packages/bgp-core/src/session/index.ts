@@ -30,11 +30,12 @@ export {
   type SessionStats,
   type StopOptions,
 } from './session.ts';
-export type {
-  ConnectionId,
-  ConnectionInfo,
-  SessionAction,
-  SessionEvent,
-  SessionOutputs,
-  SessionState,
+export {
+  type ConnectionId,
+  type ConnectionInfo,
+  isSessionAction,
+  type SessionAction,
+  type SessionEvent,
+  type SessionOutput,
+  type SessionState,
 } from './types.ts';

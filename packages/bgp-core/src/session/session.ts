@@ -48,14 +48,7 @@ import {
   resolveConfig,
 } from './config.ts';
 import { checkOpen, familyName, localOpen, type Negotiated } from './negotiate.ts';
-import type {
-  ConnectionId,
-  ConnectionInfo,
-  SessionAction,
-  SessionEvent,
-  SessionOutputs,
-  SessionState,
-} from './types.ts';
+import type { ConnectionId, ConnectionInfo, SessionOutput, SessionState } from './types.ts';
 
 /** Hold timer while waiting for the peer's OPEN (RFC 4271 §8.2.2: "4 minutes is suggested"). */
 export const LARGE_HOLD_TIME_MS = 240_000;
@@ -170,8 +163,8 @@ export class BgpSession {
   readonly #conns = new Map<ConnectionId, Connection>();
   readonly #received = new Map<string, ReceivedFamily>();
   #receivedCount = 0;
-  #actions: SessionAction[] = [];
-  #events: SessionEvent[] = [];
+  /** Actions and events since the last drain, in the order they happened. */
+  #out: SessionOutput[] = [];
   #state: SessionState = 'Idle';
   #started = false;
   #pendingConnect: ConnectionId | undefined;
@@ -258,26 +251,14 @@ export class BgpSession {
     return t;
   }
 
-  /** Everything produced since the last drain (actions in the order the driver must apply them). */
-  drainOutputs(): SessionOutputs {
-    const out = { actions: this.#actions, events: this.#events };
-    this.#actions = [];
-    this.#events = [];
+  /**
+   * Everything produced since the last call, in order: actions for the driver (`connect`, `send`,
+   * `close`, to carry out in this order) and events for the application, each tagged by `type`.
+   */
+  drain(): SessionOutput[] {
+    const out = this.#out;
+    this.#out = [];
     return out;
-  }
-
-  /** Only the actions (events stay queued). */
-  drainActions(): SessionAction[] {
-    const a = this.#actions;
-    this.#actions = [];
-    return a;
-  }
-
-  /** Only the events (actions stay queued). */
-  drainEvents(): SessionEvent[] {
-    const e = this.#events;
-    this.#events = [];
-    return e;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -368,7 +349,7 @@ export class BgpSession {
     if (outbound) this.#pendingConnect = undefined;
     if (!this.#started) {
       // Idle refuses connections (RFC 4271 §8.2.2 Idle state).
-      this.#actions.push({ type: 'close', connId: info.id });
+      this.#out.push({ type: 'close', connId: info.id });
       return;
     }
     this.#idleRestartDeadline = undefined;
@@ -572,7 +553,7 @@ export class BgpSession {
     const from = this.#state;
     this.#state = to;
     this.#stateChangedAt = this.#now;
-    this.#events.push({ type: 'state-change', from, to, reason });
+    this.#out.push({ type: 'state-change', from, to, reason });
   }
 
   #jitter(ms: number): number {
@@ -595,7 +576,7 @@ export class BgpSession {
     const connId = `connect#${this.#connectSeq}`;
     this.#pendingConnect = connId;
     this.#connectRetryDeadline = now + this.#jitter(this.config.connectRetryTime * 1000);
-    this.#actions.push({
+    this.#out.push({
       type: 'connect',
       connId,
       remoteAddress: peer,
@@ -606,7 +587,7 @@ export class BgpSession {
 
   #abortPendingConnect(): void {
     if (this.#pendingConnect === undefined) return;
-    this.#actions.push({ type: 'close', connId: this.#pendingConnect });
+    this.#out.push({ type: 'close', connId: this.#pendingConnect });
     this.#pendingConnect = undefined;
   }
 
@@ -682,7 +663,7 @@ export class BgpSession {
       if (conn.lostUngracefully && gr !== undefined) {
         // RFC 4724 §4.2: the peer may be restarting; its routes may be kept (stale) for the restart
         // time, until its End-of-RIB after the session is back.
-        this.#events.push({
+        this.#out.push({
           type: 'peer-graceful-restart',
           restartTime: gr.restartTime,
           families: gr.families,
@@ -694,16 +675,16 @@ export class BgpSession {
   /** Close a connection without a NOTIFICATION. */
   #dropConnection(now: number, conn: Connection, failure: boolean): void {
     this.#removeConnection(now, conn);
-    this.#actions.push({ type: 'close', connId: conn.id });
+    this.#out.push({ type: 'close', connId: conn.id });
     if (failure) this.#afterFailure(now);
   }
 
   #sendNotificationAndClose(now: number, conn: Connection, notif: NotificationMessage, reason: string): void {
     if (conn.closed) return;
-    this.#actions.push({ type: 'send', connId: conn.id, bytes: encodeMessage(notif, conn.codec) });
+    this.#out.push({ type: 'send', connId: conn.id, bytes: encodeMessage(notif, conn.codec) });
     this.#sentCounts.notification++;
     this.#lastError = `sent ${describeNotification(notif)}: ${reason}`;
-    this.#events.push({
+    this.#out.push({
       type: 'notification-sent',
       connId: conn.id,
       notification: notif,
@@ -717,7 +698,7 @@ export class BgpSession {
   // Sending
 
   #sendOpen(now: number, conn: Connection): void {
-    this.#actions.push({
+    this.#out.push({
       type: 'send',
       connId: conn.id,
       bytes: encodeMessage(this.#localOpen(conn.localAddress)),
@@ -751,13 +732,13 @@ export class BgpSession {
   }
 
   #sendRouteRefresh(conn: Connection, msg: RouteRefreshMessage): void {
-    this.#actions.push({ type: 'send', connId: conn.id, bytes: encodeMessage(msg, conn.codec) });
+    this.#out.push({ type: 'send', connId: conn.id, bytes: encodeMessage(msg, conn.codec) });
     this.#sentCounts['route-refresh']++;
   }
 
   #sendKeepalive(now: number, conn: Connection): void {
     this.#keepaliveBytes ??= encodeKeepalive();
-    this.#actions.push({ type: 'send', connId: conn.id, bytes: this.#keepaliveBytes });
+    this.#out.push({ type: 'send', connId: conn.id, bytes: this.#keepaliveBytes });
     this.#sentCounts.keepalive++;
     this.#restartKeepalive(now, conn);
   }
@@ -776,7 +757,7 @@ export class BgpSession {
   #sendUpdates(now: number, conn: Connection, updates: readonly Uint8Array[]): void {
     if (updates.length === 0) return;
     for (const bytes of updates) {
-      this.#actions.push({ type: 'send', connId: conn.id, bytes });
+      this.#out.push({ type: 'send', connId: conn.id, bytes });
       conn.sendCredit -= bytes.length;
     }
     this.#sentCounts.update += updates.length;
@@ -792,11 +773,11 @@ export class BgpSession {
       this.#update(`malformed message: ${r.reason}`);
       return;
     }
-    for (const issue of r.issues) this.#events.push({ type: 'attribute-issue', connId: conn.id, issue });
+    for (const issue of r.issues) this.#out.push({ type: 'attribute-issue', connId: conn.id, issue });
     const msg = r.message;
     this.#receivedCounts[msg.type]++;
     if (msg.type === 'notification') {
-      this.#events.push({
+      this.#out.push({
         type: 'notification-received',
         connId: conn.id,
         notification: msg,
@@ -900,7 +881,7 @@ export class BgpSession {
       const gr = other.negotiated?.gracefulRestart;
       if (gr?.local === true && gr.peer !== undefined && n.gracefulRestart.peer !== undefined) {
         // RFC 4724 §4.2: the peer restarted; the old connection is dead, close it without a NOTIFICATION.
-        this.#events.push({
+        this.#out.push({
           type: 'collision-resolved',
           kept: conn.id,
           closed: other.id,
@@ -930,7 +911,7 @@ export class BgpSession {
     }
     const loser = keepNew ? other : conn;
     const winner = keepNew ? conn : other;
-    this.#events.push({ type: 'collision-resolved', kept: winner.id, closed: loser.id, reason: why });
+    this.#out.push({ type: 'collision-resolved', kept: winner.id, closed: loser.id, reason: why });
     if (loser.phase === 'delay-open') this.#sendOpen(now, loser);
     this.#sendNotificationAndClose(
       now,
@@ -950,7 +931,7 @@ export class BgpSession {
     this.#restarted = false;
     this.#establishedAt = now;
     this.#update('KeepAliveMsg in OpenConfirm');
-    this.#events.push({ type: 'established', connId: conn.id, negotiated: n });
+    this.#out.push({ type: 'established', connId: conn.id, negotiated: n });
     this.#exportCtx = this.#exportContext(conn, n);
     // Initial sync: every desired route of each negotiated family, then End-of-RIB (RFC 4724 §2).
     // After a session loss the Adj-RIB-Out holds every desired route as a change (resetSent).
@@ -1064,7 +1045,7 @@ export class BgpSession {
       const e = this.#exported(group.attributes, afi);
       if (typeof e === 'string') {
         this.#rib.unsend(afi, group.prefixes);
-        this.#events.push({ type: 'export-error', afi, safi: 1, prefixes: group.prefixes, reason: e });
+        this.#out.push({ type: 'export-error', afi, safi: 1, prefixes: group.prefixes, reason: e });
         continue;
       }
       const announce = this.#prefixList(afi, group.prefixes, addPath);
@@ -1079,7 +1060,7 @@ export class BgpSession {
         // size): report them and keep going; nothing of this group was sent.
         const reason = err instanceof Error ? err.message : String(err);
         this.#rib.unsend(afi, group.prefixes);
-        this.#events.push({ type: 'export-error', afi, safi: 1, prefixes: group.prefixes, reason });
+        this.#out.push({ type: 'export-error', afi, safi: 1, prefixes: group.prefixes, reason });
         continue;
       }
       for (const u of packed) out.push(u);
@@ -1103,7 +1084,7 @@ export class BgpSession {
     if (n === undefined || name === undefined || !n.families.includes(name)) return;
     if (msg.subtype === RouteRefreshSubtype.Normal) {
       if (!this.config.routeRefresh) return;
-      this.#events.push({ type: 'route-refresh-requested', afi: msg.afi, safi: msg.safi });
+      this.#out.push({ type: 'route-refresh-requested', afi: msg.afi, safi: msg.safi });
       const afi = msg.afi as 1 | 2;
       const enhanced = n.enhancedRouteRefresh;
       if (enhanced) {
@@ -1123,9 +1104,9 @@ export class BgpSession {
     const rf = this.#receivedFamily(msg.afi, msg.safi);
     if (msg.subtype === RouteRefreshSubtype.BeginOfRib) {
       rf.stale = new Set(rf.keys);
-      this.#events.push({ type: 'enhanced-route-refresh', afi: msg.afi, safi: msg.safi, phase: 'begin' });
+      this.#out.push({ type: 'enhanced-route-refresh', afi: msg.afi, safi: msg.safi, phase: 'begin' });
     } else if (msg.subtype === RouteRefreshSubtype.EndOfRib) {
-      this.#events.push({ type: 'enhanced-route-refresh', afi: msg.afi, safi: msg.safi, phase: 'end' });
+      this.#out.push({ type: 'enhanced-route-refresh', afi: msg.afi, safi: msg.safi, phase: 'end' });
       const stale = rf.stale;
       rf.stale = undefined;
       if (stale !== undefined && stale.size > 0) {
@@ -1144,7 +1125,7 @@ export class BgpSession {
             prefixes.push(key);
           }
         }
-        this.#events.push({
+        this.#out.push({
           type: 'route-withdrawn',
           afi: msg.afi,
           safi: msg.safi,
@@ -1176,7 +1157,7 @@ export class BgpSession {
       if (rf.keys.delete(key)) this.#receivedCount--;
       rf.stale?.delete(key);
     }
-    this.#events.push({ type: 'route-withdrawn', afi: list.afi, safi, prefixes, pathIds, cause });
+    this.#out.push({ type: 'route-withdrawn', afi: list.afi, safi, prefixes, pathIds, cause });
   }
 
   #learned(list: PrefixList, safi: number, nextHop: NextHop | undefined, attributes: PathAttributes): void {
@@ -1192,7 +1173,7 @@ export class BgpSession {
       }
       rf.stale?.delete(key);
     }
-    this.#events.push({
+    this.#out.push({
       type: 'route-received',
       afi: list.afi,
       safi,
@@ -1213,12 +1194,12 @@ export class BgpSession {
     if (n === undefined) return;
     const eor = isEndOfRib(msg);
     if (eor !== undefined) {
-      this.#events.push({ type: 'end-of-rib', afi: eor.afi, safi: eor.safi });
+      this.#out.push({ type: 'end-of-rib', afi: eor.afi, safi: eor.safi });
       return;
     }
     const a = msg.attributes;
     const ignored = (afi: number, safi: number, count: number) => {
-      this.#events.push({ type: 'family-not-negotiated', afi, safi, prefixes: count });
+      this.#out.push({ type: 'family-not-negotiated', afi, safi, prefixes: count });
     };
     const withdrawLists: [PrefixList, number][] = [];
     const announceLists: [PrefixList, number, NextHop | undefined][] = [];

@@ -134,8 +134,10 @@ export type SessionEvent =
       readonly reason: string;
     };
 
-/** Everything produced since the last drain. */
-export interface SessionOutputs {
-  readonly actions: SessionAction[];
-  readonly events: SessionEvent[];
+/** What `BgpSession.drain()` returns, in order: actions for the driver and events, tagged by `type`. */
+export type SessionOutput = SessionAction | SessionEvent;
+
+/** Whether an output is an action the driver must carry out (`connect`, `send`, `close`). */
+export function isSessionAction(o: SessionOutput): o is SessionAction {
+  return o.type === 'connect' || o.type === 'send' || o.type === 'close';
 }

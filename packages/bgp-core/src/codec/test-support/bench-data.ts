@@ -1,4 +1,4 @@
-// The benchmark workload (shared by codec.bench.ts and scripts/bench-codec.ts): UPDATEs of 500
+// The benchmark workload (of codec.bench.ts): UPDATEs of 500
 // IPv4 /32s with ORIGIN, AS_PATH (3 ASNs), NEXT_HOP, MED, COMMUNITIES and LARGE_COMMUNITIES.
 import type { PathAttributes } from '../../model.ts';
 import { PrefixList } from '../../prefix.ts';

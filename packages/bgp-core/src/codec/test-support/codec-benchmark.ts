@@ -1,5 +1,5 @@
 // Codec throughput: decode and encode UPDATEs of 500 IPv4 /32s with a typical attribute set.
-// Used by scripts/bench-codec.ts (plain node) and src/codec/codec.bench.ts (vitest bench).
+// Used by src/codec/codec.bench.ts (vitest bench).
 import type { UpdateMessage } from '../../model.ts';
 import { PrefixList } from '../../prefix.ts';
 import { decodeMessage, MessageReader } from '../decode.ts';

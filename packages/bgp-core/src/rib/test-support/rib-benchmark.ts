@@ -51,7 +51,7 @@ function establishedSession(extendedMessage: boolean): BgpSession {
   );
   s.receive(0, 'peer', encodeMessage({ type: 'keepalive' }));
   if (s.state !== 'Established') throw new Error(`benchmark session is ${s.state}`);
-  s.drainOutputs();
+  s.drain();
   return s;
 }
 
@@ -63,7 +63,7 @@ function host(i: number): string {
 function countUpdates(s: BgpSession): { updates: number; bytes: number } {
   let updates = 0;
   let bytes = 0;
-  for (const a of s.drainOutputs().actions) {
+  for (const a of s.drain()) {
     if (a.type === 'send' && a.bytes[18] === 2) {
       updates++;
       bytes += a.bytes.length;

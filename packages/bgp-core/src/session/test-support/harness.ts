@@ -7,7 +7,7 @@ import { encodeMessage } from '../../codec/encode.ts';
 import type { BgpMessage, CodecOptions, OpenMessage } from '../../model.ts';
 import type { BgpSessionConfig } from '../config.ts';
 import { BgpSession } from '../session.ts';
-import type { SessionAction, SessionEvent } from '../types.ts';
+import { isSessionAction, type SessionAction, type SessionEvent } from '../types.ts';
 
 export type Side = 'a' | 'b';
 
@@ -78,12 +78,14 @@ export class Network {
   }
 
   #collect(side: Side): void {
-    const out = this.sessions[side].drainOutputs();
-    for (const e of out.events) {
-      this.events[side].push(e);
-      if (e.type === 'established') this.decodeOpts[side] = e.negotiated.codecOptions;
+    for (const o of this.sessions[side].drain()) {
+      if (isSessionAction(o)) {
+        this.#queue.push({ from: side, action: o });
+        continue;
+      }
+      this.events[side].push(o);
+      if (o.type === 'established') this.decodeOpts[side] = o.negotiated.codecOptions;
     }
-    for (const action of out.actions) this.#queue.push({ from: side, action });
   }
 
   /** Deliver queued actions until nothing is left. */
@@ -234,10 +236,14 @@ export class Probe {
   }
 
   drain(): void {
-    const out = this.session.drainOutputs();
-    this.actions.push(...out.actions);
-    this.events.push(...out.events);
-    for (const e of out.events) if (e.type === 'established') this.decodeOpts = e.negotiated.codecOptions;
+    for (const o of this.session.drain()) {
+      if (isSessionAction(o)) {
+        this.actions.push(o);
+        continue;
+      }
+      this.events.push(o);
+      if (o.type === 'established') this.decodeOpts = o.negotiated.codecOptions;
+    }
   }
 
   /** Start (passive) and accept a connection from the peer (with flow control if `sendWindow` is given). */
