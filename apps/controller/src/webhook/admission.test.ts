@@ -62,6 +62,31 @@ describe('admission of metallb.io objects', () => {
     ).toEqual({ allowed: true });
   });
 
+  it("MetalLB v0.16 fields: admits serviceSelectors and localASN, refuses asPathPrepend as bmlb's, not as unknown", async () => {
+    const adv = (spec: Record<string, unknown>) => ({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'BGPAdvertisement',
+      metadata: { name: 'web', namespace: NS },
+      spec,
+    });
+    expect(
+      await adm.review(req('CREATE', adv({ serviceSelectors: [{ matchLabels: { tier: 'web' } }] }))),
+    ).toEqual({ allowed: true });
+    expect(
+      await adm.review(
+        req(
+          'CREATE',
+          peer('tor9', { myASN: 65100, peerASN: 65000, peerAddress: '10.0.0.9', localASN: 64999 }),
+        ),
+      ),
+    ).toEqual({ allowed: true });
+    expect(await adm.review(req('CREATE', adv({ asPathPrepend: 2 })))).toEqual({
+      allowed: false,
+      message:
+        'BGPAdvertisement/metallb-system/web: spec.asPathPrepend: asPathPrepend is not supported by bmlb: its speaker announces each Service IP with an AS_PATH of its own AS only (MetalLB supports it only with its frr-k8s backend); remove the field [unsupported-field]',
+    });
+  });
+
   it('refuses overlapping pools, naming both', async () => {
     const d = await adm.review(req('CREATE', pool('overlap', ['203.0.113.128/25'])));
     expect(d.allowed).toBe(false);

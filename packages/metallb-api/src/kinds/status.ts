@@ -1,7 +1,7 @@
 /**
  * The status kinds the speaker writes, so `kubectl get` shows what each node announces and how each
  * BGP session is doing:
- * - `metallb.io/v1beta1` ServiceBGPStatus, as MetalLB 0.15 defines it: per (Service, node), the
+ * - `metallb.io/v1beta1` ServiceBGPStatus, as MetalLB defines it (the same in v0.15 and v0.16.2): per (Service, node), the
  *   peers the Service's IPs are configured to be announced to;
  * - `bmlb.io/v1alpha1` BGPSessionState, modelled on frr-k8s's kind of that name with what a
  *   network engineer looks at: per (node, peer), BGP state and since when, prefixes sent and
