@@ -300,6 +300,11 @@ const VIOLATIONS: [string, Raw, string][] = [
     poolWith({ serviceSelectors: [{ matchLabels: { app: 'web_' } }] }),
     'invalid label value',
   ],
+  [
+    'advertisement: serviceSelectors with a non-default aggregationLength (MetalLB v0.16 rule)',
+    adv({ serviceSelectors: [{ matchLabels: { tier: 'web' } }], aggregationLength: 24 }),
+    'serviceSelectors and aggregationLength are mutually exclusive',
+  ],
   ['advertisement: community out of range', adv({ communities: ['65536:1'] }), 'invalid community value'],
   [
     'advertisement: large community out of range',
@@ -535,6 +540,31 @@ describe.skipIf(skip)('CRDs against a real API server', () => {
         !tried.some((t) => t.kind === r.kind && t.version === r.version && r.message.includes(t.message)),
     );
     expect(untried).toEqual([]);
+  });
+
+  it('MetalLB v0.16 fields are stored as written; asPathPrepend too (as MetalLB’s CRD), which our validation refuses by name', async () => {
+    const sel = {
+      ...adv({ serviceSelectors: [{ matchLabels: { tier: 'web' } }] }),
+      metadata: { name: 'sel', namespace: NS },
+    };
+    const prepend = { ...adv({ asPathPrepend: 2 }), metadata: { name: 'prepend', namespace: NS } };
+    const local = { ...peer2({ localASN: 64999 }), metadata: { name: 'local', namespace: NS } };
+    for (const o of [sel, prepend, local])
+      await cp.kubectl(['apply', '-f', '-'], { input: JSON.stringify(o) });
+    const get = (kind: string, name: string) =>
+      cp.kubectlJson<Raw>(['get', kind, '-n', NS, name, '-o', 'json']);
+    expect((await get('bgpadvertisement', 'sel')).spec?.serviceSelectors).toEqual([
+      { matchLabels: { tier: 'web' } },
+    ]);
+    const stored = await get('bgpadvertisement', 'prepend');
+    expect(stored.spec?.asPathPrepend).toBe(2);
+    expect((await get('bgppeer', 'local')).spec?.localASN).toBe(64999);
+    const v = validateObject(stored);
+    expect(v.ok ? [] : v.errors.map((e) => [e.path, e.rule])).toEqual([
+      ['spec.asPathPrepend', 'unsupported-field'],
+    ]);
+    await cp.kubectl(['delete', 'bgpadvertisement', '-n', NS, 'sel', 'prepend']);
+    await cp.kubectl(['delete', 'bgppeer', '-n', NS, 'local']);
   });
 
   it('enableGracefulRestart cannot be changed after creation (MetalLB’s transition rule)', async () => {
