@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds MetalLB's own controller (v0.15.2, from the Go module go.universe.tf/metallb, with
 # frr-k8s pinned to v0.0.21 as its go.mod needs) and keeps its CRDs beside it, in a cache outside
-# the repo. The controller benchmark (src/test-support/bench.ts) runs it against the same API
+# the repo. The controller benchmark (src/controller.bench.ts) runs it against the same API
 # server as ours. A warm cache returns at once; the last line on stdout is the directory.
 #
 #   scripts/build-metallb.sh                        # default cache /var/cache/bmlb/metallb-v0.15.2

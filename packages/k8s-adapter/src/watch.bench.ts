@@ -6,8 +6,8 @@
 //
 //   pnpm --filter @bmlb/k8s-adapter bench [COUNT]      (as root; needs tools/kube/build.sh)
 import { KubeControlPlane, kubeUnavailableReason } from '@bmlb/netlab';
-import { KubeCluster } from '../port.ts';
-import { Resources } from '../resources.ts';
+import { KubeCluster } from './port.ts';
+import { Resources } from './resources.ts';
 
 const COUNT = Number(process.argv[2] ?? 10_000);
 const CONCURRENCY = 32;
@@ -15,7 +15,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 
 const why = kubeUnavailableReason();
 if (why) {
-  console.error(`bench-watch: ${why}`);
+  console.error(`watch.bench: ${why}`);
   process.exit(1);
 }
 

@@ -2,7 +2,7 @@
 // then runs each metallb.io object of the given manifest files through what the API server does on
 // create: unknown-field pruning, defaulting and schema validation, printing the result.
 //
-//	cd packages/metallb-api/scripts/crd-check && go run . ../../../../deploy/crds/metallb.io_*.yaml -- ../../../../../shared/seed-manifests/*.yaml
+//	cd tools/crd-check && go run . ../../deploy/crds/metallb.io_*.yaml -- ../../../shared/seed-manifests/*.yaml
 package main
 
 import (

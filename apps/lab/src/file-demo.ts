@@ -3,12 +3,12 @@
 // plus Services and endpoints; prints what a network engineer checks on the ToRs and on a node,
 // runs the failover drill with measured times, and tears everything down (also on Ctrl-C).
 //
-//   sudo npx -y pnpm@10.34.8 --filter @bmlb/speaker demo
+//   sudo npx -y pnpm@10.34.8 demo   (from the repository root)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { frrInstalled, Lab } from '@bmlb/netlab';
-import { failoverDrill, formatDrill } from './failover.ts';
-import { speakerConfig, Topology } from './topology.ts';
+import { failoverDrill, formatDrill } from '@bmlb/speaker/test-support/failover';
+import { speakerConfig, Topology } from '@bmlb/speaker/test-support/topology';
 
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const say = (s = '') => process.stdout.write(`${s}\n`);

@@ -1,11 +1,11 @@
 // Scale benchmark: prints figures, asserts nothing about speed. Wall time swings with the machine's
 // load; the process CPU time (which includes the GC's helper threads) swings less.
-//   cd packages/allocator && ../../node_modules/.bin/node --expose-gc --conditions=@bmlb/source src/test-support/scale-bench.ts
+//   cd packages/allocator && ../../node_modules/.bin/node --expose-gc --conditions=@bmlb/source src/scale.bench.ts
 // (`pnpm --filter @bmlb/allocator bench` runs the same.)
-import { formatIPv4 } from '../addr.ts';
-import { Allocator } from '../allocator.ts';
-import type { AllocatorService } from '../service.ts';
-import { pool } from './fixtures.ts';
+import { keyText } from './addr.ts';
+import { Allocator } from './allocator.ts';
+import type { AllocatorService } from './service.ts';
+import { pool } from './test-support/fixtures.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -147,7 +147,7 @@ function sharing(n: number): void {
 function manyEntries(n: number): void {
   // A pool written as n single addresses (every other one), allocated to exhaustion.
   const entries: string[] = [];
-  for (let i = 0; i < n; i++) entries.push(formatIPv4(0x0a400000 + 2 * i));
+  for (let i = 0; i < n; i++) entries.push(keyText(0x0a400000 + 2 * i));
   const a = new Allocator();
   a.setPools([pool('p', entries)]);
   const input = services(n, 'one', ['IPv4']);

@@ -1,7 +1,7 @@
 // Benchmark: N BFD sessions between two processes of ours over loopback, for a while; prints the
 // CPU each process uses (% of one core) and the false downs (any session leaving Up).
 //
-//   node --conditions=@bmlb/source src/bench/sessions.ts [--sessions 1000] [--interval 100]
+//   node --conditions=@bmlb/source src/sessions.bench.ts [--sessions 1000] [--interval 100]
 //        [--multiplier 3] [--duration 60] [--port 3784] [--nice=0] [--fifo=0]
 //        [--node-listeners wildcard|per-address]
 // (--nice sets both processes' scheduling priority, e.g. -10 as root; on a host whose CPUs other
@@ -60,7 +60,7 @@ const routerAddress = '127.10.0.1';
 const nodeAddress = (i: number) => `127.11.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
 const profile = { transmitInterval: interval, receiveInterval: interval, detectMultiplier: multiplier };
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bfd-bench-'));
-const peerScript = fileURLToPath(new URL('../test-support/bfd-peer.ts', import.meta.url));
+const peerScript = fileURLToPath(new URL('./test-support/bfd-peer.ts', import.meta.url));
 
 interface Stats {
   event: string;

@@ -8,7 +8,7 @@
 //                  includes the speaker noticing the edit, reading, parsing and validating it,
 //                  computing the routes and sending them.
 //   bmlb withdraw: from the rename that replaces FILE with one without them.
-//   gobgpd add:    from starting `gobgp-inject` (this directory; built with `go` if present), which
+//   gobgpd add:    from starting `gobgp-inject` (tools/gobgp-inject; built with `go` if present), which
 //                  reads the N addresses and hands them to gobgpd over its gRPC API (AddPathStream,
 //                  batches of 1,000, waits for gobgpd's reply); includes gobgpd installing them and
 //                  sending them. Without `go`, the fallback is the routes loaded untimed with
@@ -23,9 +23,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { type FrrInstance, type GobgpInstance, Lab, waitFor } from '@bmlb/netlab';
-import { mrtRibIPv4 } from './mrt.ts';
+import { mrtRibIPv4 } from './test-support/mrt.ts';
 
-import { seedManifests, Topology } from './topology.ts';
+import { seedManifests, Topology } from './test-support/topology.ts';
 
 const N = Number(process.env.BENCH_ROUTES ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -158,7 +158,7 @@ async function ribCount(g: GobgpInstance): Promise<number> {
 function buildInjector(out: string): string | undefined {
   try {
     execFileSync('go', ['build', '-o', out, '.'], {
-      cwd: new URL('./gobgp-inject/', import.meta.url).pathname,
+      cwd: new URL('../../../tools/gobgp-inject/', import.meta.url).pathname,
       env: { ...process.env, GOFLAGS: '-mod=mod' },
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 300_000,

@@ -1,4 +1,4 @@
-module bmlb.local/metallb-api/crd-check
+module bmlb.local/crd-check
 
 go 1.26.0
 

@@ -6,7 +6,7 @@
 //
 //   npx -y pnpm@10.34.8 --filter @bmlb/controller bench        # builds both controllers, N = 10,000
 //   cd apps/controller && ../../node_modules/node/bin/node --conditions=@bmlb/source \
-//     src/test-support/bench.ts [N] [--skip-metallb] [--catch-up]   # after pnpm build and scripts/build-metallb.sh
+//     src/controller.bench.ts [N] [--skip-metallb] [--catch-up]   # after pnpm build and scripts/build-metallb.sh
 //
 // --catch-up: the Services are created first, with no controller running; then the controller
 // starts, and the time is from its start until every Service has an address (its own throughput,
@@ -17,7 +17,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeControlPlane, Proc, waitFor } from '@bmlb/netlab';
-import { ControllerProcess, controllerAccess, controllerDir, installCrds } from './kube.ts';
+import { ControllerProcess, controllerAccess, controllerDir, installCrds } from './test-support/kube.ts';
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 10_000);
 const SKIP_METALLB = process.argv.includes('--skip-metallb');

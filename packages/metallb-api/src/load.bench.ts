@@ -1,8 +1,8 @@
 // Loading speed: N LoadBalancer Services, each with an EndpointSlice, plus the seed's metallb.io
 // objects, through parseManifests + buildConfig. Prints figures; asserts nothing.
-// Run: cd packages/metallb-api && ../../node_modules/.bin/node scripts/bench-load.ts [N]
-import { buildConfig } from '../src/config.ts';
-import { ManifestCache, parseManifests } from '../src/manifests.ts';
+// Run: cd packages/metallb-api && ../../node_modules/.bin/node src/load.bench.ts [N]
+import { buildConfig } from './config.ts';
+import { ManifestCache, parseManifests } from './manifests.ts';
 
 const n = Number(process.argv[2] ?? 10000);
 const parts: string[] = [
