@@ -444,7 +444,7 @@ describe.skipIf(skip)('speaker against FRR ToRs (seed topology)', () => {
   }, 60_000);
 });
 
-describe.skipIf(skip)('speaker toward an iBGP FRR with TCP MD5, and toward GoBGP', () => {
+describe.skipIf(skip)('speaker toward an iBGP FRR with TCP MD5, toward GoBGP, and with a localASN', () => {
   let lab: Lab;
   let topo: Topology;
 
@@ -484,6 +484,27 @@ router bgp 65100
 `,
     });
     (topo as unknown as { gobgp: typeof gobgp }).gobgp = gobgp;
+    // An eBGP router that knows this node as AS 64999 only: BGPPeer localASN (FRR's local-as
+    // 64999 no-prepend replace-as, as MetalLB's FRR backends configure it).
+    const lasNs = await lab.namespace('lasn', { ipForward: true });
+    await topo.segment.attach(lasNs, { ifname: 'eth0', addrs: ['10.0.0.5/24'] });
+    topo.tors.push(
+      await lab.frr(lasNs, {
+        name: `${lab.id}-lasn`,
+        config: `frr defaults datacenter
+hostname lasn
+router bgp 65300
+ bgp router-id 10.0.0.5
+ no bgp ebgp-requires-policy
+ neighbor 10.0.0.11 remote-as 64999
+ neighbor 10.0.0.11 timers connect 1
+ address-family ipv4 unicast
+  neighbor 10.0.0.11 activate
+ exit-address-family
+!
+`,
+      }),
+    );
     const node = topo.node('node1');
     topo.writeConfig(
       node,
@@ -507,6 +528,11 @@ apiVersion: metallb.io/v1beta2
 kind: BGPPeer
 metadata: { name: gobgp, namespace: metallb-system }
 spec: { myASN: 65100, peerASN: 65200, peerAddress: 10.0.0.4 }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: lasn, namespace: metallb-system }
+spec: { myASN: 65100, localASN: 64999, peerASN: 65300, peerAddress: 10.0.0.5 }
 ---
 apiVersion: metallb.io/v1beta1
 kind: BGPAdvertisement
@@ -555,5 +581,21 @@ ${serviceManifests({ name: 'web', ips: [WEB], policy: 'Cluster', endpointsOn: ['
     const detail = await gobgp.gobgp(['global', 'rib', '-a', 'ipv4', `${WEB}/32`]);
     expect(detail).toMatch(/65000:100/);
     expect(detail).not.toMatch(/LocalPref/i);
+  }, 40_000);
+
+  it('BGPPeer localASN: the session opens as AS 64999 and the route carries AS_PATH 64999 only', async () => {
+    const lasn = topo.tors[1];
+    if (lasn === undefined) throw new Error('no lasn router');
+    await lasn.waitForBgpState('10.0.0.11', 'Established', { timeoutMs: 30_000 });
+    const r = await lasn.waitFor(
+      async () => {
+        const j = await lasn.vtyshJson<{ paths?: Array<Record<string, unknown>> }>(
+          `show bgp ipv4 unicast ${WEB}/32 json`,
+        );
+        return j.paths?.[0];
+      },
+      { timeoutMs: 10_000, what: 'the localASN router to hold the route' },
+    );
+    expect((r.aspath as { string: string }).string).toBe('64999');
   }, 40_000);
 });
