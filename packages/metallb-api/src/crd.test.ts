@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { load as parse } from 'js-yaml';
 import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { CEL_BOUNDS } from './cel.ts';
 import { CRD_KINDS, crdFor, structuralProblems } from './crd.ts';
 import { crdFiles, crdYaml } from './crd-yaml.ts';
@@ -145,7 +145,9 @@ describe('crdFor', () => {
     expect(readdirSync(dir).sort()).toEqual(files.map((f) => f.file).sort());
     for (const { file, text } of files) expect(readFileSync(new URL(file, dir), 'utf8'), file).toBe(text);
     for (const kind of CRD_KINDS) expect(parse(crdYaml(kind).text)).toEqual(crdFor(kind));
-    const kustomization = parse(files.find((f) => f.file === 'kustomization.yaml')!.text);
+    const kustomization = parse(files.find((f) => f.file === 'kustomization.yaml')!.text) as {
+      resources: string[];
+    };
     expect(kustomization.resources).toEqual(CRD_KINDS.map((k) => crdYaml(k).file));
   });
 });

@@ -2,8 +2,19 @@
  * Multi-document YAML → validated, typed objects. Every document is read; a bad one becomes errors
  * (with file, document, line and column) and never hides the good ones.
  */
-import { boolYaml11Tag, CORE_SCHEMA, load, mergeTag } from 'js-yaml';
-import { type Document, parseAllDocuments, parseDocument } from 'yaml';
+import {
+  boolYaml11Tag,
+  CORE_SCHEMA,
+  EVENT_ID,
+  type Event,
+  getScalarValue,
+  load,
+  loadAll,
+  mergeTag,
+  parseEvents,
+  SCALAR_STYLE,
+  YAMLException,
+} from 'js-yaml';
 import type { ConfigError, ObjectRef } from './errors.ts';
 import { configError } from './errors.ts';
 import { type BFDProfile, validateBFDProfile } from './kinds/bfdprofile.ts';
@@ -26,7 +37,6 @@ import { type IPAddressPool, validateIPAddressPool } from './kinds/ipaddresspool
 import { acceptIgnored, IGNORED_METALLB_KINDS, type IgnoredObject } from './kinds/l2advertisement.ts';
 import { DEFAULT_NAMESPACE, METALLB_GROUP, refOf, type ValidationResult } from './meta.ts';
 import { isPlainObject, own } from './schema-check.ts';
-import { readFastYaml } from './yaml-fast.ts';
 
 /** Every object kind a manifest file may hold. */
 export type ManifestObject =
@@ -272,7 +282,7 @@ function contentStart(text: string, from: number, eol: number): number {
 
 /**
  * Split a YAML stream at its document markers (`---` and `...` at column 0, which YAML forbids
- * anywhere else). Returns undefined for streams with directives (`%YAML`), which go to the full parser.
+ * anywhere else). Returns undefined for streams with directives (`%YAML`), which are read whole.
  * One pass over the text without slicing its lines (a bulk edit has hundreds of thousands).
  */
 function splitDocuments(text: string): DocSlice[] | undefined {
@@ -416,14 +426,90 @@ function validateDocument(raw: unknown): DocOutcome {
   return { kind: 'value', results: [validateObject(raw)], bases: TOP_LEVEL };
 }
 
+/** Where a node's text starts (its anchor or tag if it has one, a quoted scalar's quote). */
+function nodeStart(text: string, e: Event): number {
+  switch (e.type) {
+    case EVENT_ID.MAPPING:
+    case EVENT_ID.SEQUENCE:
+      return firstOf(e.anchorStart, e.tagStart, e.start);
+    case EVENT_ID.SCALAR: {
+      const quoted = e.style === SCALAR_STYLE.SINGLE_QUOTED || e.style === SCALAR_STYLE.DOUBLE_QUOTED;
+      const at =
+        quoted && e.valueStart > 0 && /['"]/.test(text[e.valueStart - 1]!) ? e.valueStart - 1 : e.valueStart;
+      return firstOf(e.anchorStart, e.tagStart, at);
+    }
+    case EVENT_ID.ALIAS:
+      return e.anchorStart - 1;
+    default:
+      return -1;
+  }
+}
+
+/** The smallest of the offsets that are present (not -1). */
+function firstOf(...offsets: number[]): number {
+  let best = -1;
+  for (const o of offsets) if (o >= 0 && (best < 0 || o < best)) best = o;
+  return best;
+}
+
+/** The index of the event after the node that starts at `events[i]`. */
+function skipNode(events: readonly Event[], i: number): number {
+  const t = events[i]?.type;
+  if (t !== EVENT_ID.MAPPING && t !== EVENT_ID.SEQUENCE) return i + 1;
+  let j = i + 1;
+  while (j < events.length && events[j]!.type !== EVENT_ID.POP) j = skipNode(events, j);
+  return j + 1;
+}
+
+/**
+ * The offset of the deepest node that exists on `keys` in a document's events (`events[root]` is the
+ * document's content node), or -1. Keys are compared as the YAML reader reads them.
+ */
+function locateNode(
+  text: string,
+  events: readonly Event[],
+  root: number,
+  keys: readonly (string | number)[],
+): number {
+  let i = root;
+  let at = events[i] === undefined ? -1 : nodeStart(text, events[i]!);
+  for (const key of keys) {
+    const e = events[i];
+    let next = -1;
+    if (e?.type === EVENT_ID.MAPPING && typeof key === 'string') {
+      for (let j = i + 1; j < events.length && events[j]!.type !== EVENT_ID.POP; ) {
+        const k = events[j]!;
+        const value = skipNode(events, j);
+        if (k.type === EVENT_ID.SCALAR && getScalarValue(text, k) === key) {
+          next = value;
+          break;
+        }
+        j = skipNode(events, value);
+      }
+    } else if (e?.type === EVENT_ID.SEQUENCE && typeof key === 'number') {
+      let j = i + 1;
+      for (let n = 0; n < key && j < events.length && events[j]!.type !== EVENT_ID.POP; n++)
+        j = skipNode(events, j);
+      if (j < events.length && events[j]!.type !== EVENT_ID.POP) next = j;
+    }
+    if (next < 0 || events[next] === undefined || events[next]!.type === EVENT_ID.POP) break;
+    i = next;
+    at = nodeStart(text, events[i]!);
+  }
+  return at;
+}
+
 /**
  * One document of a `parseManifests` call: its place in the stream, and (built only when an error
- * or a location is asked for) its full parse. Origins of its objects refer to it.
+ * or a location is asked for) its parser events, which carry the offsets. Origins of its objects
+ * refer to it.
  */
 class DocContext {
-  readonly #slice: DocSlice;
+  /** The text the events' offsets refer to, and where it starts in the stream. */
+  readonly #text: string;
+  readonly #offset: number;
   readonly #position: (offset: number) => { line: number; column: number; offset: number };
-  #full: Document.Parsed | undefined;
+  #events: readonly Event[] | undefined;
   readonly source: string | undefined;
   readonly index: number;
   constructor(
@@ -431,23 +517,26 @@ class DocContext {
     index: number,
     source: string | undefined,
     position: (offset: number) => { line: number; column: number; offset: number },
+    events?: readonly Event[],
   ) {
-    this.#slice = slice;
+    this.#text = slice.text;
+    this.#offset = slice.offset;
     this.index = index;
     this.source = source;
     this.#position = position;
+    this.#events = events;
   }
-  /** The full parse of this document (for error positions). */
-  fullDoc(): Document.Parsed {
-    this.#full ??= parseDocument(this.#slice.text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
-    return this.#full;
+  /** The document's events: DOCUMENT, its content node, …, POP. */
+  events(): readonly Event[] {
+    this.#events ??= parseEvents(this.#text, {});
+    return this.#events;
   }
   position(offsetInDoc: number) {
-    return this.#position(this.#slice.offset + offsetInDoc);
+    return this.#position(this.#offset + offsetInDoc);
   }
   /** Position of the first non-blank, non-comment character. */
   docStart() {
-    const t = this.#slice.text;
+    const t = this.#text;
     for (let ls = 0; ls <= t.length; ) {
       let eol = t.indexOf('\n', ls);
       if (eol === -1) eol = t.length;
@@ -467,15 +556,8 @@ class DocContext {
   }
   /** The deepest node that exists on `base` + `path`. */
   find(base: readonly (string | number)[], path: string) {
-    const doc = this.fullDoc();
-    const keys = [...base, ...pathKeys(path)];
-    for (let n = keys.length; n >= 0; n--) {
-      const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node !== undefined && node !== null && typeof node === 'object' && node.range !== undefined) {
-        return this.position(node.range[0]);
-      }
-    }
-    return undefined;
+    const at = locateNode(this.#text, this.events(), 1, [...base, ...pathKeys(path)]);
+    return at < 0 ? undefined : this.position(at);
   }
   /** `e` placed at its field in this document (or at the document's start). */
   at(e: ConfigError, base: readonly (string | number)[]): ConfigError {
@@ -537,31 +619,59 @@ export function parseManifests(text: string, options: ParseManifestsOptions = {}
   };
 
   const slices = splitDocuments(text);
-  if (slices === undefined) {
-    // Directives: hand the whole stream to the full parser, one slice per document it finds.
-    const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, version: '1.2' });
-    const list = Array.isArray(docs) ? docs : [];
-    list.forEach((doc, index) => {
-      const s = doc.range[0];
-      processDocument(index, { text: text.slice(s, doc.range[2]), offset: s });
-    });
-  } else {
-    slices.forEach((slice, index) => {
-      processDocument(index, slice);
-    });
-  }
+  if (slices === undefined) readWhole();
+  else for (let i = 0; i < slices.length; i++) processDocument(i, slices[i]!);
   cache?.end();
   return { objects, errors, warnings };
 
-  function processDocument(index: number, slice: DocSlice): void {
-    let outcome = cache?.get(slice.text);
-    if (outcome === undefined && !/^[ \t]*[^\s#]/m.test(slice.text)) outcome = { kind: 'empty' };
+  /**
+   * A stream with directives (`%YAML 1.2`), which document markers alone do not split: read whole,
+   * each document's value with its own share of the stream's events.
+   */
+  function readWhole(): void {
+    let values: unknown[];
+    let events: Event[];
+    try {
+      events = parseEvents(text, {});
+      values = loadAll(text, { schema: KUBE_YAML_SCHEMA });
+    } catch (e) {
+      // Which document: the `---` markers before the error (the stream's first opens document 0).
+      const at = e instanceof YAMLException ? (e.mark?.position ?? 0) : 0;
+      const markers = text.slice(0, at).match(/^---(?=[ \t\r\n]|$)/gm)?.length ?? 0;
+      errors.push({
+        ...configError(NO_REF, '', 'yaml-syntax', yamlReason(e)),
+        ...src,
+        document: Math.max(0, markers - 1),
+        ...position(at),
+      });
+      return;
+    }
+    let doc = -1;
+    let from = 0;
+    for (let i = 0; i <= events.length; i++) {
+      if (i < events.length && events[i]!.type !== EVENT_ID.DOCUMENT) continue;
+      if (doc >= 0) {
+        const own = events.slice(from, i);
+        processDocument(doc, { text, offset: 0 }, { value: values[doc] }, own);
+      }
+      doc++;
+      from = i;
+    }
+  }
+
+  function processDocument(
+    index: number,
+    slice: DocSlice,
+    read?: { value: unknown },
+    events?: readonly Event[],
+  ): void {
+    let outcome = read === undefined ? cache?.get(slice.text) : undefined;
+    if (read !== undefined) outcome = validateDocument(read.value);
+    else if (outcome === undefined && !/^[ \t]*[^\s#]/m.test(slice.text)) outcome = { kind: 'empty' };
     if (outcome === undefined) {
       try {
         outcome = validateDocument(
-          parseJsonDocument(slice.text) ??
-            readFastYaml(slice.text, KUBE_YAML_SCHEMA) ??
-            load(slice.text, { schema: KUBE_YAML_SCHEMA }),
+          parseJsonDocument(slice.text) ?? load(slice.text, { schema: KUBE_YAML_SCHEMA }),
         );
       } catch {
         outcome = { kind: 'yaml-error' };
@@ -569,30 +679,21 @@ export function parseManifests(text: string, options: ParseManifestsOptions = {}
       cache?.set(slice.text, outcome);
     }
     if (outcome.kind === 'empty') return;
-    const doc = new DocContext(slice, index, options.source, position);
+    const doc = new DocContext(slice, index, options.source, position, events);
 
     if (outcome.kind === 'yaml-error') {
-      const full = doc.fullDoc();
-      if (full.errors.length > 0) {
-        for (const e of full.errors) {
-          errors.push({
-            ...configError(NO_REF, '', 'yaml-syntax', e.message.split('\n')[0] ?? e.message),
-            ...src,
-            document: index,
-            ...doc.position(e.pos[0]),
-          });
-        }
-        return;
-      }
-      // The fast parser refused what the full one accepts (e.g. an alias without its anchor):
-      // report through the full parser's own reading.
+      let at: number | undefined;
       let message = 'invalid YAML';
       try {
         load(slice.text, { schema: KUBE_YAML_SCHEMA });
       } catch (e) {
-        message = e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
+        message = yamlReason(e);
+        if (e instanceof YAMLException && e.mark !== undefined) at = e.mark.position;
       }
-      errors.push({ ...configError(NO_REF, '', 'yaml-syntax', message), ...doc.docLoc() });
+      errors.push({
+        ...configError(NO_REF, '', 'yaml-syntax', message),
+        ...(at === undefined ? doc.docLoc() : { ...src, document: index, ...doc.position(at) }),
+      });
       return;
     }
     if (outcome.kind === 'not-an-object') {
@@ -620,6 +721,12 @@ export function parseManifests(text: string, options: ParseManifestsOptions = {}
       objects.push(r.object);
     }
   }
+}
+
+/** What the YAML reader says is wrong, without its source snippet. */
+function yamlReason(e: unknown): string {
+  if (e instanceof YAMLException) return e.reason;
+  return e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
 }
 
 export type { ObjectRef };

@@ -7,8 +7,8 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { load as parse } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { CRD_KINDS, type CrdKind, crdFor } from './crd.ts';
 import { type CrdDifference, diffCrds } from './test-support/crd-diff.ts';
 import {

@@ -1,7 +1,7 @@
 // Whatever a user writes, loading reports errors; it never throws.
 import fc from 'fast-check';
+import { dump as stringify } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { buildConfig } from './config.ts';
 import { parseManifests, validateObject } from './manifests.ts';
 
