@@ -3,7 +3,6 @@
 // peer reads again.
 import net from 'node:net';
 import {
-  BgpSession,
   encodeKeepalive,
   encodeMessage,
   MessageReader,
@@ -114,7 +113,7 @@ describe.runIf(linux)('backpressure', () => {
     const HIGH_WATER = 64 * 1024;
     const WINDOW = 64 * 1024;
     const d = new BgpSessionDriver(
-      new BgpSession({
+      {
         localAs: 65001,
         peerAs: 65002,
         bgpId: '1.1.1.1',
@@ -124,14 +123,14 @@ describe.runIf(linux)('backpressure', () => {
         families: ['ipv4-unicast'],
         holdTime: 90,
         random: () => 0.5,
-      }),
+      },
       { writeHighWaterMark: HIGH_WATER, sendWindow: WINDOW },
     );
     cleanups.push(() => d.close());
-    d.act((s, now) => s.setRoutes(now, 'ipv4-unicast', routes()));
+    d.setRoutes('ipv4-unicast', routes());
     d.start();
-    await until(() => d.session.state === 'Established');
-    expect(d.session.state).toBe('Established');
+    await until(() => d.state === 'Established');
+    expect(d.state).toBe('Established');
 
     // The peer reads nothing: wait until the queue stops moving (the kernel buffers are full).
     let last = -1;
@@ -142,7 +141,7 @@ describe.runIf(linux)('backpressure', () => {
       last = q;
     }
     const stalled = d.connections()[0];
-    const advertised = d.session.stats().prefixesAdvertised['ipv4-unicast'];
+    const advertised = d.stats().prefixesAdvertised['ipv4-unicast'];
     // Bound: the mark, one window, and one batch of UPDATEs (SEND_BATCH_PREFIXES routes, one UPDATE each).
     const bound = HIGH_WATER + WINDOW + SEND_BATCH_PREFIXES * UPDATE_MAX;
     expect(stalled?.peakQueuedBytes).toBeGreaterThan(0);
@@ -155,21 +154,21 @@ describe.runIf(linux)('backpressure', () => {
     expect(peer.errors).toEqual([]);
     expect(peer.prefixes).toBe(N);
     expect(peer.endOfRib).toBe(1);
-    expect(d.session.stats().prefixesAdvertised['ipv4-unicast']).toBe(N);
+    expect(d.stats().prefixesAdvertised['ipv4-unicast']).toBe(N);
     expect(d.connections()[0]?.peakQueuedBytes).toBeLessThanOrEqual(bound);
     await until(() => d.connections()[0]?.queuedBytes === 0);
     expect(d.connections()[0]?.queuedBytes).toBe(0);
-    expect(d.session.state).toBe('Established');
+    expect(d.state).toBe('Established');
   }, 60_000);
 
   it('refuses a write high-water mark or send window that is not a positive whole number', () => {
-    const s = new BgpSession({
+    const s = {
       localAs: 65001,
       peerAs: 65002,
       bgpId: '1.1.1.1',
       peerAddress: '127.0.0.2',
       random: () => 0.5,
-    });
+    };
     expect(() => new BgpSessionDriver(s, { sendWindow: 0 })).toThrow(
       /sendWindow 0 is not a positive whole number/,
     );

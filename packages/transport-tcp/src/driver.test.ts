@@ -1,4 +1,4 @@
-import { BgpSession, type BgpSessionConfig, type SessionEvent } from '@bmlb/bgp-core';
+import type { BgpSessionConfig, SessionEvent } from '@bmlb/bgp-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BgpSessionDriver, startSession } from './driver.ts';
 import { BgpListener } from './listener.ts';
@@ -38,13 +38,13 @@ function driver(
   opts: ConstructorParameters<typeof BgpSessionDriver>[1] = {},
 ) {
   const d = new BgpSessionDriver(
-    new BgpSession({
+    {
       holdTime: 9,
       connectRetryTime: 1,
       idleHoldTime: 0,
       random: seeded(config.localAs),
       ...config,
-    }),
+    },
     opts,
   );
   const events: SessionEvent[] = [];
@@ -65,9 +65,7 @@ function waitEvent<E extends SessionEvent>(
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => {
       d.off('event', on);
-      reject(
-        new Error(`timed out; state ${d.session.state}; events: ${JSON.stringify(seen.map((e) => e.type))}`),
-      );
+      reject(new Error(`timed out; state ${d.state}; events: ${JSON.stringify(seen.map((e) => e.type))}`));
     }, timeoutMs);
     const on = (e: SessionEvent) => {
       if (match(e)) {
@@ -113,12 +111,10 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
     ]);
     expect(ea.negotiated.peerAs).toBe(65002);
     expect(eb.negotiated.peerAs).toBe(65001);
-    expect(a.d.session.state).toBe('Established');
-    expect(b.d.session.state).toBe('Established');
+    expect(a.d.state).toBe('Established');
+    expect(b.d.state).toBe('Established');
 
-    a.d.act((s, now) =>
-      s.setRoutes(now, 'ipv4-unicast', [['203.0.113.7/32', { communities: ['65000:100'] }]]),
-    );
+    a.d.setRoutes('ipv4-unicast', [['203.0.113.7/32', { communities: ['65000:100'] }]]);
     const got = await waitEvent(
       b.d,
       b.events,
@@ -126,7 +122,7 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
         e.type === 'route-received' && e.prefixes.includes('203.0.113.7/32'),
     );
     expect(got.afi).toBe(1);
-    expect(b.d.session.stats().prefixesReceived['ipv4-unicast']).toBe(1);
+    expect(b.d.stats().prefixesReceived['ipv4-unicast']).toBe(1);
 
     await a.d.shutdown('maintenance');
     const n = await waitEvent(
@@ -136,7 +132,7 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
         e.type === 'notification-received',
     );
     expect([n.notification.code, n.notification.subcode]).toEqual([6, 2]);
-    expect(b.d.session.state).not.toBe('Established');
+    expect(b.d.state).not.toBe('Established');
   });
 
   it('resolves a collision: both dial and accept, one connection survives', async () => {
@@ -189,8 +185,8 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
     await until(() => open(a.d).length === 1 && open(b.d).length === 1);
     expect(open(a.d).map((c) => c.outbound)).toEqual([false]);
     expect(open(b.d).map((c) => c.outbound)).toEqual([true]);
-    expect(a.d.session.state).toBe('Established');
-    expect(b.d.session.state).toBe('Established');
+    expect(a.d.state).toBe('Established');
+    expect(b.d.state).toBe('Established');
   });
 
   it('reports a refused dial as a typed transport error and keeps retrying', async () => {
@@ -208,7 +204,7 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
     await until(() => errs.length >= 2);
     expect(errs.length).toBeGreaterThanOrEqual(2);
     expect(errs[0]).toMatchObject({ kind: 'refused', peer: '127.0.0.1:1', local: '127.0.0.1' });
-    expect(['Active', 'Connect', 'Idle']).toContain(d.session.state);
+    expect(['Active', 'Connect', 'Idle']).toContain(d.state);
     expect(d.lastError?.message).toBe(
       'BGP connect to 127.0.0.1:1 from 127.0.0.1: connection refused (ECONNREFUSED)',
     );
@@ -217,18 +213,18 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
   it('startSession: MetalLB-style options (password, TTL rules), poke after a direct call', async () => {
     const lb = await listener('127.0.0.2');
     const b = startSession(
-      new BgpSession({
+      {
         localAs: 65002,
         peerAs: 'external',
         bgpId: '2.2.2.2',
         peerAddress: '127.0.0.1',
         passive: true,
         random: seeded(2),
-      }),
+      },
       { password: 'pw', listener: lb },
     );
     const a = startSession(
-      new BgpSession({
+      {
         localAs: 65001,
         peerAs: 65002,
         bgpId: '1.1.1.1',
@@ -237,7 +233,7 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
         connectRetryTime: 1,
         nextHop: { ipv4: '198.51.100.1' },
         random: seeded(1),
-      }),
+      },
       { password: 'pw', ebgpMultiHop: true, localAddress: '127.0.0.1' },
     );
     cleanups.push(
@@ -248,9 +244,8 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
     b.on('event', (e) => bEvents.push(e));
     await waitEvent(b, bEvents, isEstablished);
     expect(a.connections()[0]?.label).toMatch(/^to 127\.0\.0\.2:\d+ \(local 127\.0\.0\.1:\d+\)$/);
-    // A direct call into the session, then poke(): the UPDATE goes out at once.
-    a.session.setRoutes(a.now(), 'ipv4-unicast', [['192.0.2.99/32', {}]]);
-    a.poke();
+    // A call through the façade: the UPDATE goes out at once.
+    a.announce('ipv4-unicast', [['192.0.2.99/32', {}]]);
     await waitEvent(
       b,
       bEvents,

@@ -4,11 +4,19 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import {
-  type BgpSession,
+  BgpSession,
+  type BgpSessionConfig,
   type ConnectionId,
+  type FamilyRef,
   isSessionAction,
+  type Negotiated,
+  type ResolvedSessionConfig,
+  type RouteAttributes,
   type SessionAction,
   type SessionEvent,
+  type SessionState,
+  type SessionStats,
+  type StopOptions,
 } from '@bmlb/bgp-core';
 import { canonicalPeer } from './address.ts';
 import { connectBgp } from './connect.ts';
@@ -100,16 +108,16 @@ function positiveOption(name: string, v: number | undefined, dflt: number): numb
 }
 
 /**
- * Drives one BgpSession over TCP. Call into the session through `act` (or the shortcuts), never
- * directly, so that its outputs are carried out at once:
+ * Runs one BGP session (a `BgpSession` of @bmlb/bgp-core) over TCP. The session is the driver's
+ * own: every call goes through the driver, which gives it the time and carries out its outputs.
  *
- *     const driver = new BgpSessionDriver(new BgpSession(config), { listener, md5Key });
+ *     const driver = new BgpSessionDriver(config, { listener, md5Key });
  *     driver.on('event', (e) => log(e));
  *     driver.start();
- *     driver.act((s, now) => s.setRoutes(now, 'ipv4-unicast', routes));
+ *     driver.setRoutes('ipv4-unicast', routes);
  */
 export class BgpSessionDriver extends EventEmitter<DriverEvents> {
-  readonly session: BgpSession;
+  readonly #session: BgpSession;
   #opts: SessionDriverOptions;
   #clock: () => number;
   #conns = new Map<ConnectionId, Conn>();
@@ -124,7 +132,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
   #closed = false;
   #lastError: BgpTransportError | undefined;
 
-  constructor(session: BgpSession, opts: SessionDriverOptions = {}) {
+  constructor(config: BgpSessionConfig, opts: SessionDriverOptions = {}) {
     super();
     checkTtl('ttl', opts.ttl);
     checkTtl('minTtl', opts.minTtl);
@@ -134,14 +142,47 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
       DEFAULT_WRITE_HIGH_WATER_MARK,
     );
     this.#sendWindow = positiveOption('sendWindow', opts.sendWindow, DEFAULT_SEND_WINDOW);
-    this.session = session;
+    this.#session = new BgpSession(config);
     this.#opts = opts;
     this.#clock = opts.clock ?? (() => performance.now());
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Queries
+
   /** The driver's clock (monotonic ms), as passed to the session. */
   now(): number {
     return this.#clock();
+  }
+
+  /** The session's configuration with defaults applied. */
+  get config(): ResolvedSessionConfig {
+    return this.#session.config;
+  }
+
+  /** The RFC 4271 state. */
+  get state(): SessionState {
+    return this.#session.state;
+  }
+
+  /** What the OPEN exchange agreed on, while Established. */
+  get negotiated(): Negotiated | undefined {
+    return this.#session.negotiated;
+  }
+
+  /** Prefixes currently held from the peer (all families). */
+  get receivedPrefixCount(): number {
+    return this.#session.receivedPrefixCount;
+  }
+
+  /** Desired routes of a family (what is or will be advertised). */
+  desiredCount(family: FamilyRef): number {
+    return this.#session.desiredCount(family);
+  }
+
+  /** Counters and status of the session (messages, prefixes, last error). */
+  stats(): SessionStats {
+    return this.#session.stats();
   }
 
   /** The last transport failure (for `status` displays), until the next one. */
@@ -149,25 +190,15 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
     return this.#lastError;
   }
 
-  /** Same as `act`, for callers that think of it as running code against the session. */
-  run<T>(f: (session: BgpSession, now: number) => T): T {
-    return this.act(f);
-  }
-
-  /**
-   * After the session was called directly (not through `act`): carry out its outputs and re-arm
-   * the timer now.
-   */
-  poke(): void {
-    if (!this.#closed) this.#pump();
-  }
+  // -------------------------------------------------------------------------------------------
+  // Calls into the session
 
   /** Register with the listener (if any) and start the session (it dials unless passive). */
   start(): void {
     if (this.#closed) throw new Error('BgpSessionDriver is closed');
     const { listener } = this.#opts;
     if (listener && !this.#registration) {
-      const peer = this.session.config.peerAddress;
+      const peer = this.#session.config.peerAddress;
       if (peer === undefined)
         throw new Error('BgpSessionDriver: a listener needs the session to name its peerAddress');
       this.#registration = listener.addPeer(peer, {
@@ -177,18 +208,41 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
         onConnection: (c) => this.#onAccepted(c),
       });
     }
-    this.act((s, now) => s.start(now));
+    this.#call((s, now) => s.start(now));
+  }
+
+  /** Replace the routes advertised for a family; only the difference is sent. */
+  setRoutes(family: FamilyRef, routes: Iterable<readonly [string, RouteAttributes]>): void {
+    this.#call((s, now) => s.setRoutes(now, family, routes));
+  }
+
+  /** Advertise (or change) some routes of a family. */
+  announce(family: FamilyRef, routes: Iterable<readonly [string, RouteAttributes]>): void {
+    this.#call((s, now) => s.announce(now, family, routes));
+  }
+
+  /** Withdraw some routes of a family (prefixes not advertised are ignored). */
+  withdraw(family: FamilyRef, prefixes: Iterable<string>): void {
+    this.#call((s, now) => s.withdraw(now, family, prefixes));
+  }
+
+  /** Ask the peer to re-send its routes of a family (RFC 2918); false when not negotiated or not up. */
+  requestRouteRefresh(family: FamilyRef): boolean {
+    return this.#call((s, now) => s.requestRouteRefresh(now, family));
   }
 
   /**
-   * Call into the session with the current time, then carry out what it asked for. Every call that
-   * changes the session must go through here (routes, stop, bfdDown, …).
+   * Cease NOTIFICATION (default 6/2 Administrative Shutdown with `message`) and Idle; with
+   * `restart: true` it restarts after the idle hold time, otherwise at `start()`. The driver stays
+   * open (see `shutdown` to end it).
    */
-  act<T>(f: (session: BgpSession, now: number) => T): T {
-    if (this.#closed) throw new Error('BgpSessionDriver is closed');
-    const r = f(this.session, this.#clock());
-    this.#pump();
-    return r;
+  stop(options: string | StopOptions = {}): void {
+    this.#call((s, now) => s.stop(now, options));
+  }
+
+  /** BFD declared the peer down (RFC 9384): Cease 6/10, Idle, then the usual automatic restart. */
+  bfdDown(): void {
+    this.#call((s, now) => s.bfdDown(now));
   }
 
   /**
@@ -196,10 +250,35 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
    * flushed and closed (at most `closeGraceMs`), then close the driver.
    */
   async shutdown(message = ''): Promise<void> {
+    await this.#end((s, now) => s.shutdown(now, message));
+  }
+
+  /** The peer was removed from the configuration: Cease 6/3, flush, close the driver. */
+  async deconfigure(): Promise<void> {
+    await this.#end((s, now) => s.deconfigure(now));
+  }
+
+  /**
+   * A session parameter changed and the caller replaces this driver with one on the new
+   * configuration: Cease 6/6 (RFC 4486 §4), flush, close the driver.
+   */
+  async reconfigure(): Promise<void> {
+    await this.#end((s, now) => s.reconfigure(now));
+  }
+
+  async #end(f: (session: BgpSession, now: number) => void): Promise<void> {
     if (this.#closed) return;
-    this.act((s, now) => s.shutdown(now, message));
+    this.#call(f);
     await this.#drainClosing();
     await this.close();
+  }
+
+  /** Call into the session with the current time, then carry out its outputs and re-arm the timer. */
+  #call<T>(f: (session: BgpSession, now: number) => T): T {
+    if (this.#closed) throw new Error('BgpSessionDriver is closed');
+    const r = f(this.#session, this.#clock());
+    this.#pump();
+    return r;
   }
 
   /** Stop everything at once: no more timers or dials; sockets are destroyed; the peer is unregistered. */
@@ -239,10 +318,12 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
       for (let guard = 0; ; guard++) {
         if (guard === 10_000) {
           // A fast peer and a large Adj-RIB-Out: let I/O run, then go on.
-          setImmediate(() => this.poke());
+          setImmediate(() => {
+            if (!this.#closed) this.#pump();
+          });
           break;
         }
-        const out = this.session.drain();
+        const out = this.#session.drain();
         if (out.length === 0) break;
         for (const o of out) {
           if (isSessionAction(o)) {
@@ -280,13 +361,13 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
       // Above the mark Node has flagged the socket for 'drain' (its own mark, 16 KiB, is lower or
       // equal; a smaller mark of ours counts as Node's), so the wait always ends.
       if (queued >= this.#highWater && c.socket.writableNeedDrain) c.waitingDrain = true;
-      else this.session.connectionWritable(now, c.id);
+      else this.#session.connectionWritable(now, c.id);
     }
   }
 
   #schedule(): void {
     if (this.#closed) return;
-    const at = this.session.nextTimeout();
+    const at = this.#session.nextTimeout();
     if (at === this.#timerAt && this.#timer) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -299,7 +380,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
         this.#timer = undefined;
         this.#timerAt = undefined;
         if (this.#closed) return;
-        this.act((s, now) => s.handleTimeout(now));
+        this.#call((s, now) => s.handleTimeout(now));
       },
       Math.max(0, at - this.#clock() + 1),
     );
@@ -342,7 +423,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
       peakQueued: 0,
     };
     this.#conns.set(id, conn);
-    const retryMs = this.session.config.connectRetryTime * 1000;
+    const retryMs = this.#session.config.connectRetryTime * 1000;
     connectBgp({
       host,
       port,
@@ -360,7 +441,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
         }
         conn.abort = undefined;
         this.#attach(conn, socket);
-        this.act((s, now) =>
+        this.#call((s, now) =>
           s.connectionUp(now, {
             id,
             localAddress: canonicalPeer(socket.localAddress ?? ''),
@@ -378,7 +459,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
             : classifyError(err, 'connect to', hostPort(host, port), localAddress);
         this.#lastError = e;
         this.emit('transportError', e);
-        this.act((s, now) => s.connectionFailed(now, id));
+        this.#call((s, now) => s.connectionFailed(now, id));
       },
     );
   }
@@ -401,7 +482,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
     };
     this.#conns.set(id, conn);
     this.#attach(conn, c.socket);
-    this.act((s, now) =>
+    this.#call((s, now) =>
       s.connectionUp(now, {
         id,
         localAddress: c.localAddress,
@@ -419,7 +500,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
     let lastError: Error | undefined;
     socket.on('data', (bytes: Buffer) => {
       if (this.#closed || this.#conns.get(conn.id) !== conn) return;
-      this.act((s, now) => s.receive(now, conn.id, bytes));
+      this.#call((s, now) => s.receive(now, conn.id, bytes));
     });
     socket.on('error', (err) => {
       lastError = err;
@@ -427,7 +508,7 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
     socket.on('drain', () => {
       if (this.#closed || this.#conns.get(conn.id) !== conn || !conn.waitingDrain) return;
       conn.waitingDrain = false;
-      this.act((s, now) => s.connectionWritable(now, conn.id));
+      this.#call((s, now) => s.connectionWritable(now, conn.id));
     });
     socket.once('close', () => {
       if (this.#closed || this.#conns.get(conn.id) !== conn) return;
@@ -435,9 +516,9 @@ export class BgpSessionDriver extends EventEmitter<DriverEvents> {
       if (lastError) {
         this.#lastError = classifyError(lastError, 'connection with', remote, local);
         this.emit('transportError', this.#lastError);
-        this.act((s, now) => s.connectionFailed(now, conn.id));
+        this.#call((s, now) => s.connectionFailed(now, conn.id));
       } else {
-        this.act((s, now) => s.connectionClosed(now, conn.id));
+        this.#call((s, now) => s.connectionClosed(now, conn.id));
       }
     });
   }
@@ -476,16 +557,16 @@ export interface StartSessionOptions {
 }
 
 /**
- * Wrap a BgpSession in a driver with the peer's MetalLB-style options and start it: TTL from
+ * A driver for a session on `config`, with the peer's MetalLB-style options, started: TTL from
  * `ebgpMultiHop` / `gtsmHops` and whether the session is eBGP (FRR's rules, see bgpTtl).
  */
-export function startSession(session: BgpSession, opts: StartSessionOptions = {}): BgpSessionDriver {
+export function startSession(config: BgpSessionConfig, opts: StartSessionOptions = {}): BgpSessionDriver {
   const { ttl, minTtl } = bgpTtl({
-    external: sessionIsExternal(session.config),
+    external: sessionIsExternal(config),
     ebgpMultiHop: opts.ebgpMultiHop,
     gtsmHops: opts.gtsmHops,
   });
-  const d = new BgpSessionDriver(session, {
+  const d = new BgpSessionDriver(config, {
     ...opts.driver,
     md5Key: opts.password === '' ? undefined : opts.password,
     ttl,

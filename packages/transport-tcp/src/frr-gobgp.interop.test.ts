@@ -1,6 +1,6 @@
 // Interop with FRR's bgpd in a network namespace: TCP MD5 (`neighbor X password`), GTSM
 // (`neighbor X ttl-security hops 1`), IPv4 and IPv6, routes both ways. Needs root and FRR.
-import { BgpSession, type SessionEvent } from '@bmlb/bgp-core';
+import type { SessionEvent } from '@bmlb/bgp-core';
 import { type FrrInstance, Lab, labSkipReason, waitFor } from '@bmlb/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BgpSessionDriver } from './driver.ts';
@@ -72,7 +72,7 @@ router bgp 65000
     listeners.push(listener);
     const v6 = peer.includes(':');
     const d = new BgpSessionDriver(
-      new BgpSession({
+      {
         localAs: 65100,
         peerAs: 65000,
         bgpId: V4.us,
@@ -83,7 +83,7 @@ router bgp 65000
         idleHoldTime: 0,
         families: v6 ? ['ipv6-unicast'] : ['ipv4-unicast'],
         random: () => 0.5,
-      }),
+      },
       {
         md5Key: opts.key,
         ...bgpTtl({ external: true, gtsmHops: opts.gtsm ? 1 : undefined }),
@@ -100,7 +100,7 @@ router bgp 65000
     const { d, events } = await session(V4.frr, V4.us, { key: KEY });
     d.start();
     await frr.waitForBgpState(V4.us, 'Established', { timeoutMs: 20_000 });
-    await waitFor(() => d.session.state === 'Established', {
+    await waitFor(() => d.state === 'Established', {
       timeoutMs: 5_000,
       what: 'our session Established',
     });
@@ -109,7 +109,7 @@ router bgp 65000
     // only comes up at all because both sides sign with the same key.
     expect(n?.remoteAs).toBe(65100);
 
-    d.act((s, now) => s.setRoutes(now, 'ipv4-unicast', [['203.0.113.50/32', {}]]));
+    d.setRoutes('ipv4-unicast', [['203.0.113.50/32', {}]]);
     const routes = await frr.waitFor(
       async () => {
         const r = await frr.routes('203.0.113.50/32');
@@ -129,7 +129,7 @@ router bgp 65000
     const { d, events } = await session(V6.frr, V6.us, { key: KEY, gtsm: true });
     d.start();
     await frr.waitForBgpState(V6.us, 'Established', { timeoutMs: 20_000 });
-    d.act((s, now) => s.setRoutes(now, 'ipv6-unicast', [['2001:db8:50::/64', {}]]));
+    d.setRoutes('ipv6-unicast', [['2001:db8:50::/64', {}]]);
     await frr.waitFor(async () => (await frr.routes('2001:db8:50::/64')).length > 0, {
       timeoutMs: 10_000,
       what: '2001:db8:50::/64 in FRR',
@@ -163,11 +163,11 @@ router bgp 65000
     gtsmOnly.d.start();
     await new Promise((r) => setTimeout(r, 4_000));
     // A wrongly signed SYN is dropped by FRR's kernel: the dial times out.
-    expect(wrongKey.d.session.state).not.toBe('Established');
+    expect(wrongKey.d.state).not.toBe('Established');
     expect((await frr.bgpNeighbor(V4.us))?.bgpState).not.toBe('Established');
     expect(errors).toContain('timeout');
     // FRR's segments arrive with hop limit 1 < 255: our kernel drops them (listener and sockets).
-    expect(gtsmOnly.d.session.state).not.toBe('Established');
+    expect(gtsmOnly.d.state).not.toBe('Established');
     expect((await frr.bgpNeighbor(V6.us))?.bgpState).not.toBe('Established');
   }, 60_000);
 });
@@ -208,7 +208,7 @@ describe.skipIf(skipGobgp)('interop with GoBGP (TCP MD5)', () => {
     await gobgp.gobgp(['global', 'rib', 'add', '10.204.0.0/24', '-a', 'ipv4']);
     listener = await BgpListener.listen({ host: G.us, port: 179 });
     driver = new BgpSessionDriver(
-      new BgpSession({
+      {
         localAs: 65100,
         peerAs: 65001,
         bgpId: G.us,
@@ -219,17 +219,15 @@ describe.skipIf(skipGobgp)('interop with GoBGP (TCP MD5)', () => {
         idleHoldTime: 0,
         families: ['ipv4-unicast'],
         random: () => 0.5,
-      }),
+      },
       { md5Key: KEY, ...bgpTtl({ external: true }), listener },
     );
     const events: SessionEvent[] = [];
     driver.on('event', (e) => events.push(e));
     driver.start();
     await gobgp.waitForNeighborState(G.us, 'established', { timeoutMs: 20_000 });
-    await waitFor(() => driver?.session.state === 'Established', { what: 'our session Established' });
-    driver.act((s, now) =>
-      s.setRoutes(now, 'ipv4-unicast', [['203.0.113.60/32', { largeCommunities: ['65100:1:2'] }]]),
-    );
+    await waitFor(() => driver?.state === 'Established', { what: 'our session Established' });
+    driver.setRoutes('ipv4-unicast', [['203.0.113.60/32', { largeCommunities: ['65100:1:2'] }]]);
     const rib = await waitFor(
       async () => {
         const out = await gobgp.gobgp(['global', 'rib', '-a', 'ipv4']);

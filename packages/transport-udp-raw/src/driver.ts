@@ -141,7 +141,8 @@ interface ListenerEntry {
 }
 
 export class BfdDriver extends EventEmitter<BfdDriverEvents> {
-  readonly core: BfdEndpoint;
+  /** The driver's own endpoint: every call into it goes through the driver's methods. */
+  private readonly core: BfdEndpoint;
   private readonly now: () => number;
   private readonly options: BfdDriverOptions;
   private readonly sessions = new Map<string, DriverSession>();

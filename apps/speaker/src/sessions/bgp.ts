@@ -4,13 +4,7 @@
 import dgram from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import os from 'node:os';
-import {
-  BgpSession,
-  type BgpSessionConfig,
-  type FamilyName,
-  type RouteAttributes,
-  type SessionEvent,
-} from '@bmlb/bgp-core';
+import type { BgpSessionConfig, FamilyName, RouteAttributes, SessionEvent } from '@bmlb/bgp-core';
 import { BgpSessionDriver, bgpTtl } from '@bmlb/transport-tcp';
 import type { Logger } from 'pino';
 import type { PeerRoutes, RouteAttrs } from '../announce/types.ts';
@@ -145,8 +139,7 @@ export class TcpBgpSession implements BgpSessionPort {
       hostname: { hostName: this.#o.nodeName },
       random: Math.random,
     };
-    const session = new BgpSession(config);
-    const driver = new BgpSessionDriver(session, {
+    const driver = new BgpSessionDriver(config, {
       ...(p.password === undefined ? {} : { md5Key: p.password }),
       ttl: ttl.ttl,
       ...(ttl.minTtl === undefined ? {} : { minTtl: ttl.minTtl }),
@@ -215,18 +208,15 @@ export class TcpBgpSession implements BgpSessionPort {
       return;
     }
     const cache = new Map<RouteAttrs, RouteAttributes>();
-    d.act((s, now) => {
-      for (const fam of this.#families) {
-        const table = fam === 'ipv4-unicast' ? routes.ipv4 : routes.ipv6;
-        s.setRoutes(
-          now,
-          fam,
-          (function* () {
-            for (const [prefix, a] of table) yield [prefix, toAttributes(a, cache)] as const;
-          })(),
-        );
-      }
-    });
+    for (const fam of this.#families) {
+      const table = fam === 'ipv4-unicast' ? routes.ipv4 : routes.ipv6;
+      d.setRoutes(
+        fam,
+        (function* () {
+          for (const [prefix, a] of table) yield [prefix, toAttributes(a, cache)] as const;
+        })(),
+      );
+    }
   }
 
   setRoutes(routes: PeerRoutes): void {
@@ -239,7 +229,7 @@ export class TcpBgpSession implements BgpSessionPort {
     const d = this.#driver;
     if (d === undefined || this.#closed) return;
     this.#lastError = reason;
-    d.act((s, now) => s.bfdDown(now));
+    d.bfdDown();
   }
 
   async shutdown(message: string): Promise<void> {
@@ -249,24 +239,19 @@ export class TcpBgpSession implements BgpSessionPort {
   }
 
   async deconfigure(): Promise<void> {
-    await this.#close((s, now) => s.deconfigure(now));
+    this.#closed = true;
+    await this.#ready;
+    await this.#driver?.deconfigure();
   }
 
   async reconfigure(): Promise<void> {
-    await this.#close((s, now) => s.reconfigure(now));
-  }
-
-  async #close(how: (s: BgpSession, now: number) => void): Promise<void> {
     this.#closed = true;
     await this.#ready;
-    const d = this.#driver;
-    if (d === undefined) return;
-    d.act(how);
-    await d.shutdown();
+    await this.#driver?.reconfigure();
   }
 
   counters(): BgpCounters {
-    const s = this.#driver?.session.stats();
+    const s = this.#driver?.stats();
     if (s === undefined) return { sent: ZERO, received: ZERO, advertised: 0 };
     return {
       sent: s.messagesSent,
@@ -277,7 +262,7 @@ export class TcpBgpSession implements BgpSessionPort {
 
   status(): BgpPeerStatus {
     const p = this.#o.peer;
-    const s = this.#driver?.session.stats();
+    const s = this.#driver?.stats();
     return {
       name: p.name,
       address: p.address,
