@@ -20,8 +20,9 @@ const LAYER = {
   '@bmlb/controller': 'app',
   '@bmlb/lab': 'app',
 };
-// The one arrow between cores: the allocator takes IPAddressPool from the shared metallb.io types.
-const CORE_DEPS = { '@bmlb/allocator': ['@bmlb/metallb-api'] };
+// Arrows between cores: the allocator takes IPAddressPool from the shared metallb.io types; the
+// metallb.io BFDProfile takes its defaults and ranges from the BFD core, their one owner.
+const CORE_DEPS = { '@bmlb/allocator': ['@bmlb/metallb-api'], '@bmlb/metallb-api': ['@bmlb/bfd-core'] };
 const RANK = { core: 0, io: 1, app: 2 };
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 

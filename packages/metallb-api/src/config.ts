@@ -3,10 +3,11 @@
  * MetalLB's rules from `internal/config` (pool overlaps, references, localPref conflicts,
  * aggregation lengths, duplicate peers), each reported as a ConfigError naming the object and field.
  */
+import { normalizeBfdProfile } from '@bmlb/bfd-core';
 import { type CommunityValue, formatCommunity, parseCommunity } from './community.ts';
 import { type ConfigError, configError, type ObjectRef } from './errors.ts';
 import { formatRange, type PoolAddressEntry, rangeIntersection } from './ip.ts';
-import { type BFDProfile, type NormalizedBFDProfile, normalizeBFDProfile } from './kinds/bfdprofile.ts';
+import type { BFDProfile, NormalizedBFDProfile } from './kinds/bfdprofile.ts';
 import type { BGPAdvertisement } from './kinds/bgpadvertisement.ts';
 import { type BGPPeer, type NormalizedPeer, normalizePeer } from './kinds/bgppeer.ts';
 import { type Community, communityAliases } from './kinds/community.ts';
@@ -242,7 +243,11 @@ export function buildConfig(
 
   // 2. BFD profiles.
   const bfdOut = new Map<string, NormalizedBFDProfile>();
-  for (const b of bfds) bfdOut.set(b.metadata.name, normalizeBFDProfile(b));
+  // The spec passed the CRD schema (bfd-core's ranges): bfd-core's normalizer applies the defaults.
+  for (const b of bfds) {
+    const name = b.metadata.name;
+    bfdOut.set(name, { name, ...normalizeBfdProfile(b.spec ?? {}, name) });
+  }
 
   // 3. Community aliases: a name defined twice is an error on the later definition.
   const aliasOut = new Map<string, CommunityValue>();

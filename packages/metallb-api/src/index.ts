@@ -58,13 +58,11 @@ export {
   unmapIPv4,
 } from './ip.ts';
 export {
-  BFD_DEFAULTS,
   type BFDProfile,
   BFDProfileKind,
   type BFDProfileSpec,
   BFDProfileSpecSchema,
   type NormalizedBFDProfile,
-  normalizeBFDProfile,
   validateBFDProfile,
 } from './kinds/bfdprofile.ts';
 export {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeBFDProfile, validateBFDProfile } from './bfdprofile.ts';
+import { buildConfig } from '../config.ts';
+import { validateBFDProfile } from './bfdprofile.ts';
 import { validateCommunity } from './community.ts';
 
 const bfd = (spec: unknown) => ({
@@ -11,13 +12,13 @@ const bfd = (spec: unknown) => ({
 const ref = { kind: 'BFDProfile', namespace: 'metallb-system', name: 'b' };
 
 describe('BFDProfile', () => {
-  it('defaults: 300/300 ms, ×3, echo 50 ms, minimumTtl 254; spec may be omitted', () => {
+  it("defaults (bfd-core's): 300/300 ms, ×3, echo 50 ms, minimumTtl 254; spec may be omitted", () => {
     const r = validateBFDProfile({
       apiVersion: 'metallb.io/v1beta1',
       kind: 'BFDProfile',
       metadata: { name: 'b' },
     });
-    expect(r.ok && normalizeBFDProfile(r.object)).toEqual({
+    expect(r.ok && buildConfig([r.object]).config.bfdProfiles.get('b')).toEqual({
       name: 'b',
       receiveInterval: 300,
       transmitInterval: 300,

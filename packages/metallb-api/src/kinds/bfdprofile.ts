@@ -1,4 +1,6 @@
 /** `metallb.io/v1beta1` BFDProfile: BFD session parameters a BGPPeer can refer to. */
+// The parameters' defaults and ranges are @bmlb/bfd-core's (their one owner, which also applies them).
+import { BFD_PROFILE_DEFAULTS, BFD_PROFILE_RANGES, type BfdProfile } from '@bmlb/bfd-core';
 import Type, { type Static } from 'typebox';
 import {
   DEFAULT_NAMESPACE,
@@ -10,33 +12,26 @@ import {
 } from '../meta.ts';
 import { strict } from '../schema-util.ts';
 
-export const BFD_DEFAULTS = {
-  receiveInterval: 300,
-  transmitInterval: 300,
-  detectMultiplier: 3,
-  echoInterval: 50,
-  echoMode: false,
-  passiveMode: false,
-  minimumTtl: 254,
-} as const;
+const D = BFD_PROFILE_DEFAULTS;
+const R = BFD_PROFILE_RANGES;
 
 export const BFDProfileSpecSchema = Type.Object(
   {
     receiveInterval: Type.Optional(
       Type.Integer({
         format: 'int32',
-        minimum: 10,
-        maximum: 60000,
-        default: BFD_DEFAULTS.receiveInterval,
+        minimum: R.receiveInterval[0],
+        maximum: R.receiveInterval[1],
+        default: D.receiveInterval,
         description: 'Minimum interval, in milliseconds, at which this system can receive control packets.',
       }),
     ),
     transmitInterval: Type.Optional(
       Type.Integer({
         format: 'int32',
-        minimum: 10,
-        maximum: 60000,
-        default: BFD_DEFAULTS.transmitInterval,
+        minimum: R.transmitInterval[0],
+        maximum: R.transmitInterval[1],
+        default: D.transmitInterval,
         description:
           'Minimum interval, in milliseconds, at which this system wants to send control packets (less jitter).',
       }),
@@ -44,36 +39,36 @@ export const BFDProfileSpecSchema = Type.Object(
     detectMultiplier: Type.Optional(
       Type.Integer({
         format: 'int32',
-        minimum: 2,
-        maximum: 255,
-        default: BFD_DEFAULTS.detectMultiplier,
+        minimum: R.detectMultiplier[0],
+        maximum: R.detectMultiplier[1],
+        default: D.detectMultiplier,
         description: 'Detection multiplier: packets lost before the session is declared down.',
       }),
     ),
     echoInterval: Type.Optional(
       Type.Integer({
         format: 'int32',
-        minimum: 10,
-        maximum: 60000,
-        default: BFD_DEFAULTS.echoInterval,
+        minimum: R.echoInterval[0],
+        maximum: R.echoInterval[1],
+        default: D.echoInterval,
         description: 'Minimum echo receive interval, in milliseconds, this system can handle.',
       }),
     ),
     echoMode: Type.Optional(
-      Type.Boolean({ default: BFD_DEFAULTS.echoMode, description: 'Enable echo mode (single hop only).' }),
+      Type.Boolean({ default: D.echoMode, description: 'Enable echo mode (single hop only).' }),
     ),
     passiveMode: Type.Optional(
       Type.Boolean({
-        default: BFD_DEFAULTS.passiveMode,
+        default: D.passiveMode,
         description: 'Passive: wait for the peer to send control packets before replying.',
       }),
     ),
     minimumTtl: Type.Optional(
       Type.Integer({
         format: 'int32',
-        minimum: 1,
-        maximum: 254,
-        default: BFD_DEFAULTS.minimumTtl,
+        minimum: R.minimumTtl[0],
+        maximum: R.minimumTtl[1],
+        default: D.minimumTtl,
         description: 'Multi-hop sessions only: minimum expected TTL of incoming control packets.',
       }),
     ),
@@ -103,33 +98,12 @@ export const BFDProfileKind: KindSpec = {
   strict: true,
 };
 
-/** A BFD profile with every parameter resolved (milliseconds for intervals). */
-export interface NormalizedBFDProfile {
+/** A BFD profile with every parameter resolved (milliseconds for intervals), as @bmlb/bfd-core takes it. */
+export interface NormalizedBFDProfile extends Readonly<BfdProfile> {
   readonly name: string;
-  readonly receiveInterval: number;
-  readonly transmitInterval: number;
-  readonly detectMultiplier: number;
-  readonly echoInterval: number;
-  readonly echoMode: boolean;
-  readonly passiveMode: boolean;
-  readonly minimumTtl: number;
 }
 
 export function validateBFDProfile(raw: unknown): ValidationResult<BFDProfile> {
   const env = validateEnvelope(BFDProfileKind, raw);
   return finish(env.object, env.errors);
-}
-
-export function normalizeBFDProfile(p: BFDProfile): NormalizedBFDProfile {
-  const s = p.spec;
-  return {
-    name: p.metadata.name,
-    receiveInterval: s.receiveInterval ?? BFD_DEFAULTS.receiveInterval,
-    transmitInterval: s.transmitInterval ?? BFD_DEFAULTS.transmitInterval,
-    detectMultiplier: s.detectMultiplier ?? BFD_DEFAULTS.detectMultiplier,
-    echoInterval: s.echoInterval ?? BFD_DEFAULTS.echoInterval,
-    echoMode: s.echoMode ?? BFD_DEFAULTS.echoMode,
-    passiveMode: s.passiveMode ?? BFD_DEFAULTS.passiveMode,
-    minimumTtl: s.minimumTtl ?? BFD_DEFAULTS.minimumTtl,
-  };
 }
