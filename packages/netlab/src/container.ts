@@ -126,6 +126,9 @@ export class Container implements SyncCloseable {
   static start(image: string, o: ContainerOptions): Container {
     if (!/^[a-zA-Z0-9][\w.-]*$/.test(o.name))
       throw new RangeError(`Container: bad name ${JSON.stringify(o.name)}`);
+    for (const m of o.mounts ?? [])
+      if (/[:,]/.test(m.source + m.target) || !m.source.startsWith('/') || !m.target.startsWith('/'))
+        throw new RangeError(`Container: mount ${m.source} → ${m.target}: absolute paths without ':' or ','`);
     runSyncQuiet([...PODMAN, 'rm', '--force', '--ignore', '--time', '0', o.name], 30_000);
     const network = o.network === 'host' ? 'host' : `ns:/run/netns/${o.network.fullName}`;
     const argv = [
