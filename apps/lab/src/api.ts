@@ -4,6 +4,9 @@
 // connections verified against the control plane's CA.
 import https from 'node:https';
 
+/** Answers worth another try: rate-limited, or the API server (or its etcd) failed or timed out. */
+const RETRY_STATUS = new Set([429, 500, 502, 503, 504]);
+
 export interface ApiAnswer {
   readonly status: number;
   readonly body: string;
@@ -49,6 +52,31 @@ export class Api {
       req.on('error', reject);
       req.end(data);
     });
+  }
+
+  /**
+   * `request`, tried again (at most `attempts` times, 1 s apart) while the API server answers 429 or
+   * 5xx (an overloaded etcd answers a create with 504 "request did not complete within requested
+   * timeout") or the connection fails. A create or delete whose answer was lost may still have
+   * happened: the caller reads a 409 after a retried POST, or a 404 after a retried DELETE, as done.
+   * `first` is when the first attempt was sent, `tries` how many were made.
+   */
+  async requestRetrying(
+    method: string,
+    path: string,
+    body?: unknown,
+    attempts = 6,
+  ): Promise<ApiAnswer & { readonly first: number; readonly tries: number }> {
+    const first = Date.now();
+    for (let tries = 1; ; tries++) {
+      const a = await this.request(method, path, body).catch((err: unknown) => {
+        if (tries >= attempts) throw err;
+        return undefined;
+      });
+      if (a !== undefined && (!RETRY_STATUS.has(a.status) || tries >= attempts))
+        return { ...a, first, tries };
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
   }
 
   close(): void {

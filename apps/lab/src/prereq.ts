@@ -15,6 +15,44 @@ import type { Report } from './report.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../../..');
 
+/** The built entry points the lab runs, as the images run them (`node /app/dist/main.js`). */
+export const SPEAKER_MAIN = path.join(REPO, 'apps/speaker/dist/main.js');
+export const CONTROLLER_MAIN = path.join(REPO, 'apps/controller/dist/main.js');
+
+/**
+ * Builds the speaker and the controller with what they depend on (`turbo run build`: from its cache
+ * in a second when nothing changed), so the lab runs the JavaScript the images ship, not the sources
+ * through Node's type stripping (which costs each process about 30 MB more).
+ */
+export function buildApps(report: Report): void {
+  const args = [
+    'run',
+    'build',
+    '--filter=@bmlb/speaker',
+    '--filter=@bmlb/controller',
+    '--output-logs=errors-only',
+  ];
+  report.say(`  $ turbo ${args.join(' ')}`);
+  try {
+    execFileSync(path.join(REPO, 'node_modules/.bin/turbo'), args, {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; status?: number | null };
+    if (`${e.stdout ?? ''}${e.stderr ?? ''}`.includes('Unable to find package manager binary'))
+      throw new Error(
+        'building the speaker and the controller needs pnpm on PATH for turbo: run the lab through pnpm (npx -y pnpm@VERSION lab, VERSION from package.json packageManager)',
+      );
+    throw new Error(
+      `building the speaker and the controller failed (turbo exit ${e.status ?? '?'}):\n${`${e.stdout ?? ''}${e.stderr ?? ''}`.slice(-4000)}`,
+    );
+  }
+  for (const f of [SPEAKER_MAIN, CONTROLLER_MAIN])
+    if (!fs.existsSync(f)) throw new Error(`the build did not produce ${path.relative(REPO, f)}`);
+}
+
 function aptInstall(report: Report, packages: readonly string[]): void {
   report.say(`  $ apt-get install -y ${packages.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
