@@ -3,8 +3,14 @@ import { type BfdAuthConfig, type BfdAuthMode, sequenceInWindow } from './auth.t
 import { type BfdControlPacketInput, encodeControlPacket, signControlPacket } from './codec.ts';
 import { BfdAuthType, BfdState } from './constants.ts';
 import { BfdEndpoint } from './endpoint.ts';
-import { nodeHash, pair, seededRandom } from './test-support/harness.ts';
-import { ManualPeer } from './test-support/manual-peer.ts';
+import { nodeHash } from './test-support/node-hash.ts';
+import { ManualPeer, pair, seededRandom } from './testing/index.ts';
+
+// Keyed authentication digests come from node:crypto here.
+const authPair = (a: Parameters<typeof pair>[0], b: Parameters<typeof pair>[1]) =>
+  pair(a, b, { hash: nodeHash });
+const authPeer = (config: ConstructorParameters<typeof ManualPeer>[0], seed?: number) =>
+  new ManualPeer(config, { seed, hash: nodeHash });
 
 const MODES: BfdAuthMode[] = [
   'simple-password',
@@ -53,7 +59,7 @@ function authed(
 describe('RFC 5880 §6.7 authentication between two sessions', () => {
   for (const mode of MODES) {
     test(`§6.7 ${mode}: sessions come Up, every packet carries Auth Type ${TYPE[mode]}`, () => {
-      const { net, a, b, sa, sb } = pair({ auth: cfg(mode) }, { auth: cfg(mode) });
+      const { net, a, b, sa, sb } = authPair({ auth: cfg(mode) }, { auth: cfg(mode) });
       expect(net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up', 10_000)).toBe(true);
       net.runFor(20_000);
       expect(sa.state).toBe('Up');
@@ -67,7 +73,7 @@ describe('RFC 5880 §6.7 authentication between two sessions', () => {
     });
 
     test(`§6.7 ${mode}: a wrong key never comes Up and every packet is discarded`, () => {
-      const { net, b, sa, sb } = pair({ auth: cfg(mode, 'right') }, { auth: cfg(mode, 'wrong') });
+      const { net, b, sa, sb } = authPair({ auth: cfg(mode, 'right') }, { auth: cfg(mode, 'wrong') });
       net.runFor(10_000);
       expect(sa.state).toBe('Down');
       expect(sb.state).toBe('Down');
@@ -86,7 +92,7 @@ describe('RFC 5880 §6.7 authentication between two sessions', () => {
       ],
       sendKeyId: 2,
     };
-    const { net, a, sa, sb } = pair(
+    const { net, a, sa, sb } = authPair(
       { auth: twoKeys },
       { auth: { type: 'meticulous-keyed-sha1', keys: [{ id: 1, secret: 'old' }] } },
     );
@@ -94,12 +100,12 @@ describe('RFC 5880 §6.7 authentication between two sessions', () => {
     // b does not know key 2: a's packets are discarded by b (unknown key id).
     expect(net.nodes.get('b')!.endpoint.stats.discards['auth-key-id']).toBeGreaterThan(0);
     expect(a.sent.every((s) => s.packet.auth?.keyId === 2)).toBe(true);
-    const r = pair({ auth: twoKeys }, { auth: { ...twoKeys, sendKeyId: 1 } });
+    const r = authPair({ auth: twoKeys }, { auth: { ...twoKeys, sendKeyId: 1 } });
     expect(r.net.runUntilTrue(() => r.sa.state === 'Up' && r.sb.state === 'Up', 10_000)).toBe(true);
   });
 
   test('§6.8.6 auth mismatch both ways: A bit without auth configured, no A bit with auth configured', () => {
-    const { net, a, b, sa } = pair({ auth: cfg('keyed-sha1') }, {});
+    const { net, a, b, sa } = authPair({ auth: cfg('keyed-sha1') }, {});
     net.runFor(5000);
     expect(sa.state).toBe('Down');
     expect(b.endpoint.stats.discards['auth-unexpected']).toBeGreaterThan(0);
@@ -107,7 +113,7 @@ describe('RFC 5880 §6.7 authentication between two sessions', () => {
   });
 
   test('§6.7 a different Auth Type than configured is discarded', () => {
-    const { net, b } = pair({ auth: cfg('keyed-md5') }, { auth: cfg('meticulous-keyed-md5') });
+    const { net, b } = authPair({ auth: cfg('keyed-md5') }, { auth: cfg('meticulous-keyed-md5') });
     net.runFor(5000);
     expect(b.endpoint.stats.discards['auth-type-mismatch']).toBeGreaterThan(0);
   });
@@ -145,7 +151,7 @@ describe('RFC 5880 §6.7 authentication between two sessions', () => {
 
 describe('RFC 5880 §6.7.2–6.7.4 reception rules with a hand-driven peer', () => {
   test('§6.7.2 simple password: key id and password must both match', () => {
-    const p = new ManualPeer({ auth: cfg('simple-password') });
+    const p = authPeer({ auth: cfg('simple-password') });
     expect(p.deliver(authed(p, { state: BfdState.Down }, 'simple-password', { keyId: 2 }))).toBe(
       'auth-key-id',
     );
@@ -161,7 +167,7 @@ describe('RFC 5880 §6.7.2–6.7.4 reception rules with a hand-driven peer', () 
   });
 
   test('§6.7.3 keyed MD5: equal sequence accepted, window RcvAuthSeq..+3×DetectMult, older discarded', () => {
-    const p = new ManualPeer({ auth: cfg('keyed-md5') });
+    const p = authPeer({ auth: cfg('keyed-md5') });
     const send = (seq: number, detectMult = 3) =>
       p.deliver(authed(p, { state: BfdState.Down, detectMult }, 'keyed-md5', { seq }));
     expect(send(1000)).toBeUndefined(); // AuthSeqKnown was 0: any sequence
@@ -179,7 +185,7 @@ describe('RFC 5880 §6.7.2–6.7.4 reception rules with a hand-driven peer', () 
   });
 
   test('§6.7.3 meticulous keyed MD5: strictly increasing, replay and old sequences discarded', () => {
-    const p = new ManualPeer({ auth: cfg('meticulous-keyed-md5') });
+    const p = authPeer({ auth: cfg('meticulous-keyed-md5') });
     const send = (seq: number) =>
       p.deliver(authed(p, { state: BfdState.Down }, 'meticulous-keyed-md5', { seq }));
     expect(send(50)).toBeUndefined();
@@ -192,7 +198,7 @@ describe('RFC 5880 §6.7.2–6.7.4 reception rules with a hand-driven peer', () 
   });
 
   test('§6.7.3 meticulous window edge: RcvAuthSeq + 3×DetectMult accepted, one more discarded', () => {
-    const p = new ManualPeer({ auth: cfg('meticulous-keyed-md5') });
+    const p = authPeer({ auth: cfg('meticulous-keyed-md5') });
     const send = (seq: number) =>
       p.deliver(authed(p, { state: BfdState.Down }, 'meticulous-keyed-md5', { seq }));
     expect(send(100)).toBeUndefined();
@@ -202,7 +208,7 @@ describe('RFC 5880 §6.7.2–6.7.4 reception rules with a hand-driven peer', () 
 
   test('§6.7.4 sequence numbers wrap around in 32-bit circular space (SHA1 types)', () => {
     for (const mode of ['keyed-sha1', 'meticulous-keyed-sha1'] as const) {
-      const p = new ManualPeer({ auth: cfg(mode) });
+      const p = authPeer({ auth: cfg(mode) });
       const send = (seq: number) => p.deliver(authed(p, { state: BfdState.Down }, mode, { seq }));
       expect(send(0xfffffffe)).toBeUndefined();
       expect(send(0xffffffff)).toBeUndefined();
@@ -215,7 +221,7 @@ describe('RFC 5880 §6.7.2–6.7.4 reception rules with a hand-driven peer', () 
   });
 
   test('§6.7.4 a corrupted SHA1 packet and a wrong key id are discarded', () => {
-    const p = new ManualPeer({ auth: cfg('meticulous-keyed-sha1') });
+    const p = authPeer({ auth: cfg('meticulous-keyed-sha1') });
     const bytes = authed(p, { state: BfdState.Down }, 'meticulous-keyed-sha1', { seq: 7 });
     bytes[17] = bytes[17]! ^ 0x40;
     expect(p.deliver(bytes)).toBe('auth-digest');
@@ -229,13 +235,13 @@ describe('RFC 5880 §6.7.2–6.7.4 reception rules with a hand-driven peer', () 
   });
 
   test('§6.8.1 bfd.AuthSeqKnown resets after twice the detection time without packets', () => {
-    const p = new ManualPeer({ auth: cfg('meticulous-keyed-sha1') });
+    const p = authPeer({ auth: cfg('meticulous-keyed-sha1') });
     const send = (seq: number) =>
       p.deliver(authed(p, { state: BfdState.Down }, 'meticulous-keyed-sha1', { seq }));
     expect(send(1000)).toBeUndefined();
     p.advance(1799); // detection time 900 ms (3 × max(300, 300)) → reset at 1800 ms
     expect(send(5)).toBe('auth-sequence');
-    const q = new ManualPeer({ auth: cfg('meticulous-keyed-sha1') });
+    const q = authPeer({ auth: cfg('meticulous-keyed-sha1') });
     const sendQ = (seq: number) =>
       q.deliver(authed(q, { state: BfdState.Down }, 'meticulous-keyed-sha1', { seq }));
     expect(sendQ(1000)).toBeUndefined();
@@ -244,8 +250,8 @@ describe('RFC 5880 §6.7.2–6.7.4 reception rules with a hand-driven peer', () 
   });
 
   test('§6.7.3 our transmitted digests verify with the shared key and sequences start at a random value', () => {
-    const p = new ManualPeer({ auth: cfg('keyed-md5') });
-    const q = new ManualPeer({ auth: cfg('keyed-md5') }, 8);
+    const p = authPeer({ auth: cfg('keyed-md5') });
+    const q = authPeer({ auth: cfg('keyed-md5') }, 8);
     const first = p.sent[0]!.packet.auth as { sequence: number };
     const other = q.sent[0]!.packet.auth as { sequence: number };
     expect(first.sequence).not.toBe(other.sequence);
@@ -263,7 +269,7 @@ describe('§6.7.1 key rollover at run time', () => {
         { id: 2, secret: 'two' },
       ],
     };
-    const { net, a, b, sa, sb } = pair({ auth: k1 }, { auth: k1 });
+    const { net, a, b, sa, sb } = authPair({ auth: k1 }, { auth: k1 });
     expect(net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up', 10_000)).toBe(true);
     // Roll over: both accept 1 and 2, then both send 2, then both drop 1.
     sa.updateAuth(net.now, both);

@@ -13,7 +13,7 @@ import {
   verifyControlPacketDigest,
 } from './codec.ts';
 import { BfdAuthType, BfdState } from './constants.ts';
-import { nodeHash } from './test-support/harness.ts';
+import { nodeHash } from './test-support/node-hash.ts';
 
 const hex = (s: string) =>
   Uint8Array.from(

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { pair } from './test-support/harness.ts';
+import { pair } from './testing/index.ts';
 import type { BfdDownEvent } from './types.ts';
 
 type Op =
@@ -33,7 +33,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 test('§6.8 convergence: after any mix of timer changes, AdminDown and loss, healed sessions come back Up and stay Up', () => {
   fc.assert(
     fc.property(fc.array(opArb, { maxLength: 12 }), fc.integer({ min: 1, max: 1000 }), (ops, seed) => {
-      const { net, a, b, sa, sb } = pair({}, {}, [seed, seed + 1]);
+      const { net, a, b, sa, sb } = pair({}, {}, { seeds: [seed, seed + 1] });
       const sessions = [sa, sb] as const;
       let lossUntil = 0;
       let lossFrom: 'a' | 'b' | 'both' = 'both';
@@ -100,7 +100,7 @@ test('§6.8.3 timer changes while Up never cause a false detection (any interval
       fc.array(change, { minLength: 1, maxLength: 15 }),
       fc.integer({ min: 1, max: 10_000 }),
       (changes, seed) => {
-        const { net, a, b, sa, sb } = pair({}, {}, [seed, seed * 7 + 1]);
+        const { net, a, b, sa, sb } = pair({}, {}, { seeds: [seed, seed * 7 + 1] });
         expect(net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up', 10_000)).toBe(true);
         const sessions = [sa, sb] as const;
         for (const c of changes) {
@@ -137,7 +137,7 @@ test('§6.8.16/§6.8.3 going AdminDown or Down while Up reaches the peer before 
       fc.integer({ min: 2, max: 5 }),
       (seed, offset, interval, mult) => {
         const profile = { transmitInterval: interval, receiveInterval: interval, detectMultiplier: mult };
-        const { net, a, b, sa, sb } = pair({ profile }, { profile }, [seed, seed + 17]);
+        const { net, a, b, sa, sb } = pair({ profile }, { profile }, { seeds: [seed, seed + 17] });
         expect(
           net.runUntilTrue(() => sa.state === 'Up' && sb.state === 'Up' && !sa.info().pollActive, 10_000),
         ).toBe(true);
@@ -175,7 +175,7 @@ test('§6.8.4 without packet loss no session ever sees its detection time expire
   );
   fc.assert(
     fc.property(ops, fc.integer({ min: 1, max: 100_000 }), (list, seed) => {
-      const { net, a, b, sa, sb } = pair({}, {}, [seed, seed + 3]);
+      const { net, a, b, sa, sb } = pair({}, {}, { seeds: [seed, seed + 3] });
       const sessions = [sa, sb] as const;
       for (const op of list) {
         if (op.kind === 'wait') net.runFor(op.ms);

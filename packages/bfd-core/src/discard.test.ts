@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { encodeControlPacket } from './codec.ts';
 import { BfdState } from './constants.ts';
-import { LOCAL, ManualPeer, PEER } from './test-support/manual-peer.ts';
+import { LOCAL, ManualPeer, PEER } from './testing/index.ts';
 import { BFD_DISCARD_REASONS, type BfdDiscardReason } from './types.ts';
 
 /** Deliver `bytes` and check that exactly one counter moved, by one, and the session did not change. */

@@ -7,7 +7,7 @@ import {
   normalizeBfdProfile,
   validateBfdProfile,
 } from './profile.ts';
-import { ManualPeer } from './test-support/manual-peer.ts';
+import { ManualPeer } from './testing/index.ts';
 
 describe('MetalLB BFDProfile fields, defaults and ranges', () => {
   test('defaults are MetalLB’s: 300 ms / 300 ms × 3, echo 50 ms off, active, minimumTtl 254', () => {

@@ -3,8 +3,7 @@ import { encodeControlPacket } from './codec.ts';
 import { BfdDiag, BfdState } from './constants.ts';
 import { BfdEndpoint } from './endpoint.ts';
 import { type BfdSession, jitteredIntervalUs } from './session.ts';
-import { A_ADDR, B_ADDR, Network, pair, seededRandom } from './test-support/harness.ts';
-import { ManualPeer, PEER_DISCR } from './test-support/manual-peer.ts';
+import { A_ADDR, B_ADDR, ManualPeer, Network, PEER_DISCR, pair, seededRandom } from './testing/index.ts';
 import type { BfdDownEvent, BfdStateEvent } from './types.ts';
 
 const states = (events: { type: string }[]) =>

@@ -4,7 +4,7 @@
 // Run: cd packages/bfd-core && ../../node_modules/.bin/vitest bench --run
 import { test } from 'vitest';
 import * as endpointModule from './endpoint.ts';
-import { seededRandom } from './test-support/harness.ts';
+import { seededRandom } from './testing/index.ts';
 import type { BfdOutput } from './types.ts';
 
 const { BfdEndpoint } = endpointModule;

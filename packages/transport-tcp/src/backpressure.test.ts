@@ -10,6 +10,7 @@ import {
   SEND_BATCH_PREFIXES,
   type UpdateMessage,
 } from '@bmlb/bgp-core';
+import { peerOpen } from '@bmlb/bgp-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BgpSessionDriver } from './driver.ts';
 import { SOL_SOCKET, setIntOption } from './native.ts';
@@ -55,17 +56,8 @@ async function stalledPeer() {
         }
         const m = r.message;
         if (m.type === 'open') {
-          const open = encodeMessage({
-            type: 'open',
-            version: 4,
-            myAs: 65002,
-            holdTime: 90,
-            bgpId: '2.2.2.2',
-            capabilities: [
-              { code: 1, kind: 'multiprotocol', afi: 1, safi: 1 },
-              { code: 65, kind: 'as4', asn: 65002 },
-            ],
-          });
+          // bgp-core's test peer (AS 65002, 2.2.2.2, IPv4 and IPv6 unicast, 4-octet AS).
+          const open = encodeMessage(peerOpen());
           sock.write(open);
           sock.write(encodeKeepalive());
           sock.pause(); // from here on the peer reads nothing until resume()

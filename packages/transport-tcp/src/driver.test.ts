@@ -1,4 +1,5 @@
 import type { BgpSessionConfig, SessionEvent } from '@bmlb/bgp-core';
+import { seeded } from '@bmlb/bgp-core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BgpSessionDriver, startSession } from './driver.ts';
 import { BgpListener } from './listener.ts';
@@ -8,17 +9,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Polls a condition on real sockets: a busy machine may take longer, so wait for the state rather
 // than for a fixed time (bounded, then the caller's expectations report what was seen).

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { encodeMessage } from '../codec/encode.ts';
 import type { BgpMessage } from '../model.ts';
 import { PrefixList } from '../prefix.ts';
-import { Network, Probe, peerOpen } from './test-support/harness.ts';
+import { Network, Probe, peerOpen } from '../testing/index.ts';
 
 const HOUR = 3600_000;
 

@@ -1,9 +1,9 @@
 // OPEN checks and capability negotiation: each rule with the exact NOTIFICATION it sends.
 import { describe, expect, test } from 'vitest';
 import type { Capability, OpenMessage } from '../model.ts';
+import { Probe, peerOpen } from '../testing/index.ts';
 import type { BgpSessionConfig } from './config.ts';
 import type { Negotiated } from './negotiate.ts';
-import { Probe, peerOpen } from './test-support/harness.ts';
 
 function rejected(open: OpenMessage, over: Partial<BgpSessionConfig> = {}) {
   const p = new Probe(over).open();

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { encodeMessage } from '../codec/encode.ts';
 import { PrefixList } from '../prefix.ts';
-import { Probe, peerOpen } from './test-support/harness.ts';
+import { Probe, peerOpen } from '../testing/index.ts';
 
 const STATES = new Set(['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established']);
 

@@ -6,8 +6,8 @@ import { encodeMessage } from '../codec/encode.ts';
 import type { UpdateMessage } from '../model.ts';
 import { PrefixList } from '../prefix.ts';
 import type { RouteAttributes } from '../rib/attributes.ts';
+import { Network, Probe, peerOpen } from '../testing/index.ts';
 import { SEND_BATCH_PREFIXES } from './session.ts';
-import { Network, Probe, peerOpen } from './test-support/harness.ts';
 
 const HOUR = 3600_000;
 

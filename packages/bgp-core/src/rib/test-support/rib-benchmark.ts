@@ -6,7 +6,7 @@
 // (also run by `vitest bench` through adj-rib-out.bench.ts, where memory figures are rougher without gc).
 import { encodeMessage } from '../../codec/encode.ts';
 import { BgpSession } from '../../session/session.ts';
-import { peerOpen } from '../../session/test-support/harness.ts';
+import { peerOpen } from '../../testing/index.ts';
 import type { RouteAttributes } from '../attributes.ts';
 
 export interface RibFigures {

@@ -3,6 +3,7 @@
 import {
   type BfdControlPacket,
   type BfdControlPacketInput,
+  type BfdHashFunction,
   decodeControlPacket,
   encodeControlPacket,
 } from '../codec.ts';
@@ -10,7 +11,7 @@ import { BfdState } from '../constants.ts';
 import { BfdEndpoint } from '../endpoint.ts';
 import type { BfdSession } from '../session.ts';
 import type { BfdDiscardReason, BfdEvent, BfdReceiveInfo, BfdSessionConfig } from '../types.ts';
-import { nodeHash, seededRandom } from './harness.ts';
+import { noHash, seededRandom } from './harness.ts';
 
 export const LOCAL = '192.0.2.1';
 export const PEER = '192.0.2.2';
@@ -29,8 +30,14 @@ export class ManualPeer {
   readonly sent: SentPacket[] = [];
   readonly events: BfdEvent[] = [];
 
-  constructor(config: Partial<BfdSessionConfig> = {}, seed = 7) {
-    this.endpoint = new BfdEndpoint({ random: seededRandom(seed), hash: nodeHash });
+  constructor(
+    config: Partial<BfdSessionConfig> = {},
+    options: { readonly seed?: number; readonly hash?: BfdHashFunction } = {},
+  ) {
+    this.endpoint = new BfdEndpoint({
+      random: seededRandom(options.seed ?? 7),
+      hash: options.hash ?? noHash,
+    });
     this.session = this.endpoint.addSession(this.now, {
       key: 's',
       localAddress: LOCAL,

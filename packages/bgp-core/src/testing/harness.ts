@@ -2,12 +2,12 @@
 // turns `connect` actions into connections, and advances a simulated clock to the next deadline.
 // No sleeps, no fake timers: hours of protocol time run in milliseconds.
 
-import { decodeMessage } from '../../codec/decode.ts';
-import { encodeMessage } from '../../codec/encode.ts';
-import type { BgpMessage, CodecOptions, OpenMessage } from '../../model.ts';
-import type { BgpSessionConfig } from '../config.ts';
-import { BgpSession } from '../session.ts';
-import { isSessionAction, type SessionAction, type SessionEvent } from '../types.ts';
+import { decodeMessage } from '../codec/decode.ts';
+import { encodeMessage } from '../codec/encode.ts';
+import type { BgpMessage, CodecOptions, OpenMessage } from '../model.ts';
+import type { BgpSessionConfig } from '../session/config.ts';
+import { BgpSession } from '../session/session.ts';
+import { isSessionAction, type SessionAction, type SessionEvent } from '../session/types.ts';
 
 export type Side = 'a' | 'b';
 

@@ -1,7 +1,6 @@
 // Two (or more) BFD endpoints wired back to back in simulated time. The clock jumps to the earliest
 // `nextTimeout()`; packets travel with a fixed delay and can be dropped or tapped by the test.
-import { createHash } from 'node:crypto';
-import { type BfdControlPacket, decodeControlPacket } from '../codec.ts';
+import { type BfdControlPacket, type BfdHashFunction, decodeControlPacket } from '../codec.ts';
 import { BfdEndpoint } from '../endpoint.ts';
 import type { BfdSession } from '../session.ts';
 import type { BfdEvent, BfdOutput, BfdSendOutput, BfdSessionConfig } from '../types.ts';
@@ -18,8 +17,15 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export const nodeHash = (algorithm: 'md5' | 'sha1', data: Uint8Array): Uint8Array =>
-  new Uint8Array(createHash(algorithm).update(data).digest());
+/**
+ * The hash of endpoints made without one: keyed MD5/SHA1 authentication needs a real digest, which a
+ * pure package does not carry (pass one, e.g. from node:crypto, to use it).
+ */
+export const noHash: BfdHashFunction = (algorithm) => {
+  throw new Error(
+    `keyed ${algorithm.toUpperCase()} authentication needs a hash function: pass \`hash\` (for example one made with node:crypto's createHash)`,
+  );
+};
 
 export interface Sent {
   at: number;
@@ -46,6 +52,19 @@ interface InFlight {
   iface: string | undefined;
 }
 
+/** Options of a simulated network. */
+export interface NetworkOptions {
+  /** One-way packet delay, ms (default 0.5). */
+  readonly delay?: number;
+  /** Digest for keyed MD5/SHA1 authentication (default: none, such sessions throw). */
+  readonly hash?: BfdHashFunction;
+}
+
+/**
+ * An in-memory network of BFD endpoints in simulated time: `send` outputs travel to the endpoint
+ * that owns their remote address after `delay`; `runFor`/`runUntil`/`runUntilTrue` jump from event
+ * to event (packet arrivals and endpoint deadlines).
+ */
 export class Network {
   now = 1000;
   readonly nodes = new Map<string, Node>();
@@ -62,14 +81,17 @@ export class Network {
   /** Rewrite the bytes in flight (tests of corrupted packets). */
   mutate: ((bytes: Uint8Array, s: Sent) => Uint8Array) | undefined;
 
-  constructor(delay = 0.5) {
-    this.delay = delay;
+  readonly #hash: BfdHashFunction;
+
+  constructor(options: NetworkOptions = {}) {
+    this.delay = options.delay ?? 0.5;
+    this.#hash = options.hash ?? noHash;
   }
 
   addNode(name: string, address: string, seed: number): Node {
     const node: Node = {
       name,
-      endpoint: new BfdEndpoint({ random: seededRandom(seed), hash: nodeHash }),
+      endpoint: new BfdEndpoint({ random: seededRandom(seed), hash: this.#hash }),
       events: [],
       sent: [],
     };
@@ -191,14 +213,19 @@ export class Network {
 export const A_ADDR = '10.0.0.1';
 export const B_ADDR = '10.0.0.2';
 
+/** Options of `pair`: the network's, and the seeds of the two endpoints' random sources. */
+export interface PairOptions extends NetworkOptions {
+  readonly seeds?: readonly [number, number];
+}
+
 /** Two nodes, one session each, pointed at each other. */
 export function pair(
   configA: Partial<BfdSessionConfig> = {},
   configB: Partial<BfdSessionConfig> = {},
-  seeds: [number, number] = [1, 2],
-  delay = 0.5,
+  options: PairOptions = {},
 ): { net: Network; a: Node; b: Node; sa: BfdSession; sb: BfdSession } {
-  const net = new Network(delay);
+  const net = new Network(options);
+  const seeds = options.seeds ?? [1, 2];
   const a = net.addNode('a', A_ADDR, seeds[0]);
   const b = net.addNode('b', B_ADDR, seeds[1]);
   const sa = net.add(a, { key: 'a-b', localAddress: A_ADDR, remoteAddress: B_ADDR, ...configA });
