@@ -2,7 +2,7 @@
 // The speaker daemon's entry: `speaker --node-name NAME` (Kubernetes mode), `speaker --config FILE
 // --node-name NAME` (file mode) and `speaker status`.
 import type { Server } from 'node:http';
-import { ManifestCache } from '@bmlb/metallb-api';
+import { ManifestCache } from '@bmlb/metallb-api/yaml';
 import pino from 'pino';
 import { type DaemonArgs, parseCli, USAGE, UsageError } from './cli.ts';
 import { ConfigApplier } from './config/applier.ts';

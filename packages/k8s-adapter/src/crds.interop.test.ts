@@ -12,9 +12,9 @@ import {
   type CrdKind,
   convertBGPPeerToV1beta2,
   crdFor,
-  parseManifests,
   validateObject,
 } from '@bmlb/metallb-api';
+import { parseManifests } from '@bmlb/metallb-api/yaml';
 import { KubeControlPlane, kubeSkipReason } from '@bmlb/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeCluster } from './port.ts';

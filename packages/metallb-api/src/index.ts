@@ -22,7 +22,6 @@ export {
   structuralProblems,
   toStructural,
 } from './crd.ts';
-export { crdFiles, crdYaml } from './crd-yaml.ts';
 export { type DurationResult, formatDuration, parseGoDuration } from './duration.ts';
 export {
   type ConfigError,
@@ -187,17 +186,7 @@ export {
   matchLabelSelector,
   validateLabelSelector,
 } from './labels.ts';
-export {
-  ManifestCache,
-  type ManifestObject,
-  type Origin,
-  originOf,
-  type ParseManifestsOptions,
-  type ParseManifestsResult,
-  parseManifests,
-  setOrigin,
-  validateObject,
-} from './manifests.ts';
+export { type ManifestObject, type Origin, originOf, setOrigin, validateObject } from './objects.ts';
 export {
   DEFAULT_NAMESPACE,
   type KindSpec,

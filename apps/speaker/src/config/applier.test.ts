@@ -5,7 +5,7 @@
 import fs, { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ManifestCache } from '@bmlb/metallb-api';
+import { ManifestCache } from '@bmlb/metallb-api/yaml';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SpeakerMetrics } from '../speaker/metrics.ts';

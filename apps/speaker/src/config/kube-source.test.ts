@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MemoryCluster, type Problem, Resources } from '@bmlb/k8s-adapter';
-import { buildConfig, formatConfigError, type ManifestObject, parseManifests } from '@bmlb/metallb-api';
+import { buildConfig, formatConfigError, type ManifestObject } from '@bmlb/metallb-api';
+import { parseManifests } from '@bmlb/metallb-api/yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoadResult } from '../speaker/types.ts';
 import { KubeSource } from './kube-source.ts';

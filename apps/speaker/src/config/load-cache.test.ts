@@ -1,4 +1,4 @@
-import { ManifestCache } from '@bmlb/metallb-api';
+import { ManifestCache } from '@bmlb/metallb-api/yaml';
 import { describe, expect, it } from 'vitest';
 import { seedManifests } from '../test-support/topology.ts';
 import { loadManifests } from './load.ts';

@@ -6,11 +6,10 @@ import {
   type CommunityValue,
   type ConfigError,
   formatConfigError,
-  ManifestCache,
   type MetallbConfig,
   type NormalizedPeer,
-  parseManifests,
 } from '@bmlb/metallb-api';
+import { ManifestCache, parseManifests } from '@bmlb/metallb-api/yaml';
 import type {
   AdvertisementInfo,
   EndpointSlice,
