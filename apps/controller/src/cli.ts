@@ -26,7 +26,7 @@ export interface ControllerArgs {
 
 export type Args = ControllerArgs | { readonly command: 'help' } | { readonly command: 'version' };
 
-export const DEFAULTS = {
+const DEFAULTS = {
   namespace: 'metallb-system',
   metricsAddress: '0.0.0.0:7472',
   healthAddress: '0.0.0.0:17472',

@@ -70,7 +70,7 @@ export function goQuoteList(ips: readonly string[]): string {
 }
 
 /** RFC 3339 creation time, for ordering (Services created first keep or get addresses first). */
-export function createdAt(o: KubeObject): string {
+function createdAt(o: KubeObject): string {
   const t = o.metadata.creationTimestamp;
   return typeof t === 'string' ? t : '';
 }

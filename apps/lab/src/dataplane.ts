@@ -19,9 +19,9 @@ import type { Lab, Namespace, Proc } from '@bmlb/netlab';
 import type { SpeakerNode, Topology } from '@bmlb/speaker/test-support/topology';
 import type { TrafficReport } from './flow-stats.ts';
 
-export const POOL = '203.0.113.0/24';
-export const CLIENT_NET = '198.51.100.0/24';
-export const CLIENT_ADDR = '198.51.100.10';
+const POOL = '203.0.113.0/24';
+const CLIENT_NET = '198.51.100.0/24';
+const CLIENT_ADDR = '198.51.100.10';
 const SRC = import.meta.dirname;
 
 /** Whether this kernel has a per-namespace multipath hash seed (Linux 6.11 and later). */

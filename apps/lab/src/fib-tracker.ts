@@ -17,7 +17,7 @@ const ROUTE_TYPES = new Set([
 ]);
 
 /** The object a monitor or dump line is about: a nexthop id, or a route's destination (and its nhid). */
-export function messageTarget(
+function messageTarget(
   text: string,
 ): { nexthop: number; group: number[] } | { dst: string; nhid: number | undefined } | undefined {
   let words = (text.split('\n')[0] ?? '').trim().split(/\s+/);

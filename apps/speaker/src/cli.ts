@@ -3,7 +3,7 @@
 // and prints its sessions.
 import { parseArgs } from 'node:util';
 
-export const DEFAULT_STATUS_SOCKET = '/run/bmlb-speaker.sock';
+const DEFAULT_STATUS_SOCKET = '/run/bmlb-speaker.sock';
 
 export interface DaemonArgs {
   readonly command: 'run';
@@ -26,7 +26,7 @@ export interface DaemonArgs {
   readonly rewriteSettleMs: number;
 }
 
-export interface StatusArgs {
+interface StatusArgs {
   readonly command: 'status';
   readonly statusAddress: string | undefined;
   readonly statusSocket: string | undefined;

@@ -21,7 +21,7 @@ import {
 import { projectOwnStatus } from './config/projection.ts';
 import type { SpeakerStatus } from './speaker/speaker.ts';
 
-export interface NodeRef {
+interface NodeRef {
   readonly name: string;
   readonly uid: string;
 }

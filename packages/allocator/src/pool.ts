@@ -161,7 +161,7 @@ export class Space<K extends number | bigint> {
   }
 }
 
-export interface CompiledServiceAllocation {
+interface CompiledServiceAllocation {
   /** 0 when unset. */
   readonly priority: number;
   readonly namespaces: ReadonlySet<string>;

@@ -65,7 +65,7 @@ export const CEL_BOUNDS = {
 } as const;
 
 /** Go's `time.ParseDuration` syntax (what CEL's `duration()` parses): `90s`, `1m30.5s`, `-2h`, `0`. */
-export const GO_DURATION_PATTERN = '^[-+]?(0|(([0-9]+([.][0-9]*)?|[.][0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$';
+const GO_DURATION_PATTERN = '^[-+]?(0|(([0-9]+([.][0-9]*)?|[.][0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$';
 
 /** `x` is text `duration()` parses (so a rule can use `duration(x)` without a runtime error). */
 export const isDuration = (x: string): string => `${x}.matches('${GO_DURATION_PATTERN}')`;

@@ -38,7 +38,7 @@ export interface PoolAddressEntry extends IPRange {
   readonly cidrs: readonly IPPrefix[];
 }
 
-export const familyBits = (f: IPFamily): number => (f === 4 ? 32 : 128);
+const familyBits = (f: IPFamily): number => (f === 4 ? 32 : 128);
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -79,13 +79,13 @@ function parseIPv4At(s: string, start: number, end: number): number {
 }
 
 /** Strict dotted-quad IPv4 (no leading zeros, as Go 1.17+), as an unsigned 32-bit value. One pass. */
-export function parseIPv4(s: string): bigint | undefined {
+function parseIPv4(s: string): bigint | undefined {
   const v = parseIPv4At(s, 0, s.length);
   return v < 0 ? undefined : BigInt(v);
 }
 
 /** The IPv6 address `s` as a bigint, or undefined. Zones (`%eth0`) are not addresses and are refused. */
-export function parseIPv6(s: string): bigint | undefined {
+function parseIPv6(s: string): bigint | undefined {
   const groups = new Array<number>(8).fill(0);
   let n = 0; // groups written
   let ellipsis = -1; // group index where `::` stands

@@ -11,13 +11,13 @@ export const LabelSelectorOperators = ['In', 'NotIn', 'Exists', 'DoesNotExist'] 
 export type LabelSelectorOperator = (typeof LabelSelectorOperators)[number];
 
 /** A label key (`metav1.LabelSelectorRequirement.key`, a `matchLabels` key): a qualified name. */
-export const LABEL_KEY_RULE: CelRule = {
+const LABEL_KEY_RULE: CelRule = {
   rule: '!format.qualifiedName().validate(self).hasValue()',
   message:
     'invalid label key: a qualified name is an optional DNS subdomain prefix and "/", then 1-63 alphanumerics, "-", "_" or ".", starting and ending with an alphanumeric',
 };
 /** A label value. */
-export const LABEL_VALUE_RULE: CelRule = {
+const LABEL_VALUE_RULE: CelRule = {
   rule: '!format.labelValue().validate(self).hasValue()',
   message:
     'invalid label value: must be empty or 1-63 alphanumerics, "-", "_" or ".", starting and ending with an alphanumeric',
@@ -56,14 +56,14 @@ export const MatchLabelsSchema = Type.Unsafe<Record<string, string>>({
  * every expression of every selector would need bounds far below what a NotIn list of node names
  * may hold (the API server's cost estimate multiplies them).
  */
-export const selectorValues = (options: { minItems?: number; description: string }) =>
+const selectorValues = (options: { minItems?: number; description: string }) =>
   Type.Array(Type.String(), { ...options, 'x-kubernetes-list-type': 'atomic' });
 
 /** A label key. */
 export const LabelKeySchema = (description: string) =>
   Type.String({ maxLength: CEL_BOUNDS.labelKeyLength, description, ...celRules(LABEL_KEY_RULE) });
 
-export const LabelSelectorRequirementSchema = Type.Object(
+const LabelSelectorRequirementSchema = Type.Object(
   {
     key: LabelKeySchema('The label key that the selector applies to.'),
     operator: StringEnum(LabelSelectorOperators, {

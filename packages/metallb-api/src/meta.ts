@@ -12,7 +12,7 @@ export const DEFAULT_NAMESPACE = 'metallb-system';
  * The `metadata` fields we read. Everything else a real object carries (uid, resourceVersion,
  * managedFields, …) is kept and ignored.
  */
-export const ObjectMetaSchema = Type.Object(
+const ObjectMetaSchema = Type.Object(
   {
     name: Type.String({ description: 'Name of the object, unique in its namespace.' }),
     namespace: Type.Optional(Type.String()),
@@ -26,7 +26,7 @@ export type ObjectMeta = Static<typeof ObjectMetaSchema> & { readonly [extra: st
 const DNS1123_SUBDOMAIN = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1123_LABEL = /^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?$/;
 
-export function dnsSubdomainProblem(s: string): string | undefined {
+function dnsSubdomainProblem(s: string): string | undefined {
   if (s.length > 253) return 'must be no more than 253 characters';
   if (!DNS1123_SUBDOMAIN.test(s)) {
     return 'must be a lowercase RFC 1123 subdomain: lowercase alphanumerics, "-" or ".", starting and ending with an alphanumeric';
@@ -34,7 +34,7 @@ export function dnsSubdomainProblem(s: string): string | undefined {
   return undefined;
 }
 
-export function dnsLabelProblem(s: string): string | undefined {
+function dnsLabelProblem(s: string): string | undefined {
   if (s.length > 63) return 'must be no more than 63 characters';
   if (!DNS1123_LABEL.test(s)) {
     return 'must be a lowercase RFC 1123 label: lowercase alphanumerics or "-", starting and ending with an alphanumeric';

@@ -34,8 +34,6 @@ export interface JsonSchema {
   readonly 'x-kubernetes-map-type'?: 'atomic' | 'granular';
 }
 
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
 /** `o[k]` only when `k` is o's own key (never Object.prototype's `constructor`, `__proto__`, …). */
 export function own<T>(o: Readonly<Record<string, T>> | undefined, k: string): T | undefined {
   return o !== undefined && Object.hasOwn(o, k) ? o[k] : undefined;

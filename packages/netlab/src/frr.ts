@@ -4,8 +4,8 @@ import { run } from './exec.ts';
 import type { Lab, Namespace } from './lab.ts';
 import { sleep, type WaitOptions, waitFor } from './wait.ts';
 
-export const FRR_SBIN = '/usr/lib/frr';
-export const FRR_RUN = '/var/run/frr';
+const FRR_SBIN = '/usr/lib/frr';
+const FRR_RUN = '/var/run/frr';
 
 export type FrrDaemon = 'zebra' | 'bgpd' | 'bfdd' | 'staticd' | 'ospfd' | 'ospf6d';
 

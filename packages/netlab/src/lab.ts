@@ -525,7 +525,7 @@ export class Segment {
   }
 }
 
-export function parsePids(text: string): number[] {
+function parsePids(text: string): number[] {
   return text
     .split(/\s+/)
     .filter((s) => /^\d+$/.test(s))

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 // a later run can tell a live owner from a dead one whose PID was reused.
 
 /** Start time of a process (field 22 of /proc/PID/stat), or undefined when it does not exist. */
-export function procStart(pid: number): string | undefined {
+function procStart(pid: number): string | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];

@@ -4,8 +4,8 @@ import { constants as osConstants } from 'node:os';
 import koffi from 'koffi';
 import { type AddressFamily, parseAddress } from './address.ts';
 
-export const AF_INET = 2;
-export const AF_INET6 = 10;
+const AF_INET = 2;
+const AF_INET6 = 10;
 const SOCK_STREAM = 1;
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
@@ -19,7 +19,7 @@ export const IP_MINTTL = 21;
 export const IPV6_UNICAST_HOPS = 16;
 export const IPV6_MINHOPCOUNT = 73;
 export const TCP_NODELAY = 1;
-export const TCP_MD5SIG = 14;
+const TCP_MD5SIG = 14;
 /** TCP_MD5SIG_MAXKEYLEN in linux/tcp.h. */
 export const MD5_MAX_KEY = 80;
 /** sizeof(struct tcp_md5sig): sockaddr_storage (128), flags, prefixlen, keylen (u16), ifindex (int), key[80]. */
@@ -78,7 +78,7 @@ function check(rc: number, syscall: string, detail: string): number {
 }
 
 /** sockaddr_in / sockaddr_in6 for an address (`fe80::1%eth0` carries the scope id). */
-export function sockaddr(address: string, port: number): { family: AddressFamily; bytes: Uint8Array } {
+function sockaddr(address: string, port: number): { family: AddressFamily; bytes: Uint8Array } {
   const a = parseAddress(address);
   if (a.family === 4) {
     const b = new Uint8Array(16);

@@ -3,8 +3,8 @@
 // exact), attaching a classic BPF filter, and the IPv6 address parser. Linux only.
 import koffi from 'koffi';
 
-export const AF_INET = 2;
-export const AF_INET6 = 10;
+const AF_INET = 2;
+const AF_INET6 = 10;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_UDP = 17;
@@ -12,8 +12,8 @@ export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
 export const SO_RCVBUF = 8;
 export const SO_RCVBUFFORCE = 33;
-export const SO_BINDTODEVICE = 25;
-export const SO_ATTACH_FILTER = 26;
+const SO_BINDTODEVICE = 25;
+const SO_ATTACH_FILTER = 26;
 export const IPPROTO_IP = 0;
 export const IP_TTL = 2;
 export const IPPROTO_IPV6 = 41;

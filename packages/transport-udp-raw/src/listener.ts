@@ -211,7 +211,7 @@ function familyFromAddress(address: string): 4 | 6 {
 }
 
 /** An address in network byte order (4 or 16 bytes). */
-export function addressBytes(address: string): Uint8Array {
+function addressBytes(address: string): Uint8Array {
   const family = familyFromAddress(address);
   const sa = sockaddr(family, address, 0);
   return family === 4 ? sa.subarray(4, 8) : sa.subarray(8, 24);

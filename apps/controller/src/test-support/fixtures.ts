@@ -9,7 +9,7 @@ export const NS = 'metallb-system';
 
 let clock = Date.parse('2025-01-01T00:00:00Z');
 /** Strictly increasing creation timestamps (one second apart), as the API server stamps them. */
-export function stamp(): string {
+function stamp(): string {
   clock += 1000;
   return new Date(clock).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -109,7 +109,7 @@ export function harness(
   return harnessFor(cluster, controller, metrics);
 }
 
-export function harnessFor(
+function harnessFor(
   cluster: MemoryCluster,
   controller: Controller,
   metrics: ControllerMetrics,

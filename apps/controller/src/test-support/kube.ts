@@ -7,11 +7,11 @@ import net from 'node:net';
 import path from 'node:path';
 import { type KubeControlPlane, Proc, waitFor } from '@bmlb/netlab';
 
-export const repoRoot = path.resolve(import.meta.dirname, '../../../..');
+const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 export const controllerDir = path.join(repoRoot, 'apps/controller');
 export const seedDir = path.resolve(repoRoot, '../shared/seed-manifests');
 /** The workspace's Node 24 binary itself (node_modules/.bin/node is a shell wrapper: a signal to it would not reach node). */
-export const NODE =
+const NODE =
   [path.join(repoRoot, 'node_modules/node/bin/node')].find((p) => fs.existsSync(p)) ?? process.execPath;
 
 export async function freePort(): Promise<number> {

@@ -28,7 +28,7 @@ import type {
   ServiceVerdict,
 } from './types.ts';
 
-export const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
+const EXCLUDE_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const POOL_ANNOTATIONS: readonly string[] = [
   'metallb.io/ip-allocated-from-pool',
@@ -36,7 +36,7 @@ export const POOL_ANNOTATIONS: readonly string[] = [
 ];
 
 /** Why this node announces nothing at all, or '' (MetalLB: IsNodeAvailable, IsNodeExcludedFromBalancers). */
-export function nodeReason(node: Node | undefined): string {
+function nodeReason(node: Node | undefined): string {
   if (node === undefined) return '';
   const cond = node.status?.conditions?.find((c) => c.type === 'NetworkUnavailable');
   if (cond?.status === 'True') return 'nodeNetworkUnavailable';
@@ -97,7 +97,7 @@ function poolContains(p: ParsedPool, ip: IPAddress): boolean {
 }
 
 /** MetalLB's poolFor, preferring the pool the controller recorded in the annotation. */
-export function poolForService(
+function poolForService(
   svc: Service,
   ips: readonly IPAddress[],
   pools: readonly ParsedPool[],
@@ -137,7 +137,7 @@ function conflicting(advs: readonly AdvertisementInfo[], pool: ParsedPool): bool
   return false;
 }
 
-export function isIBGP(peer: PeerInfo): boolean {
+function isIBGP(peer: PeerInfo): boolean {
   if (peer.peerASN === undefined) return peer.dynamicASN === 'internal';
   return peer.peerASN === peer.myASN;
 }

@@ -2,7 +2,7 @@
 import type { LabelSelector } from './types.ts';
 
 /** True when `sel` selects an object with `labels`. An empty selector selects everything. */
-export function selects(sel: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
+function selects(sel: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
     if (labels[k] !== v) return false;
   }

@@ -2,7 +2,7 @@
 // the core Kubernetes objects (Service, EndpointSlice, Node) that decide what this node announces.
 // Plain data, so the file source now and the Kubernetes source later feed the same function.
 
-export interface LabelSelectorRequirement {
+interface LabelSelectorRequirement {
   readonly key: string;
   readonly operator: string; // In, NotIn, Exists, DoesNotExist
   readonly values?: readonly string[];
@@ -68,7 +68,7 @@ export interface AnnounceConfig {
   readonly advertisements: readonly AdvertisementInfo[];
 }
 
-export interface ObjectMeta {
+interface ObjectMeta {
   readonly name?: string;
   readonly namespace?: string;
   readonly labels?: Readonly<Record<string, string>>;
@@ -94,7 +94,7 @@ export interface EndpointConditions {
   readonly terminating?: boolean | null;
 }
 
-export interface Endpoint {
+interface Endpoint {
   readonly addresses: readonly string[];
   readonly conditions?: EndpointConditions;
   readonly nodeName?: string | null;
@@ -106,7 +106,7 @@ export interface EndpointSlice {
   readonly endpoints?: readonly Endpoint[] | null;
 }
 
-export interface NodeCondition {
+interface NodeCondition {
   readonly type: string;
   readonly status: string;
 }

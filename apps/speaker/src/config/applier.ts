@@ -40,8 +40,8 @@ export interface ConfigApplierOptions {
   readonly rewriteSettleMs?: number;
 }
 
-export const DEFAULT_REMOVAL_HOLD_MS = 10_000;
-export const DEFAULT_REWRITE_SETTLE_MS = 1_000;
+const DEFAULT_REMOVAL_HOLD_MS = 10_000;
+const DEFAULT_REWRITE_SETTLE_MS = 1_000;
 
 interface Waiting {
   readonly hash: string;

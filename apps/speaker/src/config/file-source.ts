@@ -25,7 +25,7 @@ export interface FileSourceOptions {
   readonly chunkSize?: number;
 }
 
-export type ReadResult =
+type ReadResult =
   | { readonly ok: true; readonly text: string }
   | { readonly ok: false; readonly reason: string };
 
@@ -35,7 +35,7 @@ export type ReadResult =
  * still points to the inode read. Otherwise `{ ok: false }` says what changed. Errors opening the
  * file (ENOENT, EACCES) are thrown.
  */
-export async function readConsistent(file: string, chunkSize = 256 * 1024): Promise<ReadResult> {
+async function readConsistent(file: string, chunkSize = 256 * 1024): Promise<ReadResult> {
   const fh = await open(file, 'r');
   try {
     const before = await fh.stat({ bigint: true });

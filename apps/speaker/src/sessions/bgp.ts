@@ -35,7 +35,7 @@ export function routeSourceAddress(peer: string): Promise<string> {
 }
 
 /** Some IPv4 address of this node for the BGP Identifier when the session is IPv6. */
-export function anyIPv4Address(): string | undefined {
+function anyIPv4Address(): string | undefined {
   for (const list of Object.values(os.networkInterfaces()))
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return undefined;

@@ -54,7 +54,7 @@ export interface PendingConfig {
   readonly until?: number | undefined;
 }
 
-export interface ConfigStatus {
+interface ConfigStatus {
   readonly loaded: boolean;
   /** FILE's content is not what runs: the latest edit was rejected, or is held or ignored. */
   readonly stale: boolean;
@@ -76,7 +76,7 @@ export interface SpeakerStatus {
 }
 
 /** The fields whose change needs a new BGP session (everything the OPEN, TCP or timers depend on). */
-export function sessionKey(p: PeerConfig): string {
+function sessionKey(p: PeerConfig): string {
   return JSON.stringify([
     p.address,
     p.port,
@@ -545,7 +545,7 @@ function sameAnnouncements(a: readonly IpAnnouncement[], b: readonly IpAnnouncem
  * ("203.0.113.10 to tor1; 2001:db8::10 to tor1-v6"). An IP no session of its family carries: "to no
  * IPv6 peer".
  */
-export function describeAnnouncements(list: readonly IpAnnouncement[]): string {
+function describeAnnouncements(list: readonly IpAnnouncement[]): string {
   const to = (a: IpAnnouncement) =>
     a.peers.length > 0 ? a.peers.join(', ') : `no ${a.ip.includes(':') ? 'IPv6' : 'IPv4'} peer`;
   const first = list[0];

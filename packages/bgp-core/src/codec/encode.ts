@@ -21,7 +21,7 @@ import { utf8Encode } from '../utf8.ts';
 import { hasFourOctetAsn } from './as4.ts';
 
 /** A growable byte writer. */
-export class Writer {
+class Writer {
   buf: Uint8Array;
   pos = 0;
   constructor(capacity = 256) {
@@ -322,7 +322,7 @@ export function writePrefixes(
   return p;
 }
 
-export function prefixesSize(list: PrefixList, from: number, to: number, addPath: boolean): number {
+function prefixesSize(list: PrefixList, from: number, to: number, addPath: boolean): number {
   let n = 0;
   const lengths = list.lengths;
   for (let i = from; i < to; i++) n += 1 + (((lengths[i] as number) + 7) >> 3);
@@ -557,7 +557,7 @@ function attributeEntries(
 }
 
 /** Encode path attributes into `w` (following `attrs.wire` when present). */
-export function writeAttributes(w: Writer, attrs: PathAttributes, opts: CodecOptions): void {
+function writeAttributes(w: Writer, attrs: PathAttributes, opts: CodecOptions): void {
   const send = opts.addPathSend;
   const entries = attributeEntries(attrs, opts, (afi, safi) => send?.has(familyKey(afi, safi)) === true);
   const hints = attrs.wire;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CommandError, type KubeControlPlane, run } from '@bmlb/netlab';
 
-export const repoRoot = path.resolve(import.meta.dirname, '../../../..');
+const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 export const deployDir = path.join(repoRoot, 'deploy');
 export const chartDir = path.join(deployDir, 'helm/bmlb');
 export const NS = 'metallb-system';
@@ -21,7 +21,7 @@ function pinned(name: string): string {
 }
 
 /** `${BMLB_CACHE:-/var/cache/bmlb}/helm-v<version>/bin/helm`, as tools/helm/build.sh installs it. */
-export function helmBinary(): string {
+function helmBinary(): string {
   return path.join(cache(), `helm-v${pinned('HELM_VERSION')}`, 'bin/helm');
 }
 
@@ -87,7 +87,7 @@ export async function objectsOf(cp: KubeControlPlane, text: string): Promise<Obj
 }
 
 /** The values of a stream of JSON texts one after another (what kubectl prints for several objects). */
-export function jsonStream(text: string): unknown[] {
+function jsonStream(text: string): unknown[] {
   const out: unknown[] = [];
   let depth = 0;
   let start = -1;

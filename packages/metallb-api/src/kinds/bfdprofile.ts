@@ -85,7 +85,7 @@ export interface BFDProfile {
   status?: Record<string, never>;
 }
 
-export const BFDProfileStatusSchema = Type.Object({}, strict);
+const BFDProfileStatusSchema = Type.Object({}, strict);
 
 export const BFDProfileKind: KindSpec = {
   kind: 'BFDProfile',

@@ -117,7 +117,7 @@ const commonSpecRules: CelRule[] = [
 
 // ---------------------------------------------------------------- v1beta1
 
-export const LegacyMatchExpressionSchema = Type.Object(
+const LegacyMatchExpressionSchema = Type.Object(
   {
     key: LabelKeySchema('The label key that the selector applies to.'),
     operator: Type.String({
@@ -134,7 +134,7 @@ export const LegacyMatchExpressionSchema = Type.Object(
   // values are required and non-empty here, so of LabelSelectorAsSelector's rules only the Exists one applies.
   { ...strict, ...celRules(REQUIREMENT_RULES[1]!) },
 );
-export const LegacyNodeSelectorSchema = Type.Object(
+const LegacyNodeSelectorSchema = Type.Object(
   {
     matchLabels: Type.Optional(MatchLabelsSchema),
     matchExpressions: Type.Optional(
@@ -213,7 +213,7 @@ export type BGPPeerSpecV1beta1 = Static<typeof BGPPeerSpecV1beta1Schema>;
 export const DynamicASNModes = ['internal', 'external'] as const;
 export type DynamicASNMode = (typeof DynamicASNModes)[number];
 
-export const SecretReferenceSchema = Type.Object(
+const SecretReferenceSchema = Type.Object(
   {
     name: Type.Optional(Type.String({ description: 'Name of the Secret.' })),
     namespace: Type.Optional(Type.String({ description: 'Namespace of the Secret.' })),

@@ -14,7 +14,7 @@ import {
 } from '../meta.ts';
 import { strict } from '../schema-util.ts';
 
-export const CommunityAliasSchema = Type.Object(
+const CommunityAliasSchema = Type.Object(
   {
     name: Type.String({
       minLength: 1,

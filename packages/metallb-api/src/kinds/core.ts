@@ -19,18 +19,18 @@ import { IntOrString, StringEnum, StringMap } from '../schema-util.ts';
 
 // ---------------------------------------------------------------- Service
 
-export const ServiceTypes = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;
-export const TrafficPolicies = ['Cluster', 'Local'] as const;
-export const IPFamilyPolicies = ['SingleStack', 'PreferDualStack', 'RequireDualStack'] as const;
-export const IPFamilyNames = ['IPv4', 'IPv6'] as const;
-export const Protocols = ['TCP', 'UDP', 'SCTP'] as const;
+const ServiceTypes = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;
+const TrafficPolicies = ['Cluster', 'Local'] as const;
+const IPFamilyPolicies = ['SingleStack', 'PreferDualStack', 'RequireDualStack'] as const;
+const IPFamilyNames = ['IPv4', 'IPv6'] as const;
+const Protocols = ['TCP', 'UDP', 'SCTP'] as const;
 export type ServiceType = (typeof ServiceTypes)[number];
 export type TrafficPolicy = (typeof TrafficPolicies)[number];
 export type IPFamilyPolicy = (typeof IPFamilyPolicies)[number];
 export type IPFamilyName = (typeof IPFamilyNames)[number];
 export type Protocol = (typeof Protocols)[number];
 
-export const ServicePortSchema = Type.Object({
+const ServicePortSchema = Type.Object({
   name: Type.Optional(Type.String()),
   protocol: Type.Optional(StringEnum(Protocols, { default: 'TCP' })),
   port: Type.Integer({ minimum: 1, maximum: 65535 }),
@@ -40,7 +40,7 @@ export const ServicePortSchema = Type.Object({
 });
 export type ServicePort = Static<typeof ServicePortSchema>;
 
-export const ServiceSpecSchema = Type.Object({
+const ServiceSpecSchema = Type.Object({
   type: Type.Optional(StringEnum(ServiceTypes, { default: 'ClusterIP' })),
   clusterIP: Type.Optional(Type.String()),
   clusterIPs: Type.Optional(Type.Array(Type.String())),
@@ -55,14 +55,14 @@ export const ServiceSpecSchema = Type.Object({
 });
 export type ServiceSpec = Static<typeof ServiceSpecSchema>;
 
-export const LoadBalancerIngressSchema = Type.Object({
+const LoadBalancerIngressSchema = Type.Object({
   ip: Type.Optional(Type.String()),
   hostname: Type.Optional(Type.String()),
   ipMode: Type.Optional(Type.String()),
 });
 export type LoadBalancerIngress = Static<typeof LoadBalancerIngressSchema>;
 
-export const ServiceStatusSchema = Type.Object({
+const ServiceStatusSchema = Type.Object({
   loadBalancer: Type.Optional(Type.Object({ ingress: Type.Optional(Type.Array(LoadBalancerIngressSchema)) })),
 });
 export type ServiceStatus = Static<typeof ServiceStatusSchema>;
@@ -122,16 +122,16 @@ export function serviceIngressIPs(svc: Service): string[] {
 // ---------------------------------------------------------------- EndpointSlice
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-export const AddressTypes = ['IPv4', 'IPv6', 'FQDN'] as const;
+const AddressTypes = ['IPv4', 'IPv6', 'FQDN'] as const;
 
-export const EndpointConditionsSchema = Type.Object({
+const EndpointConditionsSchema = Type.Object({
   ready: Type.Optional(Type.Boolean()),
   serving: Type.Optional(Type.Boolean()),
   terminating: Type.Optional(Type.Boolean()),
 });
 export type EndpointConditions = Static<typeof EndpointConditionsSchema>;
 
-export const EndpointSchema = Type.Object({
+const EndpointSchema = Type.Object({
   addresses: Type.Array(Type.String()),
   conditions: Type.Optional(EndpointConditionsSchema),
   nodeName: Type.Optional(Type.String()),
@@ -140,7 +140,7 @@ export const EndpointSchema = Type.Object({
 });
 export type Endpoint = Static<typeof EndpointSchema>;
 
-export const EndpointPortSchema = Type.Object({
+const EndpointPortSchema = Type.Object({
   name: Type.Optional(Type.String()),
   port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   protocol: Type.Optional(StringEnum(Protocols)),
@@ -233,7 +233,7 @@ export function endpointState(ep: Endpoint): { ready: boolean; serving: boolean;
 
 // ---------------------------------------------------------------- Node
 
-export const NodeConditionSchema = Type.Object({
+const NodeConditionSchema = Type.Object({
   type: Type.String(),
   status: StringEnum(['True', 'False', 'Unknown'] as const),
   reason: Type.Optional(Type.String()),
@@ -241,10 +241,10 @@ export const NodeConditionSchema = Type.Object({
 });
 export type NodeCondition = Static<typeof NodeConditionSchema>;
 
-export const NodeAddressSchema = Type.Object({ type: Type.String(), address: Type.String() });
+const NodeAddressSchema = Type.Object({ type: Type.String(), address: Type.String() });
 
-export const NodeSpecSchema = Type.Object({ unschedulable: Type.Optional(Type.Boolean()) });
-export const NodeStatusSchema = Type.Object({
+const NodeSpecSchema = Type.Object({ unschedulable: Type.Optional(Type.Boolean()) });
+const NodeStatusSchema = Type.Object({
   conditions: Type.Optional(Type.Array(NodeConditionSchema)),
   addresses: Type.Optional(Type.Array(NodeAddressSchema)),
 });

@@ -176,7 +176,7 @@ export { checkDuplicates };
  * Parse and check `spec.addresses`: each entry parses, and no two entries of this pool overlap.
  * Returns the parsed entries (only the valid ones) and the errors.
  */
-export function checkPoolAddresses(
+function checkPoolAddresses(
   addresses: readonly string[],
   ref: ObjectRef,
 ): { entries: PoolAddressEntry[]; errors: ConfigError[] } {

@@ -19,10 +19,10 @@ export type KubeBinary = (typeof KUBE_BINARIES)[number];
 /** Debian's etcd (`etcd-server`). */
 export const ETCD_PATH = '/usr/bin/etcd';
 
-export const KUBE_BUILD_HINT =
+const KUBE_BUILD_HINT =
   'build them with `tools/kube/build.sh` (Go ≥ 1.26; about 15 min cold, instant when cached)';
-export const ETCD_INSTALL_HINT = 'install etcd (Debian/Ubuntu: `apt-get install -y etcd-server`)';
-export const OPENSSL_INSTALL_HINT = 'install openssl (Debian/Ubuntu: `apt-get install -y openssl`)';
+const ETCD_INSTALL_HINT = 'install etcd (Debian/Ubuntu: `apt-get install -y etcd-server`)';
+const OPENSSL_INSTALL_HINT = 'install openssl (Debian/Ubuntu: `apt-get install -y openssl`)';
 
 /** `${BMLB_CACHE:-/var/cache/bmlb}/kube-v<version>`: where tools/kube/build.sh puts its output. */
 export function kubeCacheDir(): string {

@@ -26,7 +26,7 @@ function ecKey(): { privatePem: string; publicPem: string } {
 }
 
 /** The openssl config: no system openssl.cnf defaults, exactly the extensions each certificate needs. */
-export function opensslConfig(sans: readonly string[]): string {
+function opensslConfig(sans: readonly string[]): string {
   const alt = sans.map((s, i) => (isIP(s) ? `IP.${i + 1} = ${s}` : `DNS.${i + 1} = ${s}`));
   return `[req]
 distinguished_name = dn

@@ -5,7 +5,7 @@ import { bytesToHex, hexToBytes } from './exabgp.ts';
 
 export { bytesToHex, hexToBytes };
 
-export function u16hex(v: number): string {
+function u16hex(v: number): string {
   return v.toString(16).padStart(4, '0');
 }
 

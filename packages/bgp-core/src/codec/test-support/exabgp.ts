@@ -4,7 +4,7 @@ import type { UpdateMessage } from '../../model.ts';
 import type { PrefixList } from '../../prefix.ts';
 import { decodeExtendedCommunity } from '../communities.ts';
 
-export const QA_ROOT = new URL('../../../../../../shared/testdata/exabgp-qa/', import.meta.url);
+const QA_ROOT = new URL('../../../../../../shared/testdata/exabgp-qa/', import.meta.url);
 
 export interface Vector {
   /** "decoding/NAME" or "encoding/NAME.ci#K" */
