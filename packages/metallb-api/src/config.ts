@@ -21,8 +21,8 @@ import {
 } from './kinds/core.ts';
 import { type IPAddressPool, type NormalizedPool, normalizePool } from './kinds/ipaddresspool.ts';
 import { type LabelSelector, matchAnySelector, selectorKey } from './labels.ts';
-import { type ManifestObject, originOf } from './objects.ts';
 import { DEFAULT_NAMESPACE } from './meta.ts';
+import { type ManifestObject, originOf } from './objects.ts';
 
 /** A BGPAdvertisement with its references resolved. */
 export interface NormalizedAdvertisement {

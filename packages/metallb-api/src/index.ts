@@ -186,7 +186,6 @@ export {
   matchLabelSelector,
   validateLabelSelector,
 } from './labels.ts';
-export { type ManifestObject, type Origin, originOf, setOrigin, validateObject } from './objects.ts';
 export {
   DEFAULT_NAMESPACE,
   type KindSpec,
@@ -194,3 +193,4 @@ export {
   type ObjectMeta,
   type ValidationResult,
 } from './meta.ts';
+export { type ManifestObject, type Origin, originOf, setOrigin, validateObject } from './objects.ts';

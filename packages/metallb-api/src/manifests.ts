@@ -15,13 +15,13 @@ import {
   SCALAR_STYLE,
   YAMLException,
 } from 'js-yaml';
-import type { ConfigError, ObjectRef } from './errors.ts';
+import type { ConfigError } from './errors.ts';
 import { configError } from './errors.ts';
 import type { ValidationResult } from './meta.ts';
 import { type ManifestObject, type Origin, setOrigin, validateObject } from './objects.ts';
 import { isPlainObject } from './schema-check.ts';
 
-export { type ManifestObject, type Origin, originOf, setOrigin, validateObject } from './objects.ts';
+export { type ManifestObject, originOf, setOrigin, validateObject } from './objects.ts';
 export interface ParseManifestsOptions {
   /** File name (or other label) to put in errors. */
   readonly source?: string;
@@ -564,4 +564,3 @@ function yamlReason(e: unknown): string {
   if (e instanceof YAMLException) return e.reason;
   return e instanceof Error ? (e.message.split('\n')[0] ?? e.message) : String(e);
 }
-

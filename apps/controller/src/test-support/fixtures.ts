@@ -109,11 +109,7 @@ export function harness(
   return harnessFor(cluster, controller, metrics);
 }
 
-function harnessFor(
-  cluster: MemoryCluster,
-  controller: Controller,
-  metrics: ControllerMetrics,
-): Harness {
+function harnessFor(cluster: MemoryCluster, controller: Controller, metrics: ControllerMetrics): Harness {
   return {
     cluster,
     controller,

@@ -70,8 +70,6 @@ export class ScriptedClient {
   #taken = 0;
 }
 
-const tick = () => new Promise<void>((r) => setTimeout(r, 0));
-
 export async function until(pred: () => boolean, what = 'condition', timeoutMs = 5000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!pred()) {
