@@ -1,7 +1,6 @@
 // The objects a manifest holds, without YAML: the kinds a document may be, where an object was read
 // from, and validation of one already-parsed object (from YAML, JSON or a Kubernetes watch) by its
 // apiVersion and kind. YAML reading (`parseManifests`) is in manifests.ts, behind the `/yaml` entry.
-import type { ConfigError } from './errors.ts';
 import { configError } from './errors.ts';
 import { type BFDProfile, validateBFDProfile } from './kinds/bfdprofile.ts';
 import { type BGPAdvertisement, validateBGPAdvertisement } from './kinds/bgpadvertisement.ts';

@@ -19,7 +19,7 @@ import type { AttributeIssue, ReadResult } from './types.ts';
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** RFC 7606 §7: the approach for a malformed instance of an attribute. */
-export type MalformedAction = 'attribute-discard' | 'treat-as-withdraw' | 'session-reset';
+type MalformedAction = 'attribute-discard' | 'treat-as-withdraw' | 'session-reset';
 
 /**
  * The state of one UPDATE's attribute walk, and the attribute being decoded (`code`, `flags`, its
