@@ -16,6 +16,7 @@ const LAYER = {
   '@bmlb/transport-udp-raw': 'io',
   '@bmlb/k8s-adapter': 'io',
   '@bmlb/netlab': 'io',
+  '@bmlb/shared-data': 'io',
   '@bmlb/speaker': 'app',
   '@bmlb/controller': 'app',
   '@bmlb/lab': 'app',
@@ -26,6 +27,9 @@ const CORE_DEPS = { '@bmlb/allocator': ['@bmlb/metallb-api'], '@bmlb/metallb-api
 const RANK = { core: 0, io: 1, app: 2 };
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
+// The paths of the shared test data (../shared beside the repository): tests of any package, cores
+// included, read it through this one package.
+const TEST_DATA = new Set(['@bmlb/shared-data']);
 // The test lab (network namespaces, routing daemons) serves tests of io packages and apps only.
 const TEST_ONLY = new Set(['@bmlb/netlab']);
 // The cluster lab (apps/lab, `pnpm lab`) is a harness, not a shipped component: it builds the seed's
@@ -44,6 +48,8 @@ function allowed(from, to, forTests, spec) {
   const a = LAYER[from];
   const b = LAYER[to];
   if (b === undefined) return `${to} has no layer in scripts/check-layers.mjs`;
+  if (TEST_DATA.has(to))
+    return forTests ? null : `${to} serves tests only (a devDependency, imported from tests)`;
   if (TEST_ONLY.has(to)) {
     if (a === 'core') return 'a core is tested in simulated time, without the network lab';
     return forTests ? null : `${to} serves tests only (a devDependency, imported from tests)`;

@@ -16,13 +16,13 @@ import {
 } from '@bmlb/metallb-api';
 import { parseManifests } from '@bmlb/metallb-api/yaml';
 import { KubeControlPlane, kubeSkipReason } from '@bmlb/netlab';
+import { resolveSharedData } from '@bmlb/shared-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeCluster } from './port.ts';
 import { type KubeObject, Resources, type ResourceType } from './resources.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const crdDir = path.join(repoRoot, 'deploy/crds');
-const seedDir = path.resolve(repoRoot, '../shared/seed-manifests');
 const NS = 'metallb-system';
 const skip = kubeSkipReason();
 
@@ -389,11 +389,7 @@ describe.skipIf(skip)('CRDs against a real API server', () => {
   const applyOutput: string[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(seedDir)) {
-      throw new Error(
-        `seed manifests not found at ${seedDir}: they live in shared/seed-manifests beside the repository (../shared from ${repoRoot})`,
-      );
-    }
+    const seedDir = resolveSharedData('seed-manifests');
     seedFiles.push(
       ...fs
         .readdirSync(seedDir)

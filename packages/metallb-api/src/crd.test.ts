@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { sharedDataUrl } from '@bmlb/shared-data';
 import { load as parse } from 'js-yaml';
 import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
@@ -6,8 +7,6 @@ import { CEL_BOUNDS } from './cel.ts';
 import { CRD_KINDS, crdFor, structuralProblems } from './crd.ts';
 import { crdFiles, crdYaml } from './crd-yaml.ts';
 import { validateObject } from './index.ts';
-
-const seedDir = new URL('../../../../shared/seed-manifests/', import.meta.url);
 
 function walk(s: unknown, visit: (node: Record<string, unknown>, path: string) => void, path = '') {
   if (typeof s !== 'object' || s === null) return;
@@ -118,7 +117,7 @@ describe('crdFor', () => {
       '03-bgpadvertisement.yaml',
       '05-bfd.yaml',
     ].flatMap((f) =>
-      readFileSync(new URL(f, seedDir), 'utf8')
+      readFileSync(new URL(f, sharedDataUrl('seed-manifests')), 'utf8')
         .split(/^---$/m)
         .map((d) => parse(d) as { apiVersion: string; kind: (typeof CRD_KINDS)[number] }),
     );

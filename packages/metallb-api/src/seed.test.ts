@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { sharedDataUrl } from '@bmlb/shared-data';
 import { describe, expect, it } from 'vitest';
 import { formatCommunity } from './community.ts';
 import { buildConfig } from './config.ts';
@@ -6,7 +7,7 @@ import { formatConfigError } from './errors.ts';
 import { formatPrefix } from './ip.ts';
 import { type ManifestObject, parseManifests } from './manifests.ts';
 
-const seedDir = new URL('../../../../shared/seed-manifests/', import.meta.url);
+const seedDir = sharedDataUrl('seed-manifests');
 const files = readdirSync(seedDir)
   .filter((f) => f.endsWith('.yaml'))
   .sort();

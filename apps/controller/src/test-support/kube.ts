@@ -6,10 +6,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { type KubeControlPlane, Proc, waitFor } from '@bmlb/netlab';
+import { resolveSharedData } from '@bmlb/shared-data';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../../..');
 export const controllerDir = path.join(repoRoot, 'apps/controller');
-export const seedDir = path.resolve(repoRoot, '../shared/seed-manifests');
+export const seedDir = resolveSharedData('seed-manifests');
 /** The workspace's Node 24 binary itself (node_modules/.bin/node is a shell wrapper: a signal to it would not reach node). */
 const NODE =
   [path.join(repoRoot, 'node_modules/node/bin/node')].find((p) => fs.existsSync(p)) ?? process.execPath;

@@ -3,16 +3,14 @@ import path from 'node:path';
 import { MemoryCluster, type Problem, Resources } from '@bmlb/k8s-adapter';
 import { buildConfig, formatConfigError, type ManifestObject } from '@bmlb/metallb-api';
 import { parseManifests } from '@bmlb/metallb-api/yaml';
+import { resolveSharedData } from '@bmlb/shared-data';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LoadResult } from '../speaker/types.ts';
 import { KubeSource } from './kube-source.ts';
-import { snapshotFromConfig } from './load.ts';
-
-const seedDir = path.resolve(import.meta.dirname, '../../../../../shared/seed-manifests');
+import { snapshotFromConfig } from './snapshot.ts';
 
 function seedObjects(): Record<string, unknown>[] {
-  if (!fs.existsSync(seedDir))
-    throw new Error(`the seed manifests are expected at ${seedDir} (../shared beside the repo root)`);
+  const seedDir = resolveSharedData('seed-manifests');
   const out: Record<string, unknown>[] = [];
   for (const f of fs
     .readdirSync(seedDir)

@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FrrInstance, type Lab, type Namespace, type Proc, type Segment, waitFor } from '@bmlb/netlab';
+import { resolveSharedData } from '@bmlb/shared-data';
 
-export const SEED_DIR = fileURLToPath(new URL('../../../../../shared/seed-manifests/', import.meta.url));
+export const SEED_DIR = resolveSharedData('seed-manifests');
 export const MAIN_TS = fileURLToPath(new URL('../main.ts', import.meta.url));
 export const TOR_AS = 65000;
 export const NODE_AS = 65100;

@@ -1,10 +1,11 @@
 // Reading the ExaBGP QA vectors and turning decoded messages into ExaBGP's JSON vocabulary.
 import { readdirSync, readFileSync } from 'node:fs';
+import { sharedDataUrl } from '@bmlb/shared-data';
 import type { UpdateMessage } from '../../model.ts';
 import type { PrefixList } from '../../prefix.ts';
 import { decodeExtendedCommunity } from '../communities.ts';
 
-const QA_ROOT = new URL('../../../../../../shared/testdata/exabgp-qa/', import.meta.url);
+const QA_ROOT = sharedDataUrl('exabgp-qa');
 
 export interface Vector {
   /** "decoding/NAME" or "encoding/NAME.ci#K" */
