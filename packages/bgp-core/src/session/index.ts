@@ -10,6 +10,7 @@ export {
   type ResolvedSessionConfig,
   resolveConfig,
 } from './config.ts';
+export { LOCAL_PATH_ID } from './export-updates.ts';
 export {
   checkOpen,
   familyAfiSafi,
@@ -25,7 +26,6 @@ export {
   BgpSession,
   type FamilyRef,
   LARGE_HOLD_TIME_MS,
-  LOCAL_PATH_ID,
   SEND_BATCH_PREFIXES,
   type SessionStats,
   type StopOptions,

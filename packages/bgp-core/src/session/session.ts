@@ -1,6 +1,7 @@
 // The BGP session state machine (RFC 4271 §8) for a speaker, sans-I/O: the driver reports TCP
 // connections, bytes and time; the session answers with actions (dial, send, close), events and its
-// next deadline. It owns the peer's Adj-RIB-Out and turns its changes into UPDATEs.
+// next deadline. It owns the peer's Adj-RIB-Out (export-updates.ts turns its changes into UPDATEs)
+// and what the peer sent (received-routes.ts); connection.ts holds one connection's state.
 //
 // Connections: the RFC describes one FSM per connection; a speaker that dials and listens can have two
 // connections to one peer until collision detection (§6.8) keeps one. Each connection here has its own
@@ -8,17 +9,13 @@
 // when none is open), and every change of it is reported.
 
 import { reconstructAs4 } from '../codec/as4.ts';
-import { MessageReader } from '../codec/decode.ts';
 import { encodeEndOfRib, encodeKeepalive, encodeMessage, isEndOfRib } from '../codec/encode.ts';
 import { adminShutdown, describeNotification, notification } from '../codec/notification.ts';
-import { packUpdates } from '../codec/pack.ts';
 import type { ReadResult } from '../codec/types.ts';
 import {
   CapabilityCode,
   CeaseSubcode,
-  type CodecOptions,
   FsmErrorSubcode,
-  familyKey,
   type NextHop,
   NotificationCode,
   type NotificationMessage,
@@ -29,17 +26,10 @@ import {
   RouteRefreshSubtype,
   type UpdateMessage,
 } from '../model.ts';
-import { PrefixList, parseIPv4 } from '../prefix.ts';
+import { type PrefixList, parseIPv4 } from '../prefix.ts';
 import { AdjRibOut, type RibChanges } from '../rib/adj-rib-out.ts';
-import type { AttributeSet, RouteAttributes } from '../rib/attributes.ts';
-import {
-  type ExportContext,
-  type ExportedAttributes,
-  exportAttributes,
-  ipv4Of,
-  isLinkLocal,
-  plainAddress,
-} from '../rib/export.ts';
+import type { RouteAttributes } from '../rib/attributes.ts';
+import type { ExportContext } from '../rib/export.ts';
 import { canonicalPrefix } from '../rib/prefixes.ts';
 import {
   type BgpSessionConfig,
@@ -47,57 +37,20 @@ import {
   type ResolvedSessionConfig,
   resolveConfig,
 } from './config.ts';
+import { type Connection, newConnection, phaseRank } from './connection.ts';
+import { changesToUpdates, exportContext, exportedAttributes } from './export-updates.ts';
 import { checkOpen, familyName, localOpen, type Negotiated } from './negotiate.ts';
+import { ReceivedRoutes } from './received-routes.ts';
 import type { ConnectionId, ConnectionInfo, SessionOutput, SessionState } from './types.ts';
 
 /** Hold timer while waiting for the peer's OPEN (RFC 4271 §8.2.2: "4 minutes is suggested"). */
 export const LARGE_HOLD_TIME_MS = 240_000;
-
-/** Path identifier used for our routes when ADD-PATH send is negotiated (one path per prefix). */
-export const LOCAL_PATH_ID = 1;
 
 /**
  * Changed prefixes taken from the Adj-RIB-Out at a time on a connection with a send window, so that
  * one step overshoots the window by a bounded amount (at most this many prefixes' UPDATEs).
  */
 export const SEND_BATCH_PREFIXES = 256;
-
-type Phase = 'delay-open' | 'open-sent' | 'open-confirm' | 'established';
-
-interface Connection {
-  readonly id: ConnectionId;
-  readonly outbound: boolean;
-  readonly localAddress: string;
-  readonly remoteAddress: string;
-  readonly reader: MessageReader;
-  phase: Phase;
-  negotiated: Negotiated | undefined;
-  codec: CodecOptions;
-  holdMs: number;
-  keepaliveMs: number;
-  holdDeadline: number | undefined;
-  keepaliveDeadline: number | undefined;
-  delayOpenDeadline: number | undefined;
-  closed: boolean;
-  /** Ends without a NOTIFICATION from the peer (TCP loss, hold expiry): graceful restart applies. */
-  lostUngracefully: boolean;
-  /** UPDATE bytes the session may hand over per `connectionWritable` (Infinity: no flow control). */
-  readonly sendWindow: number;
-  /** What is left of the window; UPDATEs wait in the Adj-RIB-Out while it is used up. */
-  sendCredit: number;
-  /** Families whose End-of-RIB goes out once their initial routes are sent (RFC 4724 §2). */
-  readonly pendingEor: Set<1 | 2>;
-  /** Families whose Enhanced Route Refresh End-of-RIB goes out once the refresh is sent (RFC 7313). */
-  readonly pendingEorr: Set<1 | 2>;
-}
-
-/** Received-route bookkeeping for one family (for the prefix limit and RFC 7313 stale purging). */
-interface ReceivedFamily {
-  readonly keys: Set<string>;
-  stale: Set<string> | undefined;
-}
-
-const EMPTY_ATTRIBUTES: PathAttributes = {};
 
 type MessageKind = 'open' | 'update' | 'notification' | 'keepalive' | 'route-refresh';
 
@@ -149,10 +102,6 @@ function familyAfis(n: Negotiated): (1 | 2)[] {
   return n.families.map((f) => (f === 'ipv4-unicast' ? 1 : 2));
 }
 
-function phaseRank(p: Phase): number {
-  return p === 'delay-open' ? 0 : p === 'open-sent' ? 1 : p === 'open-confirm' ? 2 : 3;
-}
-
 /**
  * One BGP peering: RFC 4271 FSM, OPEN negotiation, collision detection, timers with jitter, graceful
  * restart, route refresh, prefix limit, and the peer's Adj-RIB-Out.
@@ -161,8 +110,8 @@ export class BgpSession {
   readonly config: ResolvedSessionConfig;
   readonly #rib = new AdjRibOut<1 | 2>();
   readonly #conns = new Map<ConnectionId, Connection>();
-  readonly #received = new Map<string, ReceivedFamily>();
-  #receivedCount = 0;
+  /** What the peer sent us, per family (for the prefix limit and RFC 7313 stale purging). */
+  readonly #received = new ReceivedRoutes((e) => this.#out.push(e));
   /** Actions and events since the last drain, in the order they happened. */
   #out: SessionOutput[] = [];
   #state: SessionState = 'Idle';
@@ -208,7 +157,7 @@ export class BgpSession {
 
   /** Number of prefixes currently held from the peer (all families). */
   get receivedPrefixCount(): number {
-    return this.#receivedCount;
+    return this.#received.count;
   }
 
   /** Desired routes of a family (what is or will be advertised). */
@@ -219,7 +168,7 @@ export class BgpSession {
   /** Counters and status for metrics and `status` displays. */
   stats(): SessionStats {
     const conn = this.#established;
-    const received = (key: string) => this.#received.get(key)?.keys.size ?? 0;
+    const received = (key: string) => this.#received.familyCount(key);
     return {
       state: this.#state,
       stateChangedAt: this.#stateChangedAt,
@@ -354,27 +303,7 @@ export class BgpSession {
     }
     this.#idleRestartDeadline = undefined;
     this.#connectRetryDeadline = undefined;
-    const conn: Connection = {
-      id: info.id,
-      outbound,
-      localAddress: info.localAddress,
-      remoteAddress: info.remoteAddress,
-      reader: new MessageReader(),
-      phase: 'delay-open',
-      negotiated: undefined,
-      codec: {},
-      holdMs: 0,
-      keepaliveMs: 0,
-      holdDeadline: undefined,
-      keepaliveDeadline: undefined,
-      delayOpenDeadline: undefined,
-      closed: false,
-      lostUngracefully: false,
-      sendWindow,
-      sendCredit: sendWindow,
-      pendingEor: new Set(),
-      pendingEorr: new Set(),
-    };
+    const conn = newConnection(info, outbound, sendWindow);
     this.#conns.set(conn.id, conn);
     if (this.config.delayOpen) {
       conn.delayOpenDeadline = now + this.config.delayOpenTime * 1000;
@@ -656,7 +585,6 @@ export class BgpSession {
       this.#mraiDeadline = undefined;
       this.#rib.resetSent();
       this.#received.clear();
-      this.#receivedCount = 0;
       const upFor = now - this.#establishedAt;
       if (upFor >= Math.max(conn.holdMs, 60_000)) this.#failures = 0;
       const gr = conn.negotiated?.gracefulRestart.peer;
@@ -932,7 +860,7 @@ export class BgpSession {
     this.#establishedAt = now;
     this.#update('KeepAliveMsg in OpenConfirm');
     this.#out.push({ type: 'established', connId: conn.id, negotiated: n });
-    this.#exportCtx = this.#exportContext(conn, n);
+    this.#exportCtx = exportContext(this.config, conn.localAddress, n);
     // Initial sync: every desired route of each negotiated family, then End-of-RIB (RFC 4724 §2).
     // After a session loss the Adj-RIB-Out holds every desired route as a change (resetSent).
     for (const f of n.families) conn.pendingEor.add(f === 'ipv4-unicast' ? 1 : 2);
@@ -974,26 +902,6 @@ export class BgpSession {
     return { sent: sent || eor.length > 0, done: true };
   }
 
-  #exportContext(conn: Connection, n: Negotiated): ExportContext {
-    const local = plainAddress(conn.localAddress);
-    const cfg = this.config.nextHop;
-    const ipv4NextHop = plainAddress(cfg.ipv4) ?? ipv4Of(local);
-    let ipv6NextHop = plainAddress(cfg.ipv6);
-    if (ipv6NextHop === undefined && local !== undefined) {
-      ipv6NextHop = ipv4Of(local) !== undefined ? `::ffff:${ipv4Of(local)}` : local;
-    }
-    let ipv6LinkLocal = plainAddress(cfg.ipv6LinkLocal);
-    if (ipv6LinkLocal === undefined && local !== undefined && isLinkLocal(local)) ipv6LinkLocal = local;
-    return {
-      localAs: this.config.localAs,
-      internal: n.internal,
-      ipv4NextHop,
-      ipv6NextHop,
-      ipv6LinkLocal,
-      ipv4ExtendedNextHop: n.extendedNextHop.includes('ipv4-unicast'),
-    };
-  }
-
   #flush(now: number): void {
     const conn = this.#established;
     const n = conn?.negotiated;
@@ -1009,72 +917,18 @@ export class BgpSession {
     if (sent && done && mrai > 0) this.#mraiDeadline = now + this.#jitter(mrai);
   }
 
-  #exported(set: AttributeSet, afi: 1 | 2): ExportedAttributes | string {
-    let cache = set.exported as
-      | { 1?: ExportedAttributes | string; 2?: ExportedAttributes | string }
-      | undefined;
-    if (cache === undefined) {
-      cache = {};
-      set.exported = cache;
-    }
-    let e = cache[afi];
-    if (e === undefined) {
-      const ctx = this.#exportCtx;
-      if (ctx === undefined) return 'session not established';
-      const r = exportAttributes(set.attributes, afi, ctx);
-      e = r.ok ? r.value : r.reason;
-      cache[afi] = e;
-    }
-    return e;
-  }
-
-  #prefixList(afi: 1 | 2, prefixes: readonly string[], addPath: boolean): PrefixList {
-    return PrefixList.fromStrings(
-      afi,
-      prefixes,
-      addPath ? new Array<number>(prefixes.length).fill(LOCAL_PATH_ID) : undefined,
-    );
-  }
-
   #sendChanges(now: number, conn: Connection, n: Negotiated, afi: 1 | 2, changes: RibChanges): void {
+    const ctx = this.#exportCtx;
     const family = afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast';
     const addPath = n.addPath[family]?.send === true;
-    let withdraw = this.#prefixList(afi, changes.withdraw, addPath);
-    const out: Uint8Array[] = [];
-    for (const group of changes.announce) {
-      const e = this.#exported(group.attributes, afi);
-      if (typeof e === 'string') {
-        this.#rib.unsend(afi, group.prefixes);
-        this.#out.push({ type: 'export-error', afi, safi: 1, prefixes: group.prefixes, reason: e });
-        continue;
-      }
-      const announce = this.#prefixList(afi, group.prefixes, addPath);
-      let packed: Uint8Array[];
-      try {
-        packed = packUpdates(
-          { afi, safi: 1, attributes: e.attributes, mpNextHop: e.mpNextHop, announce, withdraw },
-          conn.codec,
-        );
-      } catch (err) {
-        // The attributes cannot be encoded for this peer (for example too large for its message
-        // size): report them and keep going; nothing of this group was sent.
-        const reason = err instanceof Error ? err.message : String(err);
-        this.#rib.unsend(afi, group.prefixes);
-        this.#out.push({ type: 'export-error', afi, safi: 1, prefixes: group.prefixes, reason });
-        continue;
-      }
-      for (const u of packed) out.push(u);
-      withdraw = PrefixList.empty(afi);
+    const { updates, failed } = changesToUpdates(changes, afi, addPath, conn.codec, (set) =>
+      ctx === undefined ? 'session not established' : exportedAttributes(set, afi, ctx),
+    );
+    for (const f of failed) {
+      this.#rib.unsend(afi, f.prefixes);
+      this.#out.push({ type: 'export-error', afi, safi: 1, prefixes: f.prefixes, reason: f.reason });
     }
-    if (withdraw.count > 0) {
-      for (const u of packUpdates(
-        { afi, safi: 1, attributes: EMPTY_ATTRIBUTES, announce: PrefixList.empty(afi), withdraw },
-        conn.codec,
-      )) {
-        out.push(u);
-      }
-    }
-    this.#sendUpdates(now, conn, out);
+    this.#sendUpdates(now, conn, updates);
   }
 
   #handleRouteRefresh(now: number, conn: Connection, msg: RouteRefreshMessage): void {
@@ -1101,87 +955,13 @@ export class BgpSession {
       return;
     }
     if (!n.enhancedRouteRefresh) return;
-    const rf = this.#receivedFamily(msg.afi, msg.safi);
     if (msg.subtype === RouteRefreshSubtype.BeginOfRib) {
-      rf.stale = new Set(rf.keys);
+      this.#received.beginRefresh(msg.afi, msg.safi);
       this.#out.push({ type: 'enhanced-route-refresh', afi: msg.afi, safi: msg.safi, phase: 'begin' });
     } else if (msg.subtype === RouteRefreshSubtype.EndOfRib) {
       this.#out.push({ type: 'enhanced-route-refresh', afi: msg.afi, safi: msg.safi, phase: 'end' });
-      const stale = rf.stale;
-      rf.stale = undefined;
-      if (stale !== undefined && stale.size > 0) {
-        const prefixes: string[] = [];
-        const pathIds: number[] = [];
-        let withIds = false;
-        for (const key of stale) {
-          rf.keys.delete(key);
-          this.#receivedCount--;
-          const hash = key.indexOf('#');
-          if (hash >= 0) {
-            withIds = true;
-            prefixes.push(key.slice(0, hash));
-            pathIds.push(Number(key.slice(hash + 1)));
-          } else {
-            prefixes.push(key);
-          }
-        }
-        this.#out.push({
-          type: 'route-withdrawn',
-          afi: msg.afi,
-          safi: msg.safi,
-          prefixes,
-          pathIds: withIds ? pathIds : undefined,
-          cause: 'stale',
-        });
-      }
+      this.#received.endRefresh(msg.afi, msg.safi);
     }
-  }
-
-  #receivedFamily(afi: number, safi: number): ReceivedFamily {
-    const key = familyKey(afi, safi);
-    let rf = this.#received.get(key);
-    if (rf === undefined) {
-      rf = { keys: new Set(), stale: undefined };
-      this.#received.set(key, rf);
-    }
-    return rf;
-  }
-
-  #withdrawn(list: PrefixList, safi: number, cause: 'withdrawn' | 'treat-as-withdraw' | 'as-loop'): void {
-    if (list.count === 0) return;
-    const rf = this.#receivedFamily(list.afi, safi);
-    const prefixes = list.toArray();
-    const pathIds = list.pathIds === null ? undefined : Array.from(list.pathIds);
-    for (let i = 0; i < prefixes.length; i++) {
-      const key = pathIds === undefined ? (prefixes[i] ?? '') : `${prefixes[i]}#${pathIds[i]}`;
-      if (rf.keys.delete(key)) this.#receivedCount--;
-      rf.stale?.delete(key);
-    }
-    this.#out.push({ type: 'route-withdrawn', afi: list.afi, safi, prefixes, pathIds, cause });
-  }
-
-  #learned(list: PrefixList, safi: number, nextHop: NextHop | undefined, attributes: PathAttributes): void {
-    if (list.count === 0) return;
-    const rf = this.#receivedFamily(list.afi, safi);
-    const prefixes = list.toArray();
-    const pathIds = list.pathIds === null ? undefined : Array.from(list.pathIds);
-    for (let i = 0; i < prefixes.length; i++) {
-      const key = pathIds === undefined ? (prefixes[i] ?? '') : `${prefixes[i]}#${pathIds[i]}`;
-      if (!rf.keys.has(key)) {
-        rf.keys.add(key);
-        this.#receivedCount++;
-      }
-      rf.stale?.delete(key);
-    }
-    this.#out.push({
-      type: 'route-received',
-      afi: list.afi,
-      safi,
-      prefixes,
-      pathIds,
-      nextHop,
-      attributes,
-    });
   }
 
   #negotiatedFamily(n: Negotiated, afi: number, safi: number): boolean {
@@ -1214,13 +994,14 @@ export class BgpSession {
       announceLists.push([a.mpReach.nlri, a.mpReach.safi, a.mpReach.nextHop]);
     }
     for (const [list, safi] of withdrawLists) {
-      if (this.#negotiatedFamily(n, list.afi, safi)) this.#withdrawn(list, safi, 'withdrawn');
+      if (this.#negotiatedFamily(n, list.afi, safi)) this.#received.withdrawn(list, safi, 'withdrawn');
       else ignored(list.afi, safi, list.count);
     }
     if (announceLists.length === 0) return;
     if (treatAsWithdraw) {
       for (const [list, safi] of announceLists) {
-        if (this.#negotiatedFamily(n, list.afi, safi)) this.#withdrawn(list, safi, 'treat-as-withdraw');
+        if (this.#negotiatedFamily(n, list.afi, safi))
+          this.#received.withdrawn(list, safi, 'treat-as-withdraw');
       }
       return;
     }
@@ -1230,7 +1011,7 @@ export class BgpSession {
     // any earlier route for those prefixes, so it counts as a withdrawal).
     if (attributes.asPath?.some((seg) => seg.asns.includes(this.config.localAs)) === true) {
       for (const [list, safi] of announceLists) {
-        if (this.#negotiatedFamily(n, list.afi, safi)) this.#withdrawn(list, safi, 'as-loop');
+        if (this.#negotiatedFamily(n, list.afi, safi)) this.#received.withdrawn(list, safi, 'as-loop');
       }
       return;
     }
@@ -1239,9 +1020,9 @@ export class BgpSession {
         ignored(list.afi, safi, list.count);
         continue;
       }
-      this.#learned(list, safi, nextHop, attributes);
+      this.#received.learned(list, safi, nextHop, attributes);
       const max = this.config.maxPrefixes;
-      if (max !== undefined && this.#receivedCount > max) {
+      if (max !== undefined && this.#received.count > max) {
         // RFC 4486 §4: Cease 6/1 with AFI (2), SAFI (1) and the upper bound (4) as data.
         const data = new Uint8Array(7);
         data[0] = list.afi >> 8;
@@ -1255,7 +1036,7 @@ export class BgpSession {
           now,
           conn,
           notification(NotificationCode.Cease, CeaseSubcode.MaximumNumberOfPrefixesReached, data),
-          `received ${this.#receivedCount} prefixes, limit ${max}`,
+          `received ${this.#received.count} prefixes, limit ${max}`,
         );
         this.#update('maximum number of prefixes reached');
         return;
