@@ -16,14 +16,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeControlPlane, Lab, waitFor } from '@bmlb/netlab';
-import { Topology } from './topology.ts';
+import { Topology } from './test-support/topology.ts';
 
 const N = Number(process.argv[2] ?? 10_000);
 const CONCURRENCY = 32;
-const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-const MAIN_JS = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 if (!fs.existsSync(MAIN_JS)) {
-  console.error(`bench-k8s: ${MAIN_JS} is missing: run pnpm build first`);
+  console.error(`kube.bench: ${MAIN_JS} is missing: run pnpm build first`);
   process.exit(1);
 }
 
