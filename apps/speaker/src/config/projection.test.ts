@@ -113,6 +113,12 @@ const metallb: Record<string, unknown>[] = [
     spec: { nodeSelectors: [{ matchLabels: { rack: 'r1' } }], communities: ['65000:100'] },
   },
   {
+    apiVersion: 'metallb.io/v1beta1',
+    kind: 'BGPAdvertisement',
+    metadata: { name: 'web-only', namespace: 'metallb-system' },
+    spec: { serviceSelectors: [{ matchLabels: { app: 'web' } }], communities: ['65000:200'] },
+  },
+  {
     apiVersion: 'metallb.io/v1beta2',
     kind: 'BGPPeer',
     metadata: { name: 'tor1', namespace: 'metallb-system' },
@@ -190,6 +196,7 @@ describe('the Kubernetes-mode projections', () => {
         namespace: 'shop',
         uid: 'uid-web',
         resourceVersion: '17',
+        labels: { app: 'web', team: 'web' },
         annotations: { 'metallb.io/ip-allocated-from-pool': 'prod' },
       },
       spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local' },
@@ -259,7 +266,8 @@ describe('the Kubernetes-mode projections', () => {
     const whole = announce(false);
     const projected = announce(true);
     expect(projected).toEqual(whole);
-    // The inputs exercise what the projections keep: node selectors on Node labels, the pool
+    // The inputs exercise what the projections keep: node selectors on Node labels, serviceSelectors
+    // on Service labels (web's route carries web-only's community), the pool
     // annotation, externalTrafficPolicy Local with a not-ready local endpoint (api) or none (cluster), the
     // peer's password.
     expect(projected.services.map((v) => [v.service, v.reason])).toEqual([
@@ -268,6 +276,10 @@ describe('the Kubernetes-mode projections', () => {
       ['shop/cluster', 'noLocalEndpoints'],
     ]);
     expect([...(projected.routes.get('tor1')?.ipv4.keys() ?? [])]).toEqual(['203.0.113.10/32']);
+    expect(projected.routes.get('tor1')?.ipv4.get('203.0.113.10/32')?.communities).toEqual([
+      65000 * 65536 + 100,
+      65000 * 65536 + 200,
+    ]);
   });
 
   it('pass a value of the wrong type on, so validation still reports it', () => {

@@ -11,7 +11,8 @@
 // - Service: the pool annotations (metallb.io/ip-allocated-from-pool and its metallb.universe.tf
 //   spelling: the announcement prefers the pool the controller recorded); spec.type,
 //   spec.loadBalancerClass, spec.externalTrafficPolicy; status.loadBalancer.ingress[].ip/hostname.
-//   Not kept: labels (no speaker rule selects Services) and the other annotations; spec.ports,
+//   Every label (BGPAdvertisement serviceSelectors select Services by them). Not kept: the other
+//   annotations; spec.ports,
 //   selector, clusterIP(s), loadBalancerIP (the API server validates those; the speaker never reads
 //   them, so it no longer checks them either).
 // - EndpointSlice: the kubernetes.io/service-name label (which Service it serves), addressType (its
@@ -102,7 +103,7 @@ export const projectService: Projection = (raw) => {
   return defined({
     apiVersion: raw.apiVersion,
     kind: raw.kind,
-    metadata: meta(raw, { annotations: POOL_ANNOTATIONS }),
+    metadata: meta(raw, { labels: 'all', annotations: POOL_ANNOTATIONS }),
     spec: pick(raw.spec, ['type', 'loadBalancerClass', 'externalTrafficPolicy']),
     status,
   });
