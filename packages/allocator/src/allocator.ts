@@ -1,22 +1,39 @@
 // The allocator: MetalLB's internal/allocator and the allocation half of controller/service.go
 // (convergeBalancer, allocateIPs), without scanning. Pure and synchronous: the controller feeds it
 // pools and Services and turns its answers into Service status, events and IPAddressPool status.
+// Who holds an address and who may share it: sharing.ts; refusals and their sentences: refusal.ts;
+// the answer types: results.ts.
 
-import type { IPAddressPoolStatus, Labels } from '@bmlb/metallb-api';
+import type { IPAddressPoolStatus } from '@bmlb/metallb-api';
 import { type Family, type KeyedAddress, keyText, readAddress } from './addr.ts';
-import { OrderedMap } from './ordered-map.ts';
 import {
   type CompiledPool,
   type CompiledPools,
   compilePools,
   locate,
-  type PoolConfigError,
   type PoolInput,
   poolExcludes,
   type Space,
   spaceOf,
 } from './pool.ts';
-import type { Refusal, SharingConflict } from './refusal.ts';
+import {
+  inUseRefusal,
+  label,
+  notCompatibleRefusal,
+  outsideRefusal,
+  type Refusal,
+  requestRefusal,
+} from './refusal.ts';
+import type {
+  AddressOwners,
+  Assignment,
+  AssignResult,
+  PoolChange,
+  PoolChangeReason,
+  PoolStats,
+  RestoreResult,
+  SetPoolsResult,
+} from './results.ts';
 import {
   type AllocatorService,
   backendKey,
@@ -27,159 +44,29 @@ import {
   serviceKey,
   sharingKey,
 } from './service.ts';
-
-type Key = number | bigint;
-
-/** What a Service brings to a sharing or admission decision. */
-interface Claim {
-  readonly key: string;
-  readonly ports: readonly string[];
-  readonly sharingKey: string;
-  readonly backendKey: string;
-  readonly namespace: string;
-  readonly labels: Labels | undefined;
-  readonly namespaceLabels: Labels | undefined;
-}
-
-/** A Service's assignment, as recorded. */
-interface ServiceRecord extends Claim {
-  pool: CompiledPool;
-  /** Addresses in status order: a number is IPv4, a bigint IPv6. */
-  readonly addrs: readonly Key[];
-}
-
-interface Located {
-  readonly space: Space<Key>;
-  readonly addr: Key;
-}
-
-/**
- * The Services on one address (one record, or an array of two or more): all carry the same
- * sharing and backend key. A single holder, the common case, costs no array.
- */
-type Holders = ServiceRecord | ServiceRecord[];
-
-function holderList(h: Holders | undefined): readonly ServiceRecord[] {
-  return h === undefined ? [] : Array.isArray(h) ? h : [h];
-}
-
-function familyOf(addr: Key): Family {
-  return typeof addr === 'number' ? 'IPv4' : 'IPv6';
-}
+import {
+  byKey,
+  type Claim,
+  familyOf,
+  type Holders,
+  holderList,
+  indexShared,
+  type Key,
+  type Located,
+  type ServiceRecord,
+  sharingConflict,
+  spaceFor,
+  unindexShared,
+} from './sharing.ts';
 
 function formatAddr(addr: Key): string {
   return keyText(addr);
 }
 
-/** The space of `pool` that holds `addr` (the caller knows it does). */
-function spaceFor(pool: CompiledPool, addr: Key): Space<Key> {
-  return spaceOf(pool, familyOf(addr)) as Space<Key>;
-}
-
-function byKey(a: ServiceRecord, b: ServiceRecord): number {
-  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-}
-
-/** The ports used on an address by all its holders, sorted. */
-function portUnion(holders: readonly ServiceRecord[]): string[] {
-  if (holders.length === 1) return [...holders[0]!.ports].sort();
-  const all = new Set<string>();
-  for (const h of holders) for (const p of h.ports) all.add(p);
-  return [...all].sort();
-}
-
 /** Port lists are interned (most Services have one of a few), up to this many distinct lists. */
 const MAX_INTERNED_PORT_LISTS = 4096;
 
-export interface Assignment {
-  /** `namespace/name`. */
-  readonly service: string;
-  /** Canonical addresses, in the order the Service's status should list them. */
-  readonly ips: readonly string[];
-  /** The pool (for the `metallb.io/ip-allocated-from-pool` annotation). */
-  readonly pool: string;
-}
-
-export type AssignResult =
-  | (Assignment & {
-      readonly ok: true;
-      /** True when the addresses or the pool differ from what the Service held before this call. */
-      readonly changed: boolean;
-      /** Addresses the Service held before this call and no longer holds. */
-      readonly released: readonly string[];
-      /** PreferDualStack: why the second family could not be added (the Service keeps one address). */
-      readonly warning?: Refusal;
-    })
-  | {
-      readonly ok: false;
-      readonly reason: Refusal;
-      /** Addresses the Service held before this call and no longer holds. */
-      readonly released: readonly string[];
-      /** What the Service still holds (a bad annotation does not take a working address away), if anything. */
-      readonly held?: Assignment;
-    };
-
-export type RestoreResult =
-  | (Assignment & { readonly ok: true })
-  | { readonly ok: false; readonly reason: Refusal };
-
-export type PoolChangeReason =
-  /** The Service's pool is gone and no other pool holds its addresses. */
-  | 'PoolDeleted'
-  /** The pool no longer contains the address. */
-  | 'AddressRemoved'
-  /** The pool now has avoidBuggyIPs and the address ends in .0 or .255. */
-  | 'AvoidBuggyIPs'
-  /** The addresses of a dual-stack Service are no longer in one pool. */
-  | 'AddressesSplit'
-  /** The pool's serviceAllocation no longer admits the Service. */
-  | 'ServiceNoLongerMatches'
-  /** The addresses stay, but now belong to another pool (renamed or re-cut pools). */
-  | 'PoolChanged';
-
-export interface PoolChange {
-  readonly service: string;
-  readonly ips: readonly string[];
-  /** The pool the Service held its addresses from. */
-  readonly pool: string;
-  /** `released`: the Service lost its addresses and must be assigned again; `repooled`: it keeps them. */
-  readonly action: 'released' | 'repooled';
-  readonly reason: PoolChangeReason;
-  /** For `repooled`: the pool that holds the addresses now. */
-  readonly newPool?: string;
-  readonly message: string;
-}
-
-export type SetPoolsResult =
-  | { readonly ok: true; readonly changes: readonly PoolChange[] }
-  | { readonly ok: false; readonly errors: readonly PoolConfigError[] };
-
-export interface AddressOwners {
-  readonly ip: string;
-  readonly pool: string;
-  /** The sharing key of the Services on the address ('' when not shared). */
-  readonly sharingKey: string;
-  readonly services: readonly { readonly service: string; readonly ports: readonly string[] }[];
-}
-
-export interface PoolStats {
-  readonly pool: string;
-  /** Distinct addresses in use (a shared address counts once), as MetalLB counts. */
-  readonly assignedIPv4: number;
-  readonly assignedIPv6: number;
-  /** Usable addresses (avoidBuggyIPs excluded) not in use. */
-  readonly availableIPv4: number;
-  /** Exact, as a bigint: an IPv6 pool can hold 2^128 addresses. */
-  readonly availableIPv6: bigint;
-  readonly capacityIPv4: number;
-  readonly capacityIPv6: bigint;
-}
-
 const EMPTY: readonly string[] = [];
-
-function label(ips: readonly string[]): string {
-  return ips.length === 1 ? `"${ips[0]}"` : ips.map((i) => `"${i}"`).join(', ');
-}
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
@@ -300,7 +187,7 @@ export class Allocator {
         const space = spaceFor(kept[0]!.pool, addr);
         const index = space.toIndex(addr)!;
         space.occupy(index);
-        this.#index(space, index, kept);
+        indexShared(space, index, kept);
       }
     }
     return { ok: true, changes };
@@ -371,7 +258,7 @@ export class Allocator {
         }
       }
       if (rec !== undefined && req.pool !== '' && rec.pool.name !== req.pool) drop();
-      if (!req.ok) return fail(this.#requestRefusal(key, req));
+      if (!req.ok) return fail(requestRefusal(key, req));
       if (
         rec !== undefined &&
         requested.length > 0 &&
@@ -391,7 +278,7 @@ export class Allocator {
         return done(rec);
       }
     }
-    if (!req.ok) return fail(this.#requestRefusal(key, req));
+    if (!req.ok) return fail(requestRefusal(key, req));
 
     // Specific addresses.
     if (requested.length > 0) {
@@ -439,7 +326,7 @@ export class Allocator {
         });
       }
       const excl = poolExcludes(pool, claim.namespace, claim.labels, claim.namespaceLabels);
-      if (excl !== undefined) return fail(this.#notCompatible(key, pool.name, excl));
+      if (excl !== undefined) return fail(notCompatibleRefusal(key, pool.name, excl));
       const pick = this.#pickInPool(pool, claim, families, policy);
       if (pick.kind === 'ok') return done(this.#commit(claim, pool, pick.locs, undefined));
       return fail(this.#poolRefusal(key, [pool], families, policy, pick.kind === 'exhausted'));
@@ -623,7 +510,7 @@ export class Allocator {
     for (let i = 0; i < ips.length; i++) {
       const ip = ips[i]!;
       const loc = this.#locateAddr(ip.family, ip.value);
-      if (loc === undefined || loc.index === undefined) return this.#outside(service, texts[i]!, loc?.space);
+      if (loc === undefined || loc.index === undefined) return outsideRefusal(service, texts[i]!, loc?.space);
       locs.push({ space: loc.space, addr: ip.value });
     }
     return locs;
@@ -654,30 +541,6 @@ export class Allocator {
     return { service: rec.key, ips: this.#texts(rec), pool: rec.pool.name };
   }
 
-  /** Why `claim` may not join the Services on an address, or undefined when it may. */
-  #conflict(
-    on: Holders,
-    claim: Claim,
-  ): { conflict: SharingConflict; holders: string[]; port?: string } | undefined {
-    // By Service key, so that the answer does not depend on the order the holders came in.
-    const others = holderList(on)
-      .filter((h) => h.key !== claim.key)
-      .sort(byKey);
-    if (others.length === 0) return undefined;
-    const h = others[0]!;
-    const holders = others.map((o) => o.key);
-    if (h.sharingKey === '') return { conflict: 'HolderDoesNotShare', holders };
-    if (claim.sharingKey === '') return { conflict: 'ServiceDoesNotShare', holders };
-    if (h.sharingKey !== claim.sharingKey) return { conflict: 'SharingKeyMismatch', holders };
-    if (h.backendKey !== claim.backendKey) return { conflict: 'BackendMismatch', holders };
-    for (const port of claim.ports) {
-      for (const o of others) {
-        if (o.ports.includes(port)) return { conflict: 'PortConflict', holders: [o.key], port };
-      }
-    }
-    return undefined;
-  }
-
   /** MetalLB's Assign checks: one pool, which admits the Service, and every address shareable. */
   #check(
     claim: Claim,
@@ -699,74 +562,15 @@ export class Allocator {
       };
     }
     const excl = poolExcludes(pool, claim.namespace, claim.labels, claim.namespaceLabels);
-    if (excl !== undefined) return { ok: false, reason: this.#notCompatible(claim.key, pool.name, excl) };
+    if (excl !== undefined) return { ok: false, reason: notCompatibleRefusal(claim.key, pool.name, excl) };
     for (let i = 0; i < locs.length; i++) {
       const l = locs[i]!;
       const on = this.#map(l.space.family).get(l.addr);
       if (on === undefined) continue;
-      const c = this.#conflict(on, claim);
-      if (c !== undefined) return { ok: false, reason: this.#inUse(claim, texts[i]!, pool.name, c) };
+      const c = sharingConflict(on, claim);
+      if (c !== undefined) return { ok: false, reason: inUseRefusal(claim, texts[i]!, pool.name, c) };
     }
     return { ok: true, pool };
-  }
-
-  #inUse(
-    claim: Claim,
-    ip: string,
-    pool: string,
-    c: { conflict: SharingConflict; holders: string[]; port?: string },
-  ): Refusal {
-    const who = c.holders.join(', ');
-    const why = {
-      HolderDoesNotShare: `held by ${who}, which does not allow sharing`,
-      ServiceDoesNotShare: `held by ${who}, and service ${claim.key} does not allow sharing (no allow-shared-ip)`,
-      SharingKeyMismatch: `held by ${who} with a different allow-shared-ip key than "${claim.sharingKey}"`,
-      BackendMismatch: `held by ${who}: sharing needs both services on externalTrafficPolicy Cluster, or the same pod selector`,
-      PortConflict: `port ${c.port} is already used on it by ${who}`,
-    }[c.conflict];
-    const base = {
-      code: 'IPInUse' as const,
-      service: claim.key,
-      ip,
-      pool,
-      holders: c.holders,
-      conflict: c.conflict,
-      message: `address ${ip} (pool "${pool}") can not be given to service ${claim.key}: ${why}`,
-    };
-    return c.port === undefined ? base : { ...base, port: c.port };
-  }
-
-  #notCompatible(service: string, pool: string, why: 'namespace' | 'serviceSelectors'): Refusal {
-    const what = why === 'namespace' ? 'namespace' : 'labels';
-    return {
-      code: 'PoolNotCompatible',
-      service,
-      pool,
-      why,
-      message: `pool "${pool}" does not admit service ${service}: its serviceAllocation excludes the service's ${what}`,
-    };
-  }
-
-  #outside(service: string, ip: string, space: Space<Key> | undefined): Refusal {
-    return {
-      code: 'IPOutsidePools',
-      service,
-      ip,
-      message:
-        space === undefined
-          ? `address ${ip} requested by service ${service} is not in any pool`
-          : `address ${ip} requested by service ${service} ends in .0 or .255, which pool "${space.pool.name}" avoids (avoidBuggyIPs)`,
-    };
-  }
-
-  #requestRefusal(service: string, req: Extract<ReturnType<typeof readRequest>, { ok: false }>): Refusal {
-    const base = {
-      code: req.problem,
-      service,
-      value: req.value,
-      message: `service ${service}: ${req.message}`,
-    };
-    return req.annotation === undefined ? base : { ...base, annotation: req.annotation };
   }
 
   /** Records the assignment (replacing `prev`, the Service's current one, if any). */
@@ -796,50 +600,17 @@ export class Allocator {
       if (on === undefined) {
         map.set(l.addr, rec);
         l.space.occupy(index);
-        this.#index(l.space, index, [rec]);
+        indexShared(l.space, index, [rec]);
         continue;
       }
       const before = holderList(on);
       const after = [...before, rec];
       map.set(l.addr, after);
-      this.#unindex(l.space, index, before);
-      this.#index(l.space, index, after);
+      unindexShared(l.space, index, before);
+      indexShared(l.space, index, after);
     }
     this.#records.set(claim.key, rec);
     return rec;
-  }
-
-  /** Files a shared address under its holders' sharing group and port set. */
-  #index(space: Space<Key>, index: Key, holders: readonly ServiceRecord[]): void {
-    const h = holders[0]!;
-    if (h.sharingKey === '') return;
-    const g = `${h.sharingKey}\0${h.backendKey}`;
-    let group = space.shared.get(g);
-    if (group === undefined) {
-      group = new Map();
-      space.shared.set(g, group);
-    }
-    const ports = portUnion(holders);
-    const sig = ports.join(',');
-    let bucket = group.get(sig);
-    if (bucket === undefined) {
-      bucket = { ports, members: new OrderedMap<Key, true>() };
-      group.set(sig, bucket);
-    }
-    bucket.members.set(index, true);
-  }
-
-  #unindex(space: Space<Key>, index: Key, holders: readonly ServiceRecord[]): void {
-    const h = holders[0]!;
-    if (h.sharingKey === '') return;
-    const g = `${h.sharingKey}\0${h.backendKey}`;
-    const group = space.shared.get(g);
-    const sig = portUnion(holders).join(',');
-    const bucket = group?.get(sig);
-    if (group === undefined || bucket === undefined) return;
-    bucket.members.delete(index);
-    if (bucket.members.size === 0) group.delete(sig);
-    if (group.size === 0) space.shared.delete(g);
   }
 
   #unassign(rec: ServiceRecord): void {
@@ -850,14 +621,14 @@ export class Allocator {
       if (!before.includes(rec)) continue;
       const space = spaceFor(rec.pool, addr);
       const index = space.toIndex(addr)!;
-      this.#unindex(space, index, before);
+      unindexShared(space, index, before);
       const after = before.filter((h) => h !== rec);
       if (after.length === 0) {
         map.delete(addr);
         space.vacate(index);
       } else {
         map.set(addr, after.length === 1 ? after[0]! : after);
-        this.#index(space, index, after);
+        indexShared(space, index, after);
       }
     }
   }

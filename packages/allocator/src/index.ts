@@ -1,18 +1,18 @@
 // @bmlb/allocator: pure, MetalLB-compatible IP allocation from address pools, without scanning.
 export type { Family } from './addr.ts';
-export {
-  type AddressOwners,
-  Allocator,
-  type Assignment,
-  type AssignResult,
-  type PoolChange,
-  type PoolChangeReason,
-  type PoolStats,
-  type RestoreResult,
-  type SetPoolsResult,
-} from './allocator.ts';
+export { Allocator } from './allocator.ts';
 export type { PoolConfigError, PoolInput } from './pool.ts';
 export type { Refusal, RefusalCode, SharingConflict } from './refusal.ts';
+export type {
+  AddressOwners,
+  Assignment,
+  AssignResult,
+  PoolChange,
+  PoolChangeReason,
+  PoolStats,
+  RestoreResult,
+  SetPoolsResult,
+} from './results.ts';
 export {
   type AllocatorService,
   Annotations,

@@ -2,6 +2,9 @@
 // sentence for the Service's event.
 
 import type { Family } from './addr.ts';
+import type { Space } from './pool.ts';
+import type { readRequest } from './service.ts';
+import type { Claim, Key } from './sharing.ts';
 
 /** Why two Services may not hold the same address (MetalLB's sharingOK and port check). */
 export type SharingConflict =
@@ -89,3 +92,76 @@ export type Refusal =
   | (Base & { readonly code: 'PoolExhausted'; readonly family: Family; readonly pools: readonly string[] });
 
 export type RefusalCode = Refusal['code'];
+
+// ---- the sentences of the common refusals ------------------------------------------------------
+
+/** Addresses in a sentence: "a" or "a", "b". */
+export function label(ips: readonly string[]): string {
+  return ips.length === 1 ? `"${ips[0]}"` : ips.map((i) => `"${i}"`).join(', ');
+}
+
+export function inUseRefusal(
+  claim: Claim,
+  ip: string,
+  pool: string,
+  c: { conflict: SharingConflict; holders: string[]; port?: string },
+): Refusal {
+  const who = c.holders.join(', ');
+  const why = {
+    HolderDoesNotShare: `held by ${who}, which does not allow sharing`,
+    ServiceDoesNotShare: `held by ${who}, and service ${claim.key} does not allow sharing (no allow-shared-ip)`,
+    SharingKeyMismatch: `held by ${who} with a different allow-shared-ip key than "${claim.sharingKey}"`,
+    BackendMismatch: `held by ${who}: sharing needs both services on externalTrafficPolicy Cluster, or the same pod selector`,
+    PortConflict: `port ${c.port} is already used on it by ${who}`,
+  }[c.conflict];
+  const base = {
+    code: 'IPInUse' as const,
+    service: claim.key,
+    ip,
+    pool,
+    holders: c.holders,
+    conflict: c.conflict,
+    message: `address ${ip} (pool "${pool}") can not be given to service ${claim.key}: ${why}`,
+  };
+  return c.port === undefined ? base : { ...base, port: c.port };
+}
+
+export function notCompatibleRefusal(
+  service: string,
+  pool: string,
+  why: 'namespace' | 'serviceSelectors',
+): Refusal {
+  const what = why === 'namespace' ? 'namespace' : 'labels';
+  return {
+    code: 'PoolNotCompatible',
+    service,
+    pool,
+    why,
+    message: `pool "${pool}" does not admit service ${service}: its serviceAllocation excludes the service's ${what}`,
+  };
+}
+
+export function outsideRefusal(service: string, ip: string, space: Space<Key> | undefined): Refusal {
+  return {
+    code: 'IPOutsidePools',
+    service,
+    ip,
+    message:
+      space === undefined
+        ? `address ${ip} requested by service ${service} is not in any pool`
+        : `address ${ip} requested by service ${service} ends in .0 or .255, which pool "${space.pool.name}" avoids (avoidBuggyIPs)`,
+  };
+}
+
+export function requestRefusal(
+  service: string,
+  req: Extract<ReturnType<typeof readRequest>, { ok: false }>,
+): Refusal {
+  const base = {
+    code: req.problem,
+    service,
+    value: req.value,
+    message: `service ${service}: ${req.message}`,
+  };
+  return req.annotation === undefined ? base : { ...base, annotation: req.annotation };
+}
