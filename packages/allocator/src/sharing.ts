@@ -56,7 +56,7 @@ export function byKey(a: ServiceRecord, b: ServiceRecord): number {
 }
 
 /** The ports used on an address by all its holders, sorted. */
-export function portUnion(holders: readonly ServiceRecord[]): string[] {
+function portUnion(holders: readonly ServiceRecord[]): string[] {
   if (holders.length === 1) return [...holders[0]!.ports].sort();
   const all = new Set<string>();
   for (const h of holders) for (const p of h.ports) all.add(p);
