@@ -107,7 +107,12 @@ for (const p of packages) {
   if (!/\brm -rf dist\b.*&&.*\btsc\b/.test(p.pkg.scripts?.prepack ?? ''))
     problem(`${name}: scripts.prepack must build dist/ from clean (rm -rf dist && tsc ...)`);
 
-  run('npx', ['-y', `pnpm@${pnpmVersion}`, 'pack', '--pack-destination', tarballs], { cwd: p.dir });
+  try {
+    run('npx', ['-y', `pnpm@${pnpmVersion}`, 'pack', '--pack-destination', tarballs], { cwd: p.dir });
+  } catch (err) {
+    problem(`${name}: pack (prepack builds dist/ from clean) failed:\n${err.message}`);
+    continue;
+  }
   const tgz = path.join(tarballs, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`);
   if (!fs.existsSync(tgz)) throw new Error(`${name}: pnpm pack made no ${tgz}`);
   p.tarball = tgz;
@@ -154,12 +159,19 @@ for (const p of packages) {
   p.tarballBytes = fs.statSync(tgz).size;
 }
 
+if (problems.length > 0) {
+  process.stdout.write(`\npack-check: ${problems.length} problem(s) before installing; kept ${work}\n`);
+  process.exit(1);
+}
+
 // ---- the consumer: one check per published concern ----
 const consumer = `// @ts-check
 import assert from 'node:assert/strict';
 import { Allocator } from '@bmlb/allocator';
 import { BfdEndpoint } from '@bmlb/bfd-core';
+import { pair } from '@bmlb/bfd-core/testing';
 import { decodeMessage, encodeMessage, PrefixList } from '@bmlb/bgp-core';
+import * as bgpTesting from '@bmlb/bgp-core/testing';
 import * as k8s from '@bmlb/k8s-adapter';
 import * as metallb from '@bmlb/metallb-api';
 import * as tcp from '@bmlb/transport-tcp';
@@ -200,7 +212,7 @@ const peers = new Map([[a, b], [b, a]]);
 for (let step = 0; step < 1000 && !(a.getSession('b')?.state === 'Up' && b.getSession('a')?.state === 'Up'); step++) {
   for (const [from, to] of peers) {
     for (const out of from.drain()) {
-      if (out.kind === 'send') to.receive(now, out.bytes, { remoteAddress: out.localAddress, localAddress: out.remoteAddress });
+      if (out.type === 'send') to.receive(now, out.bytes, { remoteAddress: out.localAddress, localAddress: out.remoteAddress });
     }
   }
   now = Math.min(a.nextTimeout() ?? Infinity, b.nextTimeout() ?? Infinity);
@@ -209,6 +221,9 @@ for (let step = 0; step < 1000 && !(a.getSession('b')?.state === 'Up' && b.getSe
 }
 assert.equal(a.getSession('b')?.state, 'Up');
 assert.equal(b.getSession('a')?.state, 'Up');
+// ... and the same through the shipped simulated-time harness (the /testing entry point)
+const sim = pair({ profile }, { profile });
+assert.ok(sim.net.runUntilTrue(() => sim.sa.state === 'Up' && sim.sb.state === 'Up'));
 
 // Allocator: a Service gets the first address of its pool
 const allocator = new Allocator();
@@ -223,8 +238,8 @@ const assigned = allocator.assign({
 assert.ok(assigned.ok);
 if (assigned.ok) assert.deepEqual(assigned.ips, ['192.0.2.8']);
 
-// The transports, the adapter and the API types load
-for (const [name, mod] of Object.entries({ tcp, udp, k8s, metallb })) {
+// The transports, the adapter, the API types and bgp-core's harness load
+for (const [name, mod] of Object.entries({ tcp, udp, k8s, metallb, bgpTesting })) {
   assert.ok(Object.keys(mod).length > 0, name + ' exports nothing');
 }
 console.log(JSON.stringify({ node: process.version, bgp: 'round trip', bfd: 'Up at ' + now.toFixed(1) + ' ms (simulated)', allocated: assigned.ok ? assigned.ips : [] }));
