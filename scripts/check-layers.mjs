@@ -1,6 +1,7 @@
 // Enforces the layers of DESIGN.md on every workspace package, from its package.json and from every
 // import in its sources. Arrows point down only:
 //   core (pure: no node:*, no I/O) <- io (transports, adapters, test lab) <- app
+//   platform (the OS bindings: libc) <- io
 // A core depends on nothing of ours but what CORE_DEPS allows; no package depends on an app.
 import fs from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -12,6 +13,7 @@ const LAYER = {
   '@bmlb/bfd-core': 'core',
   '@bmlb/metallb-api': 'core',
   '@bmlb/allocator': 'core',
+  '@bmlb/libc': 'platform',
   '@bmlb/transport-tcp': 'io',
   '@bmlb/transport-udp-raw': 'io',
   '@bmlb/k8s-adapter': 'io',
@@ -24,7 +26,9 @@ const LAYER = {
 // Arrows between cores: the allocator takes IPAddressPool from the shared metallb.io types; the
 // metallb.io BFDProfile takes its defaults and ranges from the BFD core, their one owner.
 const CORE_DEPS = { '@bmlb/allocator': ['@bmlb/metallb-api'], '@bmlb/metallb-api': ['@bmlb/bfd-core'] };
-const RANK = { core: 0, io: 1, app: 2 };
+// The platform layer binds the operating system for the io packages (koffi's libc calls); it depends on
+// nothing of ours, so two transports share it without depending on each other.
+const RANK = { core: 0, platform: 1, io: 2, app: 3 };
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 // The paths of the shared test data (../shared beside the repository): tests of any package, cores
@@ -55,6 +59,7 @@ function allowed(from, to, forTests, spec) {
     return forTests ? null : `${to} serves tests only (a devDependency, imported from tests)`;
   }
   if (b === 'app') return 'no package depends on an app';
+  if (a === 'platform') return 'the platform layer depends on no other package of ours';
   if (a === 'core')
     return (CORE_DEPS[from] ?? []).includes(to) ? null : 'a core depends on no other package of ours';
   if (RANK[b] >= RANK[a] && !(a === 'app' && b !== 'app')) return `${a} may not depend on ${b}`;

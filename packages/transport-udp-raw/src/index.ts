@@ -16,7 +16,7 @@ export {
   type BfdSocketErrorEvent,
 } from './driver.ts';
 export { nodeHash } from './hash.ts';
-export { SystemCallError } from './libc.ts';
+export { SyscallError } from './libc.ts';
 export {
   BfdListener,
   DEFAULT_MULTIHOP_MIN_TTL,

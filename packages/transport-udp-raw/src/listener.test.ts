@@ -87,7 +87,7 @@ it('reports a bind failure with its errno', () => {
   const a = record({ address: '127.0.0.1', port });
   open.push(a.listener);
   expect(() => record({ address: '127.0.0.1', port })).toThrow(
-    /bind\(\[127.0.0.1\]:\d+\) failed: Address already in use \(errno 98\)/,
+    /bind\(\[127.0.0.1\]:\d+\) failed: Address already in use \(EADDRINUSE, errno 98\)/,
   );
 });
 

@@ -5,7 +5,7 @@
 // calls through koffi (a third of the CPU of node:dgram's send path for these 24-byte packets).
 import { randomInt } from 'node:crypto';
 import { dropAllFilter } from './bpf.ts';
-import { closeFd, connectFd, Errno, errnoMessage, SystemCallError, sendFd } from './libc.ts';
+import { closeFd, connectFd, Errno, errnoMessage, SyscallError, sendFd } from './libc.ts';
 import { openFd } from './socket.ts';
 
 export const SOURCE_PORT_MIN = 49152;
@@ -96,7 +96,7 @@ export class SessionSocket {
           filter,
         });
       } catch (err) {
-        if (err instanceof SystemCallError && err.errno === Errno.EADDRINUSE) continue;
+        if (err instanceof SyscallError && err.errno === Errno.EADDRINUSE) continue;
         throw err;
       }
       try {

@@ -16,7 +16,7 @@ import {
   SO_RCVBUFFORCE,
   SO_REUSEADDR,
   SOL_SOCKET,
-  SystemCallError,
+  SyscallError,
   setIntOption,
   udpSocket,
 } from './libc.ts';
@@ -56,12 +56,12 @@ function setReceiveBuffer(fd: number, bytes: number): void {
   try {
     setIntOption(fd, SOL_SOCKET, SO_RCVBUFFORCE, bytes, 'SO_RCVBUFFORCE');
   } catch (err) {
-    if (!(err instanceof SystemCallError)) throw err;
+    if (!(err instanceof SyscallError)) throw err;
     setIntOption(fd, SOL_SOCKET, SO_RCVBUF, bytes, 'SO_RCVBUF');
   }
 }
 
-/** Creates, configures and binds a UDP socket fd; throws a SystemCallError (with errno) on failure. */
+/** Creates, configures and binds a UDP socket fd; throws a SyscallError (with errno) on failure. */
 export function openFd(options: OpenSocketOptions): { fd: number; family: 4 | 6 } {
   const family = familyOf(options.address);
   const fd = udpSocket(family);
