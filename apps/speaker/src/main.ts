@@ -2,12 +2,10 @@
 // The speaker daemon's entry: `speaker --node-name NAME` (Kubernetes mode), `speaker --config FILE
 // --node-name NAME` (file mode) and `speaker status`.
 import type { Server } from 'node:http';
-import { ManifestCache } from '@bmlb/metallb-api/yaml';
 import pino from 'pino';
 import { type DaemonArgs, parseCli, USAGE, UsageError } from './cli.ts';
-import { ConfigApplier } from './config/applier.ts';
-import { FileSource } from './config/file-source.ts';
-import { loadManifests } from './config/load.ts';
+import type { ConfigApplier } from './config/applier.ts';
+import type { FileSource } from './config/file-source.ts';
 import { type KubeMode, startKubeMode } from './kube-mode.ts';
 import { RealSessionFactory } from './sessions/factory.ts';
 import { SpeakerMetrics } from './speaker/metrics.ts';
@@ -41,6 +39,14 @@ async function runDaemon(args: DaemonArgs): Promise<void> {
   let kube: KubeMode | undefined;
   const file = args.config;
   if (file !== undefined) {
+    // The file mode's readers (FILE watching, the manifest parser and its document cache) are
+    // loaded only in file mode.
+    const [{ ConfigApplier }, { FileSource }, { loadManifests }, { ManifestCache }] = await Promise.all([
+      import('./config/applier.ts'),
+      import('./config/file-source.ts'),
+      import('./config/load.ts'),
+      import('@bmlb/metallb-api/yaml'),
+    ]);
     const documents = new ManifestCache();
     applier = new ConfigApplier({
       file,

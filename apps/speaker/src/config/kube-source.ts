@@ -13,8 +13,8 @@
 import { type ClusterPort, type KubeObject, type Problem, Resources, type Store } from '@bmlb/k8s-adapter';
 import { buildConfig, formatConfigError, type ManifestObject } from '@bmlb/metallb-api';
 import type { LoadResult, SpeakerSnapshot } from '../speaker/types.ts';
-import { snapshotFromConfig } from './load.ts';
 import { projectEndpointSlice, projectNode, projectSecret, projectService } from './projection.ts';
+import { snapshotFromConfig } from './snapshot.ts';
 
 export interface KubeSourceOptions {
   readonly cluster: ClusterPort;

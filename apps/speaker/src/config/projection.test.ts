@@ -2,7 +2,6 @@ import { type KubeObject, Resources, type ResourceType, slim } from '@bmlb/k8s-a
 import { buildConfig, type ManifestObject } from '@bmlb/metallb-api';
 import { describe, expect, it } from 'vitest';
 import { computeAnnouncements } from '../announce/announce.ts';
-import { snapshotFromConfig } from './load.ts';
 import {
   projectEndpointSlice,
   projectNode,
@@ -10,6 +9,7 @@ import {
   projectSecret,
   projectService,
 } from './projection.ts';
+import { snapshotFromConfig } from './snapshot.ts';
 
 // Objects as the API server sends them (less what slim drops), with the fields the speaker never reads.
 const managed = { managedFields: [{ manager: 'kube-controller-manager', fieldsV1: { 'f:x': {} } }] };
@@ -213,7 +213,6 @@ describe('the Kubernetes-mode projections', () => {
       metadata: {
         name: 'web-a',
         namespace: 'shop',
-        uid: 'uid-web-a',
         resourceVersion: '18',
         labels: { 'kubernetes.io/service-name': 'web' },
       },

@@ -6,8 +6,8 @@
 // before validation, so the rest is garbage at once.
 //
 // Kept, by kind (every kind also keeps apiVersion, kind, metadata.name, metadata.namespace,
-// metadata.resourceVersion — the cache's keys — and metadata.uid where Events or ownerReferences
-// name the object):
+// metadata.resourceVersion — the cache's keys — and Services and the Node keep metadata.uid: the
+// nodeAssigned Event names its Service, the status objects' ownerReferences name the Node):
 // - Service: the pool annotations (metallb.io/ip-allocated-from-pool and its metallb.universe.tf
 //   spelling: the announcement prefers the pool the controller recorded); spec.type,
 //   spec.loadBalancerClass, spec.externalTrafficPolicy; status.loadBalancer.ingress[].ip/hostname.
@@ -68,15 +68,16 @@ function defined(o: Raw): Raw {
   return o;
 }
 
-const META_KEYS = ['name', 'namespace', 'uid', 'resourceVersion'] as const;
+const META_KEYS = ['name', 'namespace', 'resourceVersion'] as const;
+const META_KEYS_UID = ['name', 'namespace', 'uid', 'resourceVersion'] as const;
 
 function meta(
   raw: Raw,
-  keep: { labels?: readonly string[] | 'all'; annotations?: readonly string[] } = {},
+  keep: { uid?: boolean; labels?: readonly string[] | 'all'; annotations?: readonly string[] } = {},
 ): unknown {
   const md = raw.metadata;
   if (!isObject(md)) return md;
-  const out = pick(md, META_KEYS) as Raw;
+  const out = pick(md, keep.uid === true ? META_KEYS_UID : META_KEYS) as Raw;
   if (keep.labels === 'all') {
     if (md.labels !== undefined) out.labels = md.labels;
   } else if (keep.labels !== undefined) {
@@ -103,7 +104,7 @@ export const projectService: Projection = (raw) => {
   return defined({
     apiVersion: raw.apiVersion,
     kind: raw.kind,
-    metadata: meta(raw, { labels: 'all', annotations: POOL_ANNOTATIONS }),
+    metadata: meta(raw, { uid: true, labels: 'all', annotations: POOL_ANNOTATIONS }),
     spec: pick(raw.spec, ['type', 'loadBalancerClass', 'externalTrafficPolicy']),
     status,
   });
@@ -132,7 +133,7 @@ export const projectNode: Projection = (raw) => {
   return defined({
     apiVersion: raw.apiVersion,
     kind: raw.kind,
-    metadata: meta(raw, { labels: 'all' }),
+    metadata: meta(raw, { uid: true, labels: 'all' }),
     status: isObject(st)
       ? defined({ conditions: mapArray(st.conditions, (c) => pick(c, ['type', 'status'])) })
       : st,
