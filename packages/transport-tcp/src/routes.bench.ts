@@ -8,7 +8,10 @@ import { BgpListener } from './listener.ts';
 
 const N = 10_000;
 const routes: Array<[string, object]> = [];
-for (let i = 0; i < N; i++) routes.push([`198.18.${i >> 8}.${i & 255}/32`, { communities: ['65000:100'] }]);
+// A routable next hop: the session's own 127.0.0.1 would be martian to the receiver (RFC 7606 §7.3:
+// treat-as-withdraw), and nothing would arrive.
+for (let i = 0; i < N; i++)
+  routes.push([`198.18.${i >> 8}.${i & 255}/32`, { communities: ['65000:100'], nextHop: '192.0.2.1' }]);
 const prefixes = routes.map(([p]) => p);
 
 const listener = await BgpListener.listen({ host: '127.0.0.2', port: 0 });
