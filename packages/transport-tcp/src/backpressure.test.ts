@@ -92,11 +92,31 @@ async function stalledPeer() {
 const N = 30_000;
 const COMMUNITIES = Array.from({ length: 40 }, (_, i) => `65000:${i}`);
 const UPDATE_MAX = 300;
-function routes(): [string, RouteAttributes][] {
+function routes(n = N): [string, RouteAttributes][] {
   const out: [string, RouteAttributes][] = [];
-  for (let i = 0; i < N; i++)
+  for (let i = 0; i < n; i++)
     out.push([`198.18.${i >> 8}.${i & 255}/32`, { med: i, nextHop: '192.0.2.1', communities: COMMUNITIES }]);
   return out;
+}
+
+/** A driver dialing the peer on 127.0.0.2:port with this write mark and send window. */
+function driverTo(port: number, writeHighWaterMark: number, sendWindow: number): BgpSessionDriver {
+  const d = new BgpSessionDriver(
+    {
+      localAs: 65001,
+      peerAs: 65002,
+      bgpId: '1.1.1.1',
+      peerAddress: '127.0.0.2',
+      peerPort: port,
+      localAddress: '127.0.0.1',
+      families: ['ipv4-unicast'],
+      holdTime: 90,
+      random: () => 0.5,
+    },
+    { writeHighWaterMark, sendWindow },
+  );
+  cleanups.push(() => d.close());
+  return d;
 }
 
 describe.runIf(linux)('backpressure', () => {
@@ -104,21 +124,7 @@ describe.runIf(linux)('backpressure', () => {
     const peer = await stalledPeer();
     const HIGH_WATER = 64 * 1024;
     const WINDOW = 64 * 1024;
-    const d = new BgpSessionDriver(
-      {
-        localAs: 65001,
-        peerAs: 65002,
-        bgpId: '1.1.1.1',
-        peerAddress: '127.0.0.2',
-        peerPort: peer.port,
-        localAddress: '127.0.0.1',
-        families: ['ipv4-unicast'],
-        holdTime: 90,
-        random: () => 0.5,
-      },
-      { writeHighWaterMark: HIGH_WATER, sendWindow: WINDOW },
-    );
-    cleanups.push(() => d.close());
+    const d = driverTo(peer.port, HIGH_WATER, WINDOW);
     d.setRoutes('ipv4-unicast', routes());
     d.start();
     await until(() => d.state === 'Established');
@@ -151,6 +157,19 @@ describe.runIf(linux)('backpressure', () => {
     await until(() => d.connections()[0]?.queuedBytes === 0);
     expect(d.connections()[0]?.queuedBytes).toBe(0);
     expect(d.state).toBe('Established');
+  }, 60_000);
+
+  it("a mark below the socket's own (16 KiB) and a small window still deliver everything", async () => {
+    const peer = await stalledPeer();
+    const d = driverTo(peer.port, 1024, 2048);
+    d.setRoutes('ipv4-unicast', routes(5000));
+    d.start();
+    await until(() => d.state === 'Established');
+    peer.resume();
+    await until(() => peer.endOfRib === 1 && peer.prefixes === 5000);
+    expect(peer.errors).toEqual([]);
+    expect(peer.prefixes).toBe(5000);
+    expect(peer.endOfRib).toBe(1);
   }, 60_000);
 
   it('refuses a write high-water mark or send window that is not a positive whole number', () => {
