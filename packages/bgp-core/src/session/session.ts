@@ -1,7 +1,8 @@
 // The BGP session state machine (RFC 4271 §8) for a speaker, sans-I/O: the driver reports TCP
 // connections, bytes and time; the session answers with actions (dial, send, close), events and its
 // next deadline. It owns the peer's Adj-RIB-Out (export-updates.ts turns its changes into UPDATEs)
-// and what the peer sent (received-routes.ts); connection.ts holds one connection's state.
+// and what the peer sent (received-routes.ts); connection.ts holds one connection's state,
+// collision.ts the RFC 4271 §6.8 choice between two.
 //
 // Connections: the RFC describes one FSM per connection; a speaker that dials and listens can have two
 // connections to one peer until collision detection (§6.8) keeps one. Each connection here has its own
@@ -26,11 +27,12 @@ import {
   RouteRefreshSubtype,
   type UpdateMessage,
 } from '../model.ts';
-import { type PrefixList, parseIPv4 } from '../prefix.ts';
+import type { PrefixList } from '../prefix.ts';
 import { AdjRibOut, type RibChanges } from '../rib/adj-rib-out.ts';
 import type { RouteAttributes } from '../rib/attributes.ts';
 import type { ExportContext } from '../rib/export.ts';
 import { canonicalPrefix } from '../rib/prefixes.ts';
+import { collisionWinner } from './collision.ts';
 import {
   type BgpSessionConfig,
   type FamilyName,
@@ -821,21 +823,7 @@ export class BgpSession {
       keepNew = false;
       why = 'a connection is already Established';
     } else {
-      const localId = this.config.bgpId;
-      const peerId = parseIPv4(n.peerBgpId) ?? 0;
-      if (conn.outbound === other.outbound) {
-        keepNew = true;
-        why = 'both connections in the same direction: the newer one is kept';
-      } else {
-        // The connection initiated by the speaker with the higher BGP Identifier survives (RFC 4271
-        // §6.8); with equal identifiers (eBGP), the one initiated by the larger AS (RFC 6286 §2.3).
-        const localWins = localId !== peerId ? localId > peerId : this.config.localAs > n.peerAs;
-        keepNew = localWins ? conn.outbound : !conn.outbound;
-        why =
-          localId !== peerId
-            ? `BGP Identifier ${this.config.bgpIdText} ${localWins ? '>' : '<'} ${n.peerBgpId}: keep the connection ${localWins ? 'we' : 'the peer'} initiated`
-            : `equal BGP Identifiers: AS ${localWins ? this.config.localAs : n.peerAs} is larger, keep the connection it initiated`;
-      }
+      ({ keepNew, why } = collisionWinner(this.config, conn.outbound, other.outbound, n));
     }
     const loser = keepNew ? other : conn;
     const winner = keepNew ? conn : other;
