@@ -169,8 +169,12 @@ export function formatIP(family: IPFamily, value: bigint): string {
     const v = Number(value);
     return `${(v >>> 24) & 0xff}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
   }
+  // Four 32-bit words (four bigint shifts, not eight), then their 16-bit groups.
   const g: number[] = [];
-  for (let i = 7; i >= 0; i--) g.push(Number((value >> BigInt(i * 16)) & 0xffffn));
+  for (let shift = 96n; shift >= 0n; shift -= 32n) {
+    const w = Number((value >> shift) & 0xffffffffn);
+    g.push(w >>> 16, w & 0xffff);
+  }
   // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on a tie.
   let bestAt = -1;
   let bestLen = 1;
