@@ -55,8 +55,8 @@ log "build @bmlb/${app} and its workspace dependencies"
 
 # pnpm 10 deploys injected workspace packages (copies of their `files`, i.e. dist/) when
 # inject-workspace-packages is set; set for this command only, so the workspace's lockfile and
-# node_modules stay as they are. Native addons (raw-socket) are compiled during the deploy: point
-# node-gyp at the pinned Node's headers, not at whatever nodedir the machine's npm config names.
+# node_modules stay as they are. A native addon that compiles (none today: koffi ships prebuilt
+# binaries) would compile during the deploy: point node-gyp at the pinned Node's headers, not at whatever nodedir the machine's npm config names.
 log "pnpm deploy --prod to $out/app"
 rm -rf "$out/app"
 npm_config_nodedir="$nodedir" "${pnpm[@]}" --config.inject-workspace-packages=true \
