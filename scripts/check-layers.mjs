@@ -13,6 +13,7 @@ const LAYER = {
   '@bmlb/bfd-core': 'core',
   '@bmlb/metallb-api': 'core',
   '@bmlb/allocator': 'core',
+  '@bmlb/ip': 'core',
   '@bmlb/libc': 'platform',
   '@bmlb/transport-tcp': 'io',
   '@bmlb/transport-udp-raw': 'io',
@@ -24,8 +25,13 @@ const LAYER = {
   '@bmlb/lab': 'app',
 };
 // Arrows between cores: the allocator takes IPAddressPool from the shared metallb.io types; the
-// metallb.io BFDProfile takes its defaults and ranges from the BFD core, their one owner.
-const CORE_DEPS = { '@bmlb/allocator': ['@bmlb/metallb-api'], '@bmlb/metallb-api': ['@bmlb/bfd-core'] };
+// metallb.io BFDProfile takes its defaults and ranges from the BFD core, their one owner; addresses are
+// read and printed by @bmlb/ip, the one IP module (a leaf: it depends on nothing).
+const CORE_DEPS = {
+  '@bmlb/allocator': ['@bmlb/metallb-api'],
+  '@bmlb/metallb-api': ['@bmlb/bfd-core', '@bmlb/ip'],
+  '@bmlb/bfd-core': ['@bmlb/ip'],
+};
 // The platform layer binds the operating system for the io packages (koffi's libc calls); it depends on
 // nothing of ours, so two transports share it without depending on each other.
 const RANK = { core: 0, platform: 1, io: 2, app: 3 };
