@@ -4,7 +4,7 @@ import { MemoryCluster, type Problem, Resources } from '@bmlb/k8s-adapter';
 import { buildConfig, formatConfigError, type ManifestObject } from '@bmlb/metallb-api';
 import { parseManifests } from '@bmlb/metallb-api/yaml';
 import { resolveSharedData } from '@bmlb/shared-data';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LoadResult } from '../speaker/types.ts';
 import { KubeSource } from './kube-source.ts';
 import { snapshotFromConfig } from './snapshot.ts';
@@ -95,6 +95,47 @@ describe('KubeSource', () => {
     const last = configs.at(-1);
     expect(last?.ok && last.snapshot.services.length).toBe(51);
   });
+
+  it('builds a Service or EndpointSlice change at once after a quiet spell; a configuration change waits for quiet', async () => {
+    const m = new MemoryCluster();
+    for (const o of seedObjects()) m.put(o);
+    const configs: LoadResult[] = [];
+    const src = new KubeSource({
+      cluster: m,
+      namespace: 'metallb-system',
+      nodeName: 'node-21',
+      debounceMs: 1_000,
+      onConfig: (r) => configs.push(r),
+    });
+    sources.push(src);
+    await src.start();
+    expect(configs.length).toBe(1);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const service = (name: string) => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace: 'default' },
+      spec: { type: 'LoadBalancer', ports: [{ port: 80 }] },
+    });
+    await sleep(1_100); // longer than the spacing since the first build
+    m.put(service('quick'));
+    // Well before the debounce's 1 s of quiet would have passed.
+    await vi.waitFor(() => expect(configs.length).toBe(2), { timeout: 900, interval: 5 });
+
+    // Right after a rebuild, the next data-plane change waits for the spacing.
+    m.put(service('spaced'));
+    await sleep(300);
+    expect(configs.length).toBe(2);
+    await vi.waitFor(() => expect(configs.length).toBe(3), { timeout: 3_000, interval: 10 });
+
+    // A configuration change waits for the debounce's quiet time, even after a quiet spell.
+    await sleep(1_100);
+    const pool = m.get('IPAddressPool', 'metallb-system', 'prod-pool') as { metadata: object };
+    m.put({ ...pool, metadata: { ...pool.metadata, labels: { edited: 'yes' } } });
+    await sleep(300);
+    expect(configs.length).toBe(3);
+    await vi.waitFor(() => expect(configs.length).toBe(4), { timeout: 3_000, interval: 10 });
+  }, 15_000);
 
   it('keeps the last valid version of a bad edit and reports it; a cross-object error is a rejection', async () => {
     const m = new MemoryCluster();

@@ -1,7 +1,8 @@
 // The Kubernetes configuration source: the same snapshot the file source builds, from the cluster.
 // It watches only what the speaker needs — its own Node, Services and EndpointSlices, the metallb.io
-// kinds and the Secrets (BGPPeer passwords) in its namespace — and after every burst of changes
-// (coalesced for `debounceMs`) builds the configuration with metallb-api's cross-object rules and
+// kinds and the Secrets (BGPPeer passwords) in its namespace — and after every change (a Service or
+// EndpointSlice change at once after a quiet spell, configuration changes coalesced for
+// `debounceMs`; rebuilds spaced by at least that and by what the last one took) builds the configuration with metallb-api's cross-object rules and
 // hands it to the speaker (the rules run again only when a configuration object changed: see
 // #buildBase), whose difference logic turns it into the few route changes it means.
 //
@@ -21,7 +22,10 @@ export interface KubeSourceOptions {
   /** Namespace of the metallb.io objects and password Secrets (default metallb-system). */
   readonly namespace: string;
   readonly nodeName: string;
-  /** Quiet time after a change before the configuration is rebuilt (default 25 ms). */
+  /**
+   * Quiet time after a change to the configuration objects before the configuration is rebuilt,
+   * and the least time between two rebuilds (default 25 ms); see #schedule.
+   */
   readonly debounceMs?: number;
   /** Called with each rebuilt configuration; `version` counts the rebuilds. */
   readonly onConfig: (result: LoadResult, version: string) => void;
@@ -51,6 +55,8 @@ export class KubeSource {
   #closed = false;
   #problemsKey = '';
   #lastRebuildMs = 0;
+  /** When the last rebuild ended (performance.now()). */
+  #lastRebuildEnd = Number.NEGATIVE_INFINITY;
   #unsubscribe: (() => void) | undefined;
   /** Built from the configuration stores; dropped when one of them changes. */
   #base: BaseConfig | undefined;
@@ -86,10 +92,11 @@ export class KubeSource {
     this.#unsubscribe = this.#o.cluster.cache.on((e) => {
       // Services and EndpointSlices never take part in the cross-object rules: a change to them
       // (all but a few of the changes a cluster makes) reuses the configuration built before.
-      if (e.kind !== 'Service' && e.kind !== 'EndpointSlice') this.#base = undefined;
+      const dataPlane = e.kind === 'Service' || e.kind === 'EndpointSlice';
+      if (!dataPlane) this.#base = undefined;
       if (!this.#synced) return;
       if (e.type === 'synced' && !e.relist) return;
-      this.#schedule();
+      this.#schedule(dataPlane && e.type !== 'synced');
     });
     this.#o.cluster.start();
     await this.#o.cluster.cache.waitForSync(signal);
@@ -101,12 +108,24 @@ export class KubeSource {
     return this.#synced;
   }
 
-  #schedule(): void {
+  /**
+   * Schedules a rebuild. A Service or EndpointSlice change (`dataPlane`) after a quiet spell is
+   * built at once, on the next turn of the event loop (so the changes of one watch read still go
+   * together): the last endpoint of a drained node leaves the ToRs without waiting out a debounce.
+   * Rebuilds are spaced, though, by at least `debounceMs` and by what the last one took: under a
+   * stream of changes (10,000 Services getting their IPs) at most half of the CPU goes to
+   * rebuilding, the rest to the sessions and the watches, and each rebuild takes in everything that
+   * arrived meanwhile. A change to the configuration objects always waits `debounceMs` of quiet
+   * first, so the documents of one `kubectl apply` (a BGPPeer and its Secret, a pool and its
+   * advertisement) are applied together.
+   */
+  #schedule(dataPlane = false): void {
     if (this.#closed || this.#timer !== undefined) return;
-    // Under a stream of changes (10,000 Services getting their IPs) a rebuild never waits less than
-    // the last one took: at most half of the CPU goes to rebuilding, the rest to the sessions and
-    // the watches, and each rebuild takes in everything that arrived meanwhile.
-    const delay = Math.max(this.#o.debounceMs ?? 25, Math.round(this.#lastRebuildMs));
+    const debounce = this.#o.debounceMs ?? 25;
+    const spacing = Math.max(debounce, Math.round(this.#lastRebuildMs));
+    const delay = dataPlane
+      ? Math.max(0, Math.round(this.#lastRebuildEnd + spacing - performance.now()))
+      : spacing;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.rebuild();
@@ -177,7 +196,8 @@ export class KubeSource {
       };
     }
     this.#o.onConfig(result, version);
-    this.#lastRebuildMs = performance.now() - t0;
+    this.#lastRebuildEnd = performance.now();
+    this.#lastRebuildMs = this.#lastRebuildEnd - t0;
   }
 
   #reportProblems(problems: Problem[]): void {
