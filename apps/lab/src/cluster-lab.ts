@@ -42,6 +42,7 @@ import {
   ensurePackages,
   REPO,
   SPEAKER_MAIN,
+  speakerNodeOptions,
 } from './prereq.ts';
 import { fmtMs, Report } from './report.ts';
 
@@ -202,6 +203,8 @@ export class ClusterLab {
   /** Whose speakers and controller run: ours, or MetalLB's (benchmark mode). */
   impl: 'bmlb' | 'metallb' = 'bmlb';
   #speakerKubeconfig = '';
+  /** The speaker DaemonSet's NODE_OPTIONS (its V8 heap limits), read from deploy/speaker.yaml. */
+  readonly #speakerNodeOptions = speakerNodeOptions();
   /** The ToRs' BFD profile rate (ms). */
   #torBfdMs = 300;
 
@@ -399,7 +402,7 @@ export class ClusterLab {
         '--status-socket',
         node.statusSocket,
       ],
-      { name: `speaker-${node.name}`, env: { NODE_NAME: node.name } },
+      { name: `speaker-${node.name}`, env: { NODE_NAME: node.name, NODE_OPTIONS: this.#speakerNodeOptions } },
     );
     node.proc = proc;
     await proc.waitForOutput(/"event":"ready"/, { timeoutMs: 60_000 });

@@ -20,6 +20,18 @@ export const SPEAKER_MAIN = path.join(REPO, 'apps/speaker/dist/main.js');
 export const CONTROLLER_MAIN = path.join(REPO, 'apps/controller/dist/main.js');
 
 /**
+ * The `NODE_OPTIONS` the speaker's DaemonSet sets (deploy/speaker.yaml: its V8 heap limits), so the
+ * lab's speakers run with the memory settings a cluster's do.
+ */
+export function speakerNodeOptions(): string {
+  const file = path.join(REPO, 'deploy/speaker.yaml');
+  const m = /- name: NODE_OPTIONS\n\s+value: "([^"]*)"/.exec(fs.readFileSync(file, 'utf8'));
+  if (m === null)
+    throw new Error(`${path.relative(REPO, file)}: no NODE_OPTIONS in the speaker container's env`);
+  return m[1] as string;
+}
+
+/**
  * Builds the speaker and the controller with what they depend on (`turbo run build`: from its cache
  * in a second when nothing changed), so the lab runs the JavaScript the images ship, not the sources
  * through Node's type stripping (which costs each process about 30 MB more).
