@@ -123,17 +123,19 @@ describe.skipIf(skip)('k8s-adapter against a real API server', () => {
       await cp.restartApiserver();
       const after = writes;
       await waitFor(() => writes >= after + 40, { timeoutMs: 60_000, what: 'churn after the restart' });
-      // Deletions and creations after the restart reach the cache too.
-      await api('DELETE', `/api/v1/namespaces/${ns}/services/svc-0`);
-      await api('POST', `/api/v1/namespaces/${ns}/services`, service('svc-new', ns));
     } catch (err) {
       // The first failure is the one to report (the churn, stopped below, may fail after it).
       stop = true;
       await churn.catch(() => undefined);
       throw err;
     }
+    // The writer stops before svc-0 goes: it would start its next round by patching svc-0, and
+    // retry the 404 until it gives up.
     stop = true;
     await churn;
+    // Deletions and creations after the restart reach the cache too.
+    await api('DELETE', `/api/v1/namespaces/${ns}/services/svc-0`);
+    await api('POST', `/api/v1/namespaces/${ns}/services`, service('svc-new', ns));
 
     const truth = (await api('GET', `/api/v1/namespaces/${ns}/services`)) as unknown as {
       items: { metadata: { name: string; resourceVersion: string } }[];
