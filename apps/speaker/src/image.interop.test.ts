@@ -19,6 +19,7 @@ import {
   waitFor,
 } from '@bmlb/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForSessionEstablished } from './test-support/session-state.ts';
 import { SEED_DIR, serviceManifests, Topology } from './test-support/topology.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -153,24 +154,7 @@ describe.skipIf(skip)('the speaker image next to an FRR ToR, in Kubernetes mode'
   });
 
   it('reports the session Established (BFD Up) in a BGPSessionState, and answers `speaker status`', async () => {
-    let last: unknown;
-    await waitFor(
-      async () => {
-        const l = await cp.kubectlJson<{
-          items: { status?: { peer?: string; bgpState?: string; bfdState?: string } }[];
-        }>(['get', 'bgpsessionstates', '-n', 'metallb-system']);
-        last = l.items.map((s) => s.status);
-        return l.items.some(
-          (s) =>
-            s.status?.peer === 'metallb-system/tor1' &&
-            s.status.bgpState === 'Established' &&
-            s.status.bfdState === 'Up',
-        );
-      },
-      { timeoutMs: 20_000, what: 'BGPSessionState node1-tor1 Established with BFD Up' },
-    ).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}: ${JSON.stringify(last)}\n${ctr.output().slice(-3000)}`);
-    });
+    await waitForSessionEstablished(cp, 'metallb-system/tor1', ctr);
     const table = (await kubectl(['get', 'bgpsessionstates', '-n', 'metallb-system'])).stdout;
     process.stdout.write(`${table}\n`);
     expect(table).toMatch(/node1-tor1\s+node1\s+metallb-system\/tor1\s+10\.0\.0\.1\s+Established\s+Up/);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeControlPlane, kubeSkipReason, Lab, labSkipReason, type Proc, waitFor } from '@bmlb/netlab';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitForSessionEstablished } from './test-support/session-state.ts';
 import { MAIN_TS, SEED_DIR, Topology } from './test-support/topology.ts';
 
 const skip = labSkipReason({ frr: true }) ?? kubeSkipReason();
@@ -108,24 +109,7 @@ describe.skipIf(skip)('speaker in Kubernetes mode', () => {
   });
 
   it('reports sessions and announcements in the API, and the nodeAssigned Event', async () => {
-    let last: unknown;
-    await waitFor(
-      async () => {
-        const l = await json<{
-          items: { status?: { bgpState?: string; bfdState?: string; peer?: string } }[];
-        }>(['get', 'bgpsessionstates', '-n', 'metallb-system']);
-        last = l.items.map((s) => s.status);
-        return l.items.some(
-          (s) =>
-            s.status?.peer === 'metallb-system/tor1' &&
-            s.status.bgpState === 'Established' &&
-            s.status.bfdState === 'Up',
-        );
-      },
-      { timeoutMs: 20_000, what: 'BGPSessionState node1-tor1 Established with BFD Up' },
-    ).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}: ${JSON.stringify(last)}\n${speaker.output().slice(-3000)}`);
-    });
+    await waitForSessionEstablished(cp, 'metallb-system/tor1', speaker);
     const table = (await kubectl(['get', 'bgpsessionstates', '-n', 'metallb-system'])).stdout;
     process.stdout.write(`${table}\n`);
     // tor1 has the seed's BFD profile (05-bfd.yaml), tor2 none.
