@@ -30,6 +30,8 @@ export interface ImplResult {
   readonly noBfd: HardFailureResult | undefined;
   readonly speakerPeakMiB: number;
   readonly controllerPeakMiB: number;
+  /** The FIB trackers' lost messages (tor1 + tor2) over both scale runs: 0 for rows that mean what they say. */
+  readonly overflows: number;
 }
 
 /** Builds (or finds in the cache) MetalLB's binaries; returns their directory. */
@@ -66,6 +68,7 @@ async function measure(lab: ClusterLab, name: string, o: BenchOptions, bfd: bool
     noBfd,
     speakerPeakMiB: peak(/speaker/),
     controllerPeakMiB: peak(/controller/),
+    overflows: [...lat.overflows, ...big.overflows].reduce((a, b) => a + b, 0),
   };
 }
 
@@ -147,6 +150,12 @@ function printTable(lab: ClusterLab, o: BenchOptions, b: ImplResult, m: ImplResu
       mib(b.controllerPeakMiB),
       mib(m.controllerPeakMiB),
       b.controllerPeakMiB < m.controllerPeakMiB,
+    ],
+    [
+      "FIB trackers' lost messages (ip monitor overflows, both ToRs; must be 0)",
+      n(b.overflows),
+      n(m.overflows),
+      undefined,
     ],
   ];
   r.section(

@@ -33,7 +33,7 @@ import { SEED_DIR, type SpeakerNode, Topology } from '@bmlb/speaker/test-support
 import { Api, mapConcurrent } from './api.ts';
 import { benchmark, metallbBinaries } from './bench.ts';
 import { buildClient, Flows, nodeReturnPath, rxPackets, startResponder } from './dataplane.ts';
-import { FibTracker } from './fib-tracker.ts';
+import { FibTracker, rmemMaxRaised } from './fib-tracker.ts';
 import { summarize, type TrafficReport, type TrafficSummary } from './flow-stats.ts';
 import {
   buildApps,
@@ -144,6 +144,11 @@ export interface ScaleResult {
   readonly createdMs: number;
   /** From the first DELETE until the last route left both FIBs. */
   readonly withdrawMs: number;
+  /**
+   * Per ToR: how often its FIB tracker's `ip monitor` lost messages (its netlink socket's buffer
+   * overflowed), creations and deletions together; each loss times the routes it hid late.
+   */
+  readonly overflows: readonly number[];
 }
 
 /** Stand-ins for MetalLB's speaker Pods (it reads its own Pod at start): pause on every node. */
@@ -725,6 +730,10 @@ export class ClusterLab {
       `${o.what ?? ''}${n} Services created at once (type LoadBalancer, Cluster, selecting web's Pods${o.pool === undefined ? '' : `, pool ${o.pool}`}; ${this.impl}): each one's route at both ToRs`,
     );
     const trackers = await Promise.all(this.topo.torNs.map((ns) => FibTracker.start(ns)));
+    const raised = rmemMaxRaised();
+    r.say(
+      `  each ToR's FIB followed by \`ip -rcvbuf ${32 << 20} -ts monitor route nexthop\` (src/fib-tracker.ts): receive buffer ${trackers.map((t) => (t.receiveBuffer === undefined ? '?' : `${t.receiveBuffer >> 20} MiB`)).join(' / ')} at tor1 / tor2${raised === undefined ? '' : ` (net.core.rmem_max raised from ${raised.original} to ${raised.value} bytes while the trackers run, put back after)`}`,
+    );
     const api = new Api(this.cp.server, this.cp.caPem, this.cp.adminToken);
     try {
       const names = Array.from({ length: n }, (_, i) => `svc-${String(i + 1).padStart(4, '0')}`);
@@ -812,7 +821,7 @@ export class ClusterLab {
         `  Service created → its route with three next hops in both ToRs' kernel FIBs: p50 ${fmtMs(percentile(routeMs, 50))}, p99 ${fmtMs(percentile(routeMs, 99))}, max ${fmtMs(Math.max(...routeMs))}; all ${n} routes ${fmtMs(allMs)} after the first request`,
       );
       r.say(
-        `  the last route came ${fmtMs(allMs - createdMs)} after the last Service was created${trackers.some((t) => t.resyncs > 0) ? `; ip monitor lost messages (its buffer overflowed) ${trackers.map((t) => t.resyncs).join(' / ')} times at tor1 / tor2: those routes are timed when the FIB was re-read, later than they came` : ''}`,
+        `  the last route came ${fmtMs(allMs - createdMs)} after the last Service was created; ip monitor lost messages (its buffer overflowed) ${trackers.map((t) => t.overflows).join(' / ')} times at tor1 / tor2${trackers.some((t) => t.overflows > 0) ? ': the routes changed meanwhile are timed when the FIB was re-read, later than they came' : ''}`,
       );
       r.check(
         routeMs.every(Number.isFinite),
@@ -848,7 +857,11 @@ export class ClusterLab {
         `  DELETE x ${n} → each route gone from both ToRs: p50 ${fmtMs(percentile(perService, 50))}, p99 ${fmtMs(percentile(perService, 99))}; all gone ${fmtMs(withdrawMs)} after the first request`,
       );
       r.check(Number.isFinite(withdrawMs), `all ${n} routes withdrawn from both ToRs`);
-      return { services: n, routeMs, allMs, createdMs, withdrawMs };
+      const overflows = trackers.map((t) => t.overflows);
+      r.say(
+        `  ip monitor's lost messages over creations and deletions: ${overflows.join(' / ')} at tor1 / tor2`,
+      );
+      return { services: n, routeMs, allMs, createdMs, withdrawMs, overflows };
     } finally {
       api.close();
       await Promise.all(trackers.map((t) => t.stop()));

@@ -4,7 +4,15 @@
 // nexthop message against the routes that use that nexthop object or a group holding it (zebra
 // installs ECMP routes on nexthop groups and may change a group in place). For 10,000 Services'
 // routes, where one FibWatch (one process) per prefix would not do.
-import { FibView, type MonitorMessage, type Namespace, NetlinkMonitor, WaitTimeoutError } from '@bmlb/netlab';
+import fs from 'node:fs';
+import {
+  closeOnExit,
+  FibView,
+  type MonitorMessage,
+  type Namespace,
+  NetlinkMonitor,
+  WaitTimeoutError,
+} from '@bmlb/netlab';
 
 const ROUTE_TYPES = new Set([
   'unicast',
@@ -35,6 +43,71 @@ function messageTarget(
   return { dst: dst.replace(/\/(32|128)$/, ''), nhid: ni < 0 ? undefined : Number(words[ni + 1]) };
 }
 
+/**
+ * What ip monitor asks for its netlink socket (SO_RCVBUF; the kernel doubles it, capped at twice
+ * net.core.rmem_max): 64 MiB, room for about 80,000 route notifications (each takes about 830
+ * bytes of it) that pile up while ip, or this process, is not scheduled. Measured: ip's default
+ * (1 MiB, so 2 MiB) lost messages when 20,000 routes were installed at once; rmem_max's usual 4 MiB
+ * (8 MiB, about 10,000 notifications) did not in the same test but would with a reader stalled
+ * through the 10,000 Services' changes of the benchmark.
+ */
+const RECEIVE_BUFFER = 32 << 20;
+const RMEM_MAX = '/proc/sys/net/core/rmem_max';
+
+/** net.core.rmem_max as the trackers raised it (one host-wide setting; no namespace has its own). */
+let raised: { original: number; value: number; users: number; untrack: () => void } | undefined;
+
+/** What the trackers did to net.core.rmem_max, for the report: undefined if they left it alone. */
+export function rmemMaxRaised(): { original: number; value: number } | undefined {
+  return raised === undefined ? undefined : { original: raised.original, value: raised.value };
+}
+
+function restoreRmemMax(): void {
+  const r = raised;
+  if (r === undefined) return;
+  raised = undefined;
+  r.untrack();
+  // Only if it is still what we wrote: someone else's later change is theirs to keep.
+  if (readRmemMax() === r.value) fs.writeFileSync(RMEM_MAX, String(r.original));
+}
+
+function readRmemMax(): number | undefined {
+  try {
+    return Number(fs.readFileSync(RMEM_MAX, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Lets SO_RCVBUF reach RECEIVE_BUFFER while a tracker runs: raises net.core.rmem_max if it is
+ * lower (as root; else ip gets what the cap allows, and overflows are counted and resynced), and
+ * restores it when the last tracker stops, and at exit or on a signal (netlab's closeOnExit).
+ * Returns the release.
+ */
+function holdRmemMax(): () => void {
+  let released = false;
+  const release = () => {
+    if (released || raised === undefined) return;
+    released = true;
+    if (--raised.users === 0) restoreRmemMax();
+  };
+  if (raised !== undefined) {
+    raised.users++;
+    return release;
+  }
+  const original = readRmemMax();
+  if (original === undefined || original >= RECEIVE_BUFFER) return () => undefined;
+  try {
+    fs.writeFileSync(RMEM_MAX, String(RECEIVE_BUFFER));
+  } catch {
+    return () => undefined;
+  }
+  raised = { original, value: RECEIVE_BUFFER, users: 1, untrack: () => undefined };
+  raised.untrack = closeOnExit({ closeSync: restoreRmemMax });
+  return release;
+}
+
 type Pred = (gateways: string[] | undefined) => boolean;
 
 /** One destination's gateways from `at` (ip's stamp, epoch ms) on; undefined: no route. */
@@ -62,9 +135,22 @@ export class FibTracker {
   /** How often `ip monitor` lost messages (its socket's buffer overflowed) and the FIB was re-read. */
   resyncs = 0;
 
-  private constructor(monitor: NetlinkMonitor) {
+  #release: () => void;
+
+  private constructor(monitor: NetlinkMonitor, release: () => void) {
     this.monitor = monitor;
+    this.#release = release;
     this.#timer = setInterval(() => this.#housekeeping(), 250);
+  }
+
+  /** How many times `ip monitor` reported lost messages ("No buffer space available") so far. */
+  get overflows(): number {
+    return this.monitor.overflows;
+  }
+
+  /** ip monitor's netlink receive buffer as the kernel granted it (bytes), if known. */
+  get receiveBuffer(): number | undefined {
+    return this.monitor.receiveBuffer;
   }
 
   get view(): FibView {
@@ -72,8 +158,14 @@ export class FibTracker {
   }
 
   static async start(ns: Namespace): Promise<FibTracker> {
-    const mon = await NetlinkMonitor.start(ns, ['route', 'nexthop']);
-    const t = new FibTracker(mon);
+    const release = holdRmemMax();
+    const mon = await NetlinkMonitor.start(ns, ['route', 'nexthop'], { receiveBuffer: RECEIVE_BUFFER }).catch(
+      (err: unknown) => {
+        release();
+        throw err;
+      },
+    );
+    const t = new FibTracker(mon, release);
     t.#queued = [];
     mon.subscribe((m) => t.#apply(m));
     await t.#read();
@@ -110,7 +202,7 @@ export class FibTracker {
   #housekeeping(): void {
     // The tracker keeps its own history: the monitor's list of every message would only grow.
     this.monitor.messages.length = 0;
-    const overflows = this.monitor.proc.stderr.split('No buffer space available').length - 1;
+    const overflows = this.monitor.overflows;
     if (overflows > this.#overflowsSeen && this.#queued === undefined) {
       this.#overflowsSeen = overflows;
       this.resyncs++;
@@ -209,8 +301,12 @@ export class FibTracker {
     }
   }
 
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
     clearInterval(this.#timer);
-    return this.monitor.stop();
+    try {
+      await this.monitor.stop();
+    } finally {
+      this.#release();
+    }
   }
 }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Lab } from './lab.ts';
+import { Lab, type Namespace } from './lab.ts';
 import { FibWatch, linkDown, NetlinkMonitor } from './monitor.ts';
 import { labSkipReason } from './require.ts';
+import { waitFor } from './wait.ts';
 
 const skip = labSkipReason({ frr: true });
 
@@ -11,8 +12,8 @@ describe.skipIf(skip)('NetlinkMonitor and FibWatch (real kernel)', () => {
     await lab?.close();
     lab = undefined;
   });
-
-  it('sees a gateway leave a prefix through nexthop groups, in order, stamped by the kernel side', async () => {
+  /** A new lab: namespaces r (10.93.0.1) and h (10.93.0.2), linked by their eth0. */
+  async function pair(): Promise<{ r: Namespace; h: Namespace }> {
     lab = await Lab.create({ prefix: 'nlm' });
     const r = await lab.namespace('r');
     const h = await lab.namespace('h');
@@ -22,6 +23,11 @@ describe.skipIf(skip)('NetlinkMonitor and FibWatch (real kernel)', () => {
       aAddrs: ['10.93.0.1/24'],
       bAddrs: ['10.93.0.2/24'],
     });
+    return { r, h };
+  }
+
+  it('sees a gateway leave a prefix through nexthop groups, in order, stamped by the kernel side', async () => {
+    const { r, h } = await pair();
     const ip = (...a: string[]) => r.exec(['ip', ...a]);
     await ip('nexthop', 'add', 'id', '1', 'via', '10.93.0.11', 'dev', 'eth0');
     await ip('nexthop', 'add', 'id', '2', 'via', '10.93.0.12', 'dev', 'eth0');
@@ -63,6 +69,28 @@ describe.skipIf(skip)('NetlinkMonitor and FibWatch (real kernel)', () => {
     await fib.stop();
     await links.stop();
     expect(links.proc.running).toBe(false);
+  });
+
+  it('sizes its netlink receive buffer as asked and counts what ip reports lost when it overflows', async () => {
+    const { r } = await pair();
+    const m = await NetlinkMonitor.start(r, ['route'], { receiveBuffer: 256 << 10 });
+    // The kernel doubles SO_RCVBUF (256 KiB is below any net.core.rmem_max).
+    expect(m.receiveBuffer).toBe(512 << 10);
+    expect(m.overflows).toBe(0);
+    // ip stopped while 5,000 routes come (about 830 bytes of buffer each): the socket overflows.
+    process.kill(m.proc.pid, 'SIGSTOP');
+    try {
+      const routes = Array.from(
+        { length: 5_000 },
+        (_, i) => `route add 10.${128 + (i >> 8)}.${i & 255}.1/32 via 10.93.0.2\n`,
+      );
+      await r.exec(['ip', '-batch', '-'], { input: routes.join('') });
+    } finally {
+      process.kill(m.proc.pid, 'SIGCONT');
+    }
+    await waitFor(() => m.overflows > 0, { timeoutMs: 5_000, what: 'ip to report the overflow' });
+    expect(m.messages.length).toBeLessThan(5_000);
+    await m.stop();
   });
 
   it('gives FRR daemon logs millisecond timestamps when asked', async () => {

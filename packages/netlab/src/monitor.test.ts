@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFrrLog } from './frr.ts';
-import { FibView, linkDown, MonitorParser, parseIpStamp } from './monitor.ts';
+import type { Namespace } from './lab.ts';
+import { FibView, linkDown, MonitorParser, NetlinkMonitor, parseIpStamp } from './monitor.ts';
 
 // Captured from `ip -ts monitor route nexthop link` (iproute2 6.1) while zebra (FRR 8.4) replaced a
 // three-way ECMP /32 with a two-way one, and from a link going down.
@@ -121,5 +122,16 @@ not a log line
     expect(e[0]?.at).toBe(new Date(2026, 10, 25, 21, 38, 27).getTime() + 431);
     expect(e[1]).toMatchObject({ tag: 'ZEBRA', precision: 0, text: 'No such command on config line 5: bfd' });
     expect((e[2]?.at ?? 0) - (e[0]?.at ?? 0)).toBe(61);
+  });
+});
+
+describe('NetlinkMonitor.start', () => {
+  it('refuses a receive buffer that is not a positive byte count below 2 GiB, before starting ip', async () => {
+    const ns = {} as Namespace; // not reached: the options are checked first
+    for (const receiveBuffer of [0, -1, 1.5, 2 ** 31, Number.NaN])
+      await expect(NetlinkMonitor.start(ns, ['route'], { receiveBuffer })).rejects.toThrow(
+        /receiveBuffer must be a positive number of bytes/,
+      );
+    await expect(NetlinkMonitor.start(ns, [])).rejects.toThrow(/at least one object/);
   });
 });

@@ -220,6 +220,15 @@ function subscribed(pid: number): boolean {
   }
 }
 
+/** The receive buffer (`rb`, bytes) of process `pid`'s NETLINK_ROUTE socket, as `ss` shows it. */
+async function receiveBufferOf(ns: Namespace, pid: number): Promise<number | undefined> {
+  const out = await ns.exec(['ss', '-f', 'netlink', '-a', '-m']).catch(() => '');
+  // UNCONN 0 0 rtnl:ip/15698 *  skmem:(r0,rb6000000,t0,…): the local address names the PID.
+  const re = new RegExp(`\\brtnl:[^\\s/]+/${pid}\\s[\\s\\S]*?\\brb(\\d+)`);
+  const m = re.exec(out);
+  return m === null ? undefined : Number(m[1]);
+}
+
 export interface MonitorWaitOptions {
   timeoutMs?: number;
   what?: string;
@@ -240,23 +249,49 @@ export class NetlinkMonitor {
   #listeners = new Set<(m: MonitorMessage) => void>();
   #quiet: ReturnType<typeof setTimeout> | undefined;
 
-  private constructor(ns: Namespace, objects: readonly MonitorObject[]) {
+  /**
+   * The netlink socket's receive buffer as the kernel sized it (`ss`'s `rb`, bytes; the kernel
+   * doubles what SO_RCVBUF asks for, capped at net.core.rmem_max), once started; undefined if `ss`
+   * could not tell.
+   */
+  receiveBuffer: number | undefined;
+  /**
+   * How many times ip reported that the kernel dropped notifications for it (its socket's receive
+   * buffer overflowed: "No buffer space available"); what changed meanwhile is not in `messages`.
+   */
+  overflows = 0;
+  #stderrPartial = '';
+
+  private constructor(ns: Namespace, objects: readonly MonitorObject[], receiveBuffer: number | undefined) {
     this.ns = ns;
     this.objects = objects;
-    this.proc = ns.spawn(['ip', '-ts', 'monitor', ...objects], {
+    const rcvbuf = receiveBuffer === undefined ? [] : ['-rcvbuf', String(receiveBuffer)];
+    this.proc = ns.spawn(['ip', '-ts', ...rcvbuf, 'monitor', ...objects], {
       name: `monitor-${objects.join('-')}`,
       onStdout: (chunk) => this.#data(chunk, performance.timeOrigin + performance.now()),
+      onStderr: (chunk) => this.#stderr(chunk),
     });
   }
 
-  /** Starts the monitor and resolves once it is subscribed (nothing after this is missed). */
+  /**
+   * Starts the monitor and resolves once it is subscribed (nothing after this is missed).
+   * `receiveBuffer` (bytes) is passed to `ip -rcvbuf` (SO_RCVBUF; ip's default is 1 MiB): room
+   * for the notifications that pile up while ip or this process is busy, e.g. thousands of routes
+   * changing at once. When the buffer overflows, ip prints "No buffer space available" and the
+   * messages in between are lost. The size the kernel granted is in `receiveBuffer` afterwards.
+   */
   static async start(
     ns: Namespace,
     objects: readonly MonitorObject[],
-    opts: { timeoutMs?: number } = {},
+    opts: { timeoutMs?: number; receiveBuffer?: number } = {},
   ): Promise<NetlinkMonitor> {
     if (objects.length === 0) throw new RangeError('NetlinkMonitor: name at least one object');
-    const m = new NetlinkMonitor(ns, objects);
+    const rb = opts.receiveBuffer;
+    if (rb !== undefined && !(Number.isInteger(rb) && rb > 0 && rb <= 0x7fffffff))
+      throw new RangeError(
+        `NetlinkMonitor: receiveBuffer must be a positive number of bytes below 2 GiB, not ${rb}`,
+      );
+    const m = new NetlinkMonitor(ns, objects, rb);
     await waitFor(
       () => {
         if (!m.proc.running) throw new Error(`ip monitor exited: ${m.proc.output().slice(-500)}`);
@@ -270,6 +305,7 @@ export class NetlinkMonitor {
     );
     // Groups beyond the first 32 (nexthop) are joined right after the bind that made it visible.
     await sleep(20);
+    m.receiveBuffer = await receiveBufferOf(ns, m.proc.pid);
     return m;
   }
 
@@ -282,6 +318,12 @@ export class NetlinkMonitor {
       const m = this.#parser.flush();
       if (m !== undefined) this.#emit(m);
     }, 2);
+  }
+
+  #stderr(chunk: string): void {
+    const lines = (this.#stderrPartial + chunk).split('\n');
+    this.#stderrPartial = lines.pop() ?? '';
+    for (const l of lines) if (l.includes('No buffer space available')) this.overflows++;
   }
 
   #emit(m: MonitorMessage): void {

@@ -22,11 +22,23 @@ export interface SpawnOptions {
   logFile?: string;
   /** Called with each stdout chunk as it arrives (after it is captured), e.g. to timestamp lines. */
   onStdout?: (chunk: string) => void;
+  /** Called with each stderr chunk as it arrives (after it is captured). */
+  onStderr?: (chunk: string) => void;
 }
 
+/**
+ * Appends, keeping at least the last KEEP_CHARS: the string is cut back only once it is twice that
+ * long, so a chatty process (ip monitor with thousands of lines a second) costs a copy of the
+ * buffer every MiB, not on every chunk (which made this process, and so the pipe, the bottleneck).
+ */
 function appendCapped(buf: string, chunk: string): string {
   const s = buf + chunk;
-  return s.length > KEEP_CHARS ? s.slice(s.length - KEEP_CHARS) : s;
+  return s.length > 2 * KEEP_CHARS ? s.slice(s.length - KEEP_CHARS) : s;
+}
+
+/** The last KEEP_CHARS of a buffer kept by appendCapped. */
+function tail(buf: string): string {
+  return buf.length > KEEP_CHARS ? buf.slice(buf.length - KEEP_CHARS) : buf;
 }
 
 /**
@@ -89,20 +101,21 @@ export class Proc {
       this.#stderr = appendCapped(this.#stderr, d);
       this.#output = appendCapped(this.#output, d);
       this.#log?.write(d);
+      opts.onStderr?.(d);
     });
   }
 
   /** Captured stdout (last MiB). */
   get stdout(): string {
-    return this.#stdout;
+    return tail(this.#stdout);
   }
   /** Captured stderr (last MiB). */
   get stderr(): string {
-    return this.#stderr;
+    return tail(this.#stderr);
   }
   /** stdout and stderr interleaved as they arrived (last MiB). */
   output(): string {
-    return this.#output;
+    return tail(this.#output);
   }
   /** How it ended, or undefined while it runs. */
   get exit(): ProcExit | undefined {
@@ -146,19 +159,19 @@ export class Proc {
   /** Wait until the combined output matches `pattern`; fails early if the process exits. */
   async waitForOutput(pattern: RegExp | string, opts: WaitOptions = {}): Promise<string> {
     const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
-    const tail = () => `\n--- ${this.name} output ---\n${this.#output.slice(-4000)}`;
+    const last = () => `\n--- ${this.name} output ---\n${this.#output.slice(-4000)}`;
     // waitFor takes a probe's throw for "not yet": the exit ends the wait as a value instead.
     const seen = await waitFor(() => (test(this.#output) ? 'output' : this.#exit ? 'exit' : false), {
       intervalMs: 50,
       what: `${this.name} to print ${String(pattern)}`,
       ...opts,
     }).catch((err: unknown) => {
-      throw new Error(`${(err as Error).message}${tail()}`);
+      throw new Error(`${(err as Error).message}${last()}`);
     });
     if (seen === 'exit')
       throw new Error(
-        `${this.name} exited (${JSON.stringify(this.#exit)}) before printing ${String(pattern)}${tail()}`,
+        `${this.name} exited (${JSON.stringify(this.#exit)}) before printing ${String(pattern)}${last()}`,
       );
-    return this.#output;
+    return this.output();
   }
 }
