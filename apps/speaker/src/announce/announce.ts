@@ -82,10 +82,6 @@ export function hasHealthyEndpoint(slices: readonly EndpointSlice[], onNode?: st
   return false;
 }
 
-function serviceKey(s: { metadata: { namespace?: string; name?: string } }): string {
-  return `${s.metadata.namespace ?? 'default'}/${s.metadata.name ?? ''}`;
-}
-
 interface ParsedPool {
   readonly info: PoolInfo;
   /** The pool's address entries; an entry that does not parse (validation refuses it) is skipped. */
@@ -172,10 +168,67 @@ function mergeAttrs(old: RouteAttrs | undefined, add: RouteAttrs): RouteAttrs {
   };
 }
 
-/** Computes the routes this node announces to each peer, and why each Service is or is not announced. */
-export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
-  const { config, nodeName } = input;
-  const me = input.nodes.find((n) => n.metadata.name === nodeName);
+/** One (advertisement, peer) pair of one family that a Service's IPs go to. */
+export interface Target {
+  /** The peer's name. */
+  readonly peer: string;
+  readonly family: 4 | 6;
+  /** The aggregation length of the advertisement for this family. */
+  readonly len: number;
+  /** The peer's table of this family (in the context's `routes`). */
+  readonly table: Map<string, RouteAttrs>;
+  readonly attrs: RouteAttrs;
+}
+
+/** Receives one route of a Service that is announced: its prefix toward one target. */
+export type RouteSink = (target: Target, prefix: string) => void;
+
+/**
+ * What depends only on the configuration and this node (its pools, peers, advertisements and their
+ * plans), worked out once; `evaluate` then decides one Service at a time.
+ */
+export interface AnnounceContext {
+  /** One empty table pair per peer with a session from this node (filled by the caller's sink). */
+  readonly routes: Map<string, PeerRoutes>;
+  readonly nodeReason: string;
+  /**
+   * The verdict for one Service (undefined: not ours to announce, nothing to report), and each of
+   * its routes to `sink` when it is announced. `slices` are the EndpointSlices of `key`.
+   */
+  evaluate(
+    svc: Service,
+    key: string,
+    slices: readonly EndpointSlice[],
+    sink: RouteSink,
+  ): ServiceVerdict | undefined;
+}
+
+export function serviceKey(s: { metadata: { namespace?: string; name?: string } }): string {
+  return `${s.metadata.namespace ?? 'default'}/${s.metadata.name ?? ''}`;
+}
+
+/** The Service an EndpointSlice belongs to (`namespace/name`), or undefined when it names none. */
+export function sliceServiceKey(s: EndpointSlice): string | undefined {
+  const svcName = s.metadata.labels?.[SERVICE_NAME_LABEL];
+  if (svcName === undefined || svcName === '') return undefined;
+  return `${s.metadata.namespace ?? 'default'}/${svcName}`;
+}
+
+/** The merged attributes of one prefix that several routes (Services, advertisements) share. */
+export function mergeRouteAttrs(list: readonly RouteAttrs[]): RouteAttrs | undefined {
+  let a: RouteAttrs | undefined;
+  for (const x of list) a = a === undefined ? x : mergeAttrs(a, x);
+  return a;
+}
+
+/** Builds the context of one configuration for this node (see AnnounceContext). */
+export function announceContext(
+  config: AnnounceInput['config'],
+  nodes: AnnounceInput['nodes'],
+  nodeName: string,
+  loadBalancerClass: string | undefined,
+): AnnounceContext {
+  const me = nodes.find((n) => n.metadata.name === nodeName);
   const myLabels = me?.metadata.labels ?? {};
   const pools: ParsedPool[] = config.pools.map((info) => ({
     info,
@@ -193,16 +246,6 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
 
   // Advertisements whose node selectors select this node.
   const myAdvs = config.advertisements.filter((a) => anySelects(a.nodeSelectors, myLabels));
-
-  const slicesBySvc = new Map<string, EndpointSlice[]>();
-  for (const s of input.endpointSlices) {
-    const svcName = s.metadata.labels?.[SERVICE_NAME_LABEL];
-    if (svcName === undefined || svcName === '') continue;
-    const k = `${s.metadata.namespace ?? 'default'}/${svcName}`;
-    const list = slicesBySvc.get(k);
-    if (list === undefined) slicesBySvc.set(k, [s]);
-    else list.push(s);
-  }
 
   // One attribute object per advertisement and session kind, shared by every route it covers (and
   // so interned once by the Adj-RIB-Out).
@@ -230,11 +273,6 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
   // Services' routes go to, by family (a session carries only its own family: an IPv6 IP never goes
   // to an IPv4 peer, and the other way). Without serviceSelectors every Service of a pool has the
   // same set: the pool's advertisements that select this node.
-  interface Target {
-    readonly len: number;
-    readonly table: Map<string, RouteAttrs>;
-    readonly attrs: RouteAttrs;
-  }
   const planFor = (advs: readonly AdvertisementInfo[]) => {
     const targets4: Target[] = [];
     const targets6: Target[] = [];
@@ -248,11 +286,17 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
         const table = routes.get(peer.name) as PeerRoutes;
         const attrs = advAttrs(adv, isIBGP(peer));
         if (peer.families.includes(4)) {
-          targets4.push({ len: adv.aggregationLength, table: table.ipv4, attrs });
+          targets4.push({ peer: peer.name, family: 4, len: adv.aggregationLength, table: table.ipv4, attrs });
           to4.add(peer.name);
         }
         if (peer.families.includes(6)) {
-          targets6.push({ len: adv.aggregationLengthV6, table: table.ipv6, attrs });
+          targets6.push({
+            peer: peer.name,
+            family: 6,
+            len: adv.aggregationLengthV6,
+            table: table.ipv6,
+            attrs,
+          });
           to6.add(peer.name);
         }
       }
@@ -305,9 +349,14 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
     return plan;
   };
   const nodeWhy = nodeReason(me);
-  const verdicts: ServiceVerdict[] = [];
-  for (const svc of input.services) {
-    const key = serviceKey(svc);
+  const evaluate = (
+    svc: Service,
+    key: string,
+    slices: readonly EndpointSlice[],
+    sink: RouteSink,
+  ): ServiceVerdict | undefined => {
+    if (svc.spec?.type !== 'LoadBalancer') return undefined; // not ours to announce, nothing to report
+    if ((svc.spec.loadBalancerClass ?? undefined) !== loadBalancerClass) return undefined;
     const ingress = svc.status?.loadBalancer?.ingress ?? [];
     const ipTexts = ingress.map((i) => i.ip ?? '').filter((t) => t !== '');
     const verdict = (
@@ -315,53 +364,25 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
       pool?: string,
       to: readonly string[] = [],
       announcements: readonly IpAnnouncement[] = [],
-    ) => verdicts.push({ service: key, ips: ipTexts, pool, reason, peers: to, announcements });
-    if (svc.spec?.type !== 'LoadBalancer') continue; // not ours to announce, nothing to report
-    if ((svc.spec.loadBalancerClass ?? undefined) !== input.loadBalancerClass) continue;
-    if (ingress.length === 0) {
-      verdict('noIPAllocated');
-      continue;
-    }
+    ): ServiceVerdict => ({ service: key, ips: ipTexts, pool, reason, peers: to, announcements });
+    if (ingress.length === 0) return verdict('noIPAllocated');
     const ips: IPAddress[] = [];
-    let bad = false;
     for (const i of ingress) {
       const ip = parseIP(i.ip ?? '');
-      if (ip === undefined) bad = true;
-      else ips.push(ip);
-    }
-    if (bad) {
-      verdict('invalidIP');
-      continue;
+      if (ip === undefined) return verdict('invalidIP');
+      ips.push(ip);
     }
     const poolName = poolForService(svc, ips, pools);
     const pool = poolName === undefined ? undefined : poolByName.get(poolName);
-    if (pool === undefined) {
-      verdict('ipNotAllowed');
-      continue;
-    }
+    if (pool === undefined) return verdict('ipNotAllowed');
     const pp = poolPlanFor(pool);
-    if (pp.advs.length === 0) {
-      verdict('notOwner', poolName);
-      continue;
-    }
+    if (pp.advs.length === 0) return verdict('notOwner', poolName);
     const plan = servicePlan(pool, pp, svc);
-    if (typeof plan === 'string') {
-      verdict(plan, poolName);
-      continue;
-    }
-    if (nodeWhy !== '') {
-      verdict(nodeWhy, poolName);
-      continue;
-    }
-    const slices = slicesBySvc.get(key) ?? [];
-    if (svc.spec.externalTrafficPolicy === 'Local' && !hasHealthyEndpoint(slices, nodeName)) {
-      verdict('noLocalEndpoints', poolName);
-      continue;
-    }
-    if (!hasHealthyEndpoint(slices)) {
-      verdict('noEndpoints', poolName);
-      continue;
-    }
+    if (typeof plan === 'string') return verdict(plan, poolName);
+    if (nodeWhy !== '') return verdict(nodeWhy, poolName);
+    if (svc.spec.externalTrafficPolicy === 'Local' && !hasHealthyEndpoint(slices, nodeName))
+      return verdict('noLocalEndpoints', poolName);
+    if (!hasHealthyEndpoint(slices)) return verdict('noEndpoints', poolName);
     let has4 = false;
     let has6 = false;
     for (const ip of ips) {
@@ -369,26 +390,45 @@ export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
       else has6 = true;
     }
     const to = has4 && has6 ? plan.both : has4 ? plan.to4 : plan.to6;
-    if (to.length === 0) {
-      // Nothing would reach a router: say why rather than list the Service as announced.
-      verdict(plan.any ? 'noPeersForIPFamily' : 'noPeers', poolName);
-      continue;
-    }
+    // Nothing would reach a router: say why rather than list the Service as announced.
+    if (to.length === 0) return verdict(plan.any ? 'noPeersForIPFamily' : 'noPeers', poolName);
     const announcements: IpAnnouncement[] = [];
     for (let k = 0; k < ips.length; k++) {
       const ip = ips[k] as IPAddress;
       const v4 = ip.family === 4;
       for (const t of v4 ? plan.targets4 : plan.targets6) {
         // parseIP reads IPv4 strictly (no leading zeros), so its text is already the canonical form.
-        const prefix = v4 && t.len === 32 ? `${ipTexts[k]}/32` : formatPrefix(prefixOf(ip, t.len));
-        const had = t.table.get(prefix);
-        t.table.set(prefix, had === undefined ? t.attrs : mergeAttrs(had, t.attrs));
+        sink(t, v4 && t.len === 32 ? `${ipTexts[k]}/32` : formatPrefix(prefixOf(ip, t.len)));
       }
       announcements.push({ ip: ipTexts[k] as string, peers: v4 ? plan.to4 : plan.to6 });
     }
-    verdict('', poolName, to, announcements);
+    return verdict('', poolName, to, announcements);
+  };
+  return { routes, nodeReason: nodeWhy, evaluate };
+}
+
+/** Computes the routes this node announces to each peer, and why each Service is or is not announced. */
+export function computeAnnouncements(input: AnnounceInput): AnnounceResult {
+  const ctx = announceContext(input.config, input.nodes, input.nodeName, input.loadBalancerClass);
+  const slicesBySvc = new Map<string, EndpointSlice[]>();
+  for (const s of input.endpointSlices) {
+    const k = sliceServiceKey(s);
+    if (k === undefined) continue;
+    const list = slicesBySvc.get(k);
+    if (list === undefined) slicesBySvc.set(k, [s]);
+    else list.push(s);
   }
-  return { routes, services: verdicts, nodeReason: nodeWhy };
+  const sink: RouteSink = (t, prefix) => {
+    const had = t.table.get(prefix);
+    t.table.set(prefix, had === undefined ? t.attrs : mergeAttrs(had, t.attrs));
+  };
+  const verdicts: ServiceVerdict[] = [];
+  for (const svc of input.services) {
+    const key = serviceKey(svc);
+    const v = ctx.evaluate(svc, key, slicesBySvc.get(key) ?? [], sink);
+    if (v !== undefined) verdicts.push(v);
+  }
+  return { routes: ctx.routes, services: verdicts, nodeReason: ctx.nodeReason };
 }
 
 /** Total prefixes across families for one peer. */

@@ -172,3 +172,23 @@ export interface AnnounceResult {
   /** '' when this node may announce; else why not (nodeNetworkUnavailable, nodeLabeledExcludeBalancers). */
   readonly nodeReason: string;
 }
+
+/**
+ * The routes of one peer that changed, by family: a prefix with its new attributes (announced, or
+ * its attributes changed), or with undefined (withdrawn).
+ */
+export interface PeerRouteChanges {
+  readonly ipv4: Map<string, RouteAttrs | undefined>;
+  readonly ipv6: Map<string, RouteAttrs | undefined>;
+}
+
+/** Some Services and EndpointSlices added or modified (their current objects) or deleted. */
+export interface DataChanges {
+  readonly services: readonly Service[];
+  readonly deletedServices: readonly Service[];
+  readonly endpointSlices: readonly EndpointSlice[];
+  readonly deletedEndpointSlices: readonly EndpointSlice[];
+}
+
+/** A Service's verdict before and after a change (undefined: it had none / has none). */
+export type VerdictChange = readonly [before: ServiceVerdict | undefined, after: ServiceVerdict | undefined];
