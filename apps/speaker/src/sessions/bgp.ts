@@ -7,7 +7,7 @@ import os from 'node:os';
 import type { BgpSessionConfig, FamilyName, RouteAttributes, SessionEvent } from '@bmlb/bgp-core';
 import { BgpSessionDriver, bgpTtl } from '@bmlb/transport-tcp';
 import type { Logger } from 'pino';
-import type { PeerRoutes, RouteAttrs } from '../announce/types.ts';
+import type { PeerRouteChanges, PeerRoutes, RouteAttrs } from '../announce/types.ts';
 import type {
   BgpCounters,
   BgpPeerStatus,
@@ -222,6 +222,29 @@ export class TcpBgpSession implements BgpSessionPort {
   setRoutes(routes: PeerRoutes): void {
     if (this.#closed) return;
     this.#push(routes);
+  }
+
+  updateRoutes(routes: PeerRoutes, changes: PeerRouteChanges): void {
+    if (this.#closed) return;
+    const d = this.#driver;
+    if (d === undefined) {
+      // Not set up yet: it takes the whole table when it is.
+      this.#pending = routes;
+      return;
+    }
+    const cache = new Map<RouteAttrs, RouteAttributes>();
+    for (const fam of this.#families) {
+      const m = fam === 'ipv4-unicast' ? changes.ipv4 : changes.ipv6;
+      if (m.size === 0) continue;
+      const withdrawn: string[] = [];
+      const announced: [string, RouteAttributes][] = [];
+      for (const [prefix, a] of m) {
+        if (a === undefined) withdrawn.push(prefix);
+        else announced.push([prefix, toAttributes(a, cache)]);
+      }
+      if (withdrawn.length > 0) d.withdraw(fam, withdrawn);
+      if (announced.length > 0) d.announce(fam, announced);
+    }
   }
 
   bfdDown(reason: string): void {

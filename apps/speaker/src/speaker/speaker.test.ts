@@ -301,4 +301,69 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1${localASN} }
     });
     expect(await metrics.registry.metrics()).not.toContain('ip="2001:db8:100::10"');
   });
+
+  it('Service and EndpointSlice changes are applied incrementally with the same status, logs and metrics as a full apply', async () => {
+    const logsA: Record<string, unknown>[] = [];
+    const logsB: Record<string, unknown>[] = [];
+    const a = make(logsA);
+    const b = make(logsB);
+    const base = snapshot([peerCfg('tor1', '10.0.0.1'), peerCfg('tor2', '10.0.0.2')]);
+    a.speaker.apply(base);
+    b.speaker.apply(base);
+    const svc = (name: string, ip: string) => ({
+      metadata: { name, namespace: 'default' },
+      spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Cluster' },
+      status: { loadBalancer: { ingress: [{ ip }] } },
+    });
+    const slice = (name: string, svcName: string) => ({
+      metadata: { name, namespace: 'default', labels: { 'kubernetes.io/service-name': svcName } },
+      endpoints: [{ addresses: ['10.244.0.9'], nodeName: 'n2', conditions: { ready: true } }],
+    });
+    let services = [...base.services];
+    let slices = [...base.endpointSlices];
+    const none = { services: [], deletedServices: [], endpointSlices: [], deletedEndpointSlices: [] };
+    const step = (changes: Parameters<typeof a.speaker.apply>[1] & object) => {
+      a.speaker.apply({ ...base, services, endpointSlices: slices }, changes);
+      b.speaker.apply({ ...base, services, endpointSlices: slices });
+    };
+    // A Service with an endpoint elsewhere (Cluster): announced.
+    const api = svc('api', '203.0.113.20');
+    const apiSlice = slice('api-1', 'api');
+    services = [...services, api];
+    slices = [...slices, apiSlice];
+    step({ ...none, services: [api], endpointSlices: [apiSlice] });
+    // Its slice moves to another Service: withdrawn (noEndpoints).
+    const moved = slice('api-1', 'other');
+    slices = [...base.endpointSlices, moved];
+    step({ ...none, endpointSlices: [moved] });
+    // web is deleted.
+    services = [api];
+    step({ ...none, deletedServices: [base.services[0] as (typeof base.services)[0]] });
+    for (const [i, s] of a.bgp.entries()) {
+      const full = b.bgp[i] as FakeBgp;
+      expect(s.routes.at(-1)).toEqual(full.routes.at(-1));
+      // Only what changed went to the session: api announced, api withdrawn, web withdrawn.
+      expect(s.changes.map((c) => [...c.ipv4])).toEqual([
+        [['203.0.113.20/32', expect.objectContaining({ communities: [] })]],
+        [['203.0.113.20/32', undefined]],
+        [['203.0.113.10/32', undefined]],
+      ]);
+    }
+    expect(a.speaker.status()).toEqual(b.speaker.status());
+    expect(await a.metrics.registry.metrics()).toEqual(await b.metrics.registry.metrics());
+    const events = (logs: Record<string, unknown>[]) =>
+      logs.filter((l) => l.event === 'serviceAnnounced' || l.event === 'serviceWithdrawn').map((l) => l.msg);
+    expect(events(logsA)).toEqual(events(logsB));
+    expect(events(logsA)).toEqual([
+      'announcing 203.0.113.10 to tor1, tor2 (default/web)',
+      'announcing 203.0.113.20 to tor1, tor2 (default/api)',
+      'not announcing default/api: noEndpoints',
+      'withdrawing default/web: removed',
+    ]);
+    // A new configuration (another object) is computed in full again.
+    const other = snapshot([peerCfg('tor1', '10.0.0.1'), peerCfg('tor2', '10.0.0.2')]);
+    a.speaker.apply({ ...other, services, endpointSlices: slices }, none);
+    expect(a.bgp[0]?.changes).toHaveLength(3);
+    expect(a.bgp[0]?.routes.at(-1)?.ipv4.size).toBe(0);
+  });
 });

@@ -1,11 +1,20 @@
 // The speaker: applies each valid configuration snapshot as a difference — peers added, removed or
 // changed (only a changed peer's session is reset, and only when a session-relevant field changed),
 // BFD sessions started, re-profiled or stopped, and the desired routes recomputed and handed to each
-// session's Adj-RIB-Out, which sends only what changed.
+// session's Adj-RIB-Out, which sends only what changed. When only some Services and EndpointSlices
+// changed (Kubernetes mode says which), only the Services they touch are recomputed and only the
+// routes that changed are handed over (announce/incremental.ts).
 import type { Logger } from 'pino';
-import { computeAnnouncements, prefixCount } from '../announce/announce.ts';
+import { prefixCount } from '../announce/announce.ts';
+import { Announcer } from '../announce/incremental.ts';
 import { anySelects } from '../announce/selector.ts';
-import type { AnnounceResult, IpAnnouncement, PeerRoutes, ServiceVerdict } from '../announce/types.ts';
+import type {
+  DataChanges,
+  IpAnnouncement,
+  PeerRoutes,
+  ServiceVerdict,
+  VerdictChange,
+} from '../announce/types.ts';
 import type { SpeakerMetrics } from './metrics.ts';
 import type {
   BfdPeerStatus,
@@ -113,7 +122,9 @@ export class Speaker {
   readonly #o: SpeakerOptions;
   readonly #peers = new Map<string, RunningPeer>();
   #snapshot: SpeakerSnapshot | undefined;
-  #result: AnnounceResult | undefined;
+  readonly #announcer: Announcer;
+  /** The verdicts the last applied snapshot changed (every verdict after a full recompute). */
+  #verdictChanges: readonly VerdictChange[] = [];
   #config: {
     hash?: string;
     appliedAt?: number;
@@ -126,6 +137,15 @@ export class Speaker {
 
   constructor(opts: SpeakerOptions) {
     this.#o = opts;
+    this.#announcer = new Announcer({ nodeName: opts.nodeName, loadBalancerClass: opts.loadBalancerClass });
+  }
+
+  /**
+   * Each Service verdict the last `load` / `apply` changed, before and after (after a recompute of
+   * everything, every Service's; after a rejected configuration, none).
+   */
+  get verdictChanges(): readonly VerdictChange[] {
+    return this.#verdictChanges;
   }
 
   get log(): Logger {
@@ -193,6 +213,7 @@ export class Speaker {
   /** Applies a loader result: a valid snapshot replaces the running one; errors keep it. */
   load(result: LoadResult, hash?: string): boolean {
     const m = this.#o.metrics;
+    this.#verdictChanges = [];
     if (!result.ok) {
       this.#config = { ...this.#config, lastErrors: result.errors, lastErrorAt: Date.now() };
       this.#pending = undefined;
@@ -213,13 +234,17 @@ export class Speaker {
     this.#pending = undefined;
     m.configLoaded.set(1);
     m.configStale.set(0);
-    this.apply(result.snapshot);
+    this.apply(result.snapshot, result.changes);
     return true;
   }
 
-  /** Applies a snapshot as a difference against what runs. */
-  apply(snap: SpeakerSnapshot): void {
+  /**
+   * Applies a snapshot as a difference against what runs. `changes`: only these Services and
+   * EndpointSlices changed since the snapshot before (used when this one has the same configuration).
+   */
+  apply(snap: SpeakerSnapshot, changes?: DataChanges): void {
     if (this.#stopping) return;
+    const prev = this.#snapshot;
     this.#snapshot = snap;
     const wanted = this.#wanted(snap);
     // Removed (or no longer selecting this node).
@@ -260,7 +285,13 @@ export class Speaker {
       if (bfdKey(run.cfg.bfdProfile) !== bfdKey(cfg.bfdProfile)) this.#changeBfd(run, cfg);
       run.cfg = cfg;
     }
-    this.#announce();
+    const sameConfig =
+      prev !== undefined &&
+      prev.announce === snap.announce &&
+      prev.peers === snap.peers &&
+      prev.nodes === snap.nodes;
+    if (changes !== undefined && sameConfig && this.#announcer.ready) this.#announceChanges(changes);
+    else this.#announce();
   }
 
   /** Runs a teardown without waiting for it; a failure is logged, never an unhandled rejection. */
@@ -394,43 +425,57 @@ export class Speaker {
     };
   }
 
+  /** Everything again: every Service, every peer's whole table. */
   #announce(): void {
     const snap = this.#snapshot;
     if (snap === undefined) return;
-    const result = computeAnnouncements({
-      config: snap.announce,
-      services: snap.services,
-      endpointSlices: snap.endpointSlices,
-      nodes: snap.nodes,
-      nodeName: this.#o.nodeName,
-      loadBalancerClass: this.#o.loadBalancerClass,
-    });
-    const prev = this.#result;
-    this.#result = result;
+    const a = this.#announcer;
+    const changes = a.reset(snap.announce, snap.nodes, snap.services, snap.endpointSlices);
     const empty: PeerRoutes = { ipv4: new Map(), ipv6: new Map() };
     for (const [name, run] of this.#peers) {
-      const routes = result.routes.get(name) ?? empty;
+      const routes = a.routes.get(name) ?? empty;
       this.#o.metrics.bgpPending.set(
         { peer: run.cfg.address, vrf: run.cfg.vrf ?? 'default' },
         prefixCount(routes),
       );
       run.bgp.setRoutes(routes);
     }
-    this.#logVerdicts(prev, result);
+    this.#verdictChanges = changes;
+    this.#logVerdicts(changes);
   }
 
-  #logVerdicts(prev: AnnounceResult | undefined, next: AnnounceResult): void {
-    const before = new Map<string, ServiceVerdict>();
-    for (const v of prev?.services ?? []) before.set(v.service, v);
+  /** Only the Services `changes` touch, only the routes that changed. */
+  #announceChanges(changes: DataChanges): void {
+    const a = this.#announcer;
+    const { routes, services } = a.update(changes);
+    for (const [name, ch] of routes) {
+      const run = this.#peers.get(name);
+      const table = a.routes.get(name);
+      if (run === undefined || table === undefined) continue;
+      this.#o.metrics.bgpPending.set(
+        { peer: run.cfg.address, vrf: run.cfg.vrf ?? 'default' },
+        prefixCount(table),
+      );
+      run.bgp.updateRoutes(table, ch);
+    }
+    this.#verdictChanges = services;
+    this.#logVerdicts(services);
+  }
+
+  /** Metrics and log lines for the verdicts that changed (each before and after). */
+  #logVerdicts(verdicts: readonly VerdictChange[]): void {
     const m = this.#o.metrics.announcing;
     const node = this.#o.nodeName;
     // The changes, formatted into log lines only if they are logged (a bulk edit logs them at debug).
     const changes: Array<[ServiceVerdict, 'announced' | 'withdrawn' | 'deleted']> = [];
     let announced = 0;
     let withdrawn = 0;
-    for (const v of next.services) {
-      const old = before.get(v.service);
-      before.delete(v.service);
+    const gone: ServiceVerdict[] = [];
+    for (const [old, v] of verdicts) {
+      if (v === undefined) {
+        if (old !== undefined) gone.push(old);
+        continue;
+      }
       if (
         old !== undefined &&
         old.reason === v.reason &&
@@ -451,7 +496,7 @@ export class Speaker {
         changes.push([v, 'withdrawn']);
       }
     }
-    for (const v of before.values()) {
+    for (const v of gone) {
       for (const ip of v.ips) m.remove({ ip, node, protocol: 'bgp', service: v.service });
       if (v.reason !== '') continue;
       withdrawn++;
@@ -519,13 +564,13 @@ export class Speaker {
         warnings: c.warnings,
         ...(this.#pending === undefined ? {} : { stale: true, pending: this.#pending }),
       },
-      nodeReason: this.#result?.nodeReason ?? '',
+      nodeReason: this.#announcer.nodeReason,
       bgp: [...this.#peers.values()].map((r) => {
         const st = r.bgp.status();
         return r.bfd === undefined ? st : { ...st, bfd: r.bfd.status().state };
       }),
       bfd: [...this.#peers.values()].flatMap((r) => (r.bfd === undefined ? [] : [r.bfd.status()])),
-      services: this.#result?.services ?? [],
+      services: this.#announcer.verdicts(),
     };
   }
 }

@@ -1,6 +1,14 @@
 // What the speaker runs from: one validated snapshot of the configuration source, and the ports
 // through which it drives BGP and BFD sessions (real ones over sockets, fakes in tests).
-import type { AnnounceConfig, EndpointSlice, Node, PeerRoutes, Service } from '../announce/types.ts';
+import type {
+  AnnounceConfig,
+  DataChanges,
+  EndpointSlice,
+  Node,
+  PeerRouteChanges,
+  PeerRoutes,
+  Service,
+} from '../announce/types.ts';
 
 export interface BfdProfileConfig {
   readonly name: string;
@@ -57,6 +65,12 @@ export type LoadResult =
       readonly warnings: readonly string[];
       /** Objects read from the source (0: an empty FILE, which is no configuration). */
       readonly objects?: number;
+      /**
+       * Set when only Services and EndpointSlices changed since the last snapshot handed over (whose
+       * `announce`, `peers` and `nodes` this one shares): which. The speaker then recomputes only the
+       * Services these touch; without it, or with another configuration, everything.
+       */
+      readonly changes?: DataChanges | undefined;
     }
   | { readonly ok: false; readonly errors: readonly string[] };
 
@@ -105,6 +119,11 @@ export interface BgpSessionEvents {
 export interface BgpSessionPort {
   /** The routes the peer should hold; the session sends only the difference. */
   setRoutes(routes: PeerRoutes): void;
+  /**
+   * Some routes changed: `changes` says which (a prefix with undefined: withdrawn), `routes` is the
+   * whole table after them (what a session not yet connected takes). Sends only those.
+   */
+  updateRoutes(routes: PeerRoutes, changes: PeerRouteChanges): void;
   /** BFD declared the path down: drop the session at once (it reconnects by itself). */
   bfdDown(reason: string): void;
   /** Graceful: Cease 6/2 with an RFC 9003 message (or withdraw), then close; resolves when flushed. */

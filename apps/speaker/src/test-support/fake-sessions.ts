@@ -2,7 +2,7 @@
 // (the routes handed over, deconfigure / reconfigure / shutdown, BFD profiles) instead of talking to
 // routers.
 
-import type { PeerRoutes } from '../announce/types.ts';
+import type { PeerRouteChanges, PeerRoutes } from '../announce/types.ts';
 import type {
   BfdEvents,
   BfdProfileConfig,
@@ -16,7 +16,10 @@ import type {
 export interface FakeBgp extends BgpSessionPort {
   cfg: PeerConfig;
   events: BgpSessionEvents;
+  /** Every table handed over: whole (setRoutes), or a copy of the whole after a change (updateRoutes). */
   routes: PeerRoutes[];
+  /** The changes handed over by updateRoutes. */
+  changes: PeerRouteChanges[];
   log: string[];
 }
 export interface FakeBfd extends BfdSessionPort {
@@ -34,9 +37,14 @@ export function fakeFactory() {
         cfg,
         events,
         routes: [],
+        changes: [],
         log: [],
         setRoutes(r) {
           s.routes.push(r);
+        },
+        updateRoutes(r, c) {
+          s.routes.push({ ipv4: new Map(r.ipv4), ipv6: new Map(r.ipv6) });
+          s.changes.push(c);
         },
         bfdDown(reason) {
           s.log.push(`bfdDown:${reason}`);
