@@ -24,6 +24,8 @@ export interface ImplResult {
   readonly drainMs: number;
   /** From the EndpointSlice without node-21 (a watch's view) to the next hop gone. */
   readonly sliceToFibMs: number;
+  /** From the EndpointSlice without node-21 to node-21's UPDATE at the later ToR (tcpdump): the speaker's part. */
+  readonly sliceToWireMs: number;
   /** With the seed's BFD profile (bmlb), or without BFD (MetalLB). */
   readonly hard: HardFailureResult;
   readonly fast: HardFailureResult | undefined;
@@ -63,6 +65,7 @@ async function measure(lab: ClusterLab, name: string, o: BenchOptions, bfd: bool
     withdrawMs: big.withdrawMs,
     drainMs: Math.max(...drain.fibMs.map((x) => x ?? Number.NaN)),
     sliceToFibMs: Math.max(...drain.fibMs.map((x) => x ?? Number.NaN)) - (drain.sliceGoneMs ?? Number.NaN),
+    sliceToWireMs: Math.max(...drain.wireMs.map((x) => x ?? Number.NaN)) - (drain.sliceGoneMs ?? Number.NaN),
     hard,
     fast,
     noBfd,
@@ -124,6 +127,12 @@ function printTable(lab: ClusterLab, o: BenchOptions, b: ImplResult, m: ImplResu
       fmtMs(b.sliceToFibMs),
       fmtMs(m.sliceToFibMs),
       b.sliceToFibMs < m.sliceToFibMs,
+    ],
+    [
+      "… of which to node-21's UPDATE on the wire (tcpdump at the ToRs; the speaker's part)",
+      fmtMs(b.sliceToWireMs),
+      fmtMs(m.sliceToWireMs),
+      b.sliceToWireMs < m.sliceToWireMs,
     ],
     [
       'hard failure → next hop gone / traffic outage (bmlb: BFD 300 ms x 3; MetalLB: hold time)',

@@ -33,6 +33,7 @@ import { SEED_DIR, type SpeakerNode, Topology } from '@bmlb/speaker/test-support
 import { Api, mapConcurrent } from './api.ts';
 import { benchmark, metallbBinaries } from './bench.ts';
 import { buildClient, Flows, nodeReturnPath, rxPackets, startResponder } from './dataplane.ts';
+import { DrainTrace, logLineTime, type TraceStep, type WireUpdate } from './drain-trace.ts';
 import { FibTracker, rmemMaxRaised } from './fib-tracker.ts';
 import { summarize, type TrafficReport, type TrafficSummary } from './flow-stats.ts';
 import {
@@ -191,6 +192,8 @@ export interface DrainResult {
   readonly fibMs: readonly (number | undefined)[];
   /** When web's EndpointSlice, as a watch saw it, no longer had node-21 (ms after the eviction). */
   readonly sliceGoneMs: number | undefined;
+  /** Per ToR: when node-21's UPDATE withdrawing web's IP reached it (tcpdump; ms after the eviction). */
+  readonly wireMs: readonly (number | undefined)[];
 }
 
 export class ClusterLab {
@@ -894,6 +897,8 @@ export class ClusterLab {
       timeoutMs: 10_000,
       what: 'the EndpointSlice watch',
     }).catch(() => undefined);
+    // tcpdump at each ToR and FRR's debugs: the steps between the speaker and the kernel FIB.
+    const trace = await DrainTrace.start(this.topo.tors, this.topo.torNs, node.addr);
     const args = ['drain', 'node-21', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=120s'];
     const { lines, code } = await this.#stampedKubectl(args);
     const evictedAt = lines.find((l) => /evicting pod/.test(l.text))?.at ?? Number.NaN;
@@ -918,6 +923,10 @@ export class ClusterLab {
       ),
     );
     await slices.stop();
+    // bgpd and zebra write their debug lines as they go; the FIB change is the last step.
+    const updates = trace.updates();
+    const frrSteps = trace.frrSteps(this.webIP, evictedAt - 5);
+    await trace.stop();
     const events = jsonObjects(slices.lines) as {
       at: number;
       value: { object?: { endpoints?: { nodeName?: string; conditions?: { ready?: boolean } }[] } };
@@ -938,6 +947,41 @@ export class ClusterLab {
     );
     for (const [i, ms] of fibMs.entries())
       r.say(`    tor${i + 1}'s kernel FIB without 10.0.0.21: +${fmtMs(ms)}`);
+    // The whole path on one clock, for either implementation.
+    const mentionsWeb = (u: WireUpdate) => u.text.includes(`${this.webIP}/32`);
+    const wire = updates.map((us) => us.find((u) => u.at >= evictedAt - 5 && mentionsWeb(u)));
+    const steps: TraceStep[] = [
+      { at: evictedAt, where: 'kubectl', what: 'evicting pod (the eviction request)' },
+      ...(terminating === undefined
+        ? []
+        : [{ at: terminating, where: 'watch', what: "EndpointSlice: node-21's endpoint terminating" }]),
+      ...(sliceGone === undefined
+        ? []
+        : [{ at: sliceGone, where: 'watch', what: "EndpointSlice: node-21's endpoint gone" }]),
+      ...speakerLog(node, evictedAt - 5, 8),
+      ...wire.flatMap((u, i) =>
+        u === undefined
+          ? []
+          : [
+              {
+                at: u.at,
+                where: `tor${i + 1} eth0`,
+                what: `BGP UPDATE from node-21: ${u.text.slice(0, 140)}`,
+              },
+            ],
+      ),
+      ...frrSteps.flatMap((xs) => xs.slice(0, 8)),
+      ...fibMs.flatMap((ms, i) =>
+        ms === undefined
+          ? []
+          : [{ at: evictedAt + ms, where: `tor${i + 1} kernel`, what: 'FIB without 10.0.0.21' }],
+      ),
+    ].sort((a, b) => a.at - b.at);
+    r.say(`  the drain step by step (${this.impl}; ms after the eviction request):`);
+    for (const st of steps)
+      r.say(
+        `    +${(st.at - evictedAt).toFixed(1).padStart(7)}  ${st.where.padEnd(14)} ${st.what.replace(/\s+/g, ' ').slice(0, 150)}`,
+      );
     const remaining = (await this.endpointNodes()).map((n) => NODE_IP[n] as string);
     r.check(
       !remaining.includes(hop) && remaining.length > 0,
@@ -984,6 +1028,7 @@ export class ClusterLab {
       speakerWithdrewMs: withdrew === undefined ? undefined : withdrew.time - evictedAt,
       fibMs,
       sliceGoneMs: sliceGone === undefined ? undefined : sliceGone - evictedAt,
+      wireMs: wire.map((u) => (u === undefined ? undefined : u.at - evictedAt)),
     };
   }
 
@@ -1339,6 +1384,19 @@ export function jsonObjects(
         }
       }
     }
+  }
+  return out;
+}
+
+/** The node's speaker's first `max` log lines stamped at or after `since` (either implementation's JSON log). */
+function speakerLog(node: SpeakerNode, since: number, max: number): TraceStep[] {
+  const out: TraceStep[] = [];
+  for (const l of (node.proc?.stdout ?? '').split('\n')) {
+    const at = logLineTime(l);
+    if (at === undefined || at < since) continue;
+    const o = JSON.parse(l) as { event?: unknown; msg?: unknown };
+    out.push({ at, where: `${node.name} speaker`, what: `${String(o.event ?? '')}: ${String(o.msg ?? '')}` });
+    if (out.length >= max) break;
   }
   return out;
 }
