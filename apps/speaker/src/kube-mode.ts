@@ -50,7 +50,7 @@ export async function startKubeMode(
     `Kubernetes API at ${cluster.client.server} (configuration from ${cluster.configSource})`,
   );
 
-  let announced = new Set<string>();
+  const announced = new Set<string>();
   let applied = false;
   const services = () => cluster.cache.store(Resources.Service);
   const nodeRef = () => {
@@ -90,12 +90,16 @@ export async function startKubeMode(
         },
         `configuration ${ok ? 'applied' : 'rejected'} in ${ms} ms`,
       );
-      // nodeAssigned, once per Service newly announced from this node.
-      const now = new Set<string>();
-      for (const v of speaker.status().services) {
-        if (v.reason !== '' || v.announcements.length === 0) continue;
-        now.add(v.service);
+      // nodeAssigned, once per Service newly announced from this node (from the verdicts this
+      // configuration changed: after a Service change, those of the few Services it touched).
+      for (const [before, v] of speaker.verdictChanges) {
+        if (v === undefined || v.reason !== '' || v.announcements.length === 0) {
+          const key = (v ?? before)?.service;
+          if (key !== undefined) announced.delete(key);
+          continue;
+        }
         if (announced.has(v.service)) continue;
+        announced.add(v.service);
         const slash = v.service.indexOf('/');
         const svc = services().getByName(v.service.slice(0, slash), v.service.slice(slash + 1));
         cluster.events.record(
@@ -113,7 +117,6 @@ export async function startKubeMode(
           },
         );
       }
-      announced = now;
       publisher.poke();
     },
     onProblems: (problems: readonly Problem[]) => {

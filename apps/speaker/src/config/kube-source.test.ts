@@ -4,8 +4,12 @@ import { MemoryCluster, type Problem, Resources } from '@bmlb/k8s-adapter';
 import { buildConfig, formatConfigError, type ManifestObject } from '@bmlb/metallb-api';
 import { parseManifests } from '@bmlb/metallb-api/yaml';
 import { resolveSharedData } from '@bmlb/shared-data';
+import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SpeakerMetrics } from '../speaker/metrics.ts';
+import { Speaker } from '../speaker/speaker.ts';
 import type { LoadResult } from '../speaker/types.ts';
+import { type FakeBgp, fakeFactory } from '../test-support/fake-sessions.ts';
 import { KubeSource } from './kube-source.ts';
 import { snapshotFromConfig } from './snapshot.ts';
 
@@ -215,5 +219,92 @@ describe('KubeSource', () => {
     expect(last.warnings).toEqual(warnings);
     expect(last.objects).toBe(all.length);
     expect(last.snapshot.services.map((s) => s.metadata.name)).toEqual(['web', 's1', 's2', 's3', 's4']);
+  });
+
+  it('hands over which Services and EndpointSlices changed; a speaker fed that way matches one recomputing everything', async () => {
+    const m = new MemoryCluster();
+    for (const o of seedObjects()) m.put(o);
+    m.put(node('node-21'));
+    const speaker = () => {
+      const f = fakeFactory();
+      const sp = new Speaker({
+        nodeName: 'node-21',
+        factory: f.factory,
+        logger: pino({ level: 'silent' }),
+        metrics: new SpeakerMetrics({ processMetrics: false }),
+      });
+      return { ...f, sp };
+    };
+    const inc = speaker();
+    const full = speaker();
+    const changes: NonNullable<Extract<LoadResult, { ok: true }>['changes']>[] = [];
+    const src = new KubeSource({
+      cluster: m,
+      namespace: 'metallb-system',
+      nodeName: 'node-21',
+      debounceMs: 1,
+      onConfig: (r) => {
+        inc.sp.load(r);
+        if (r.ok) {
+          if (r.changes !== undefined) changes.push(r.changes);
+          full.sp.load({ ...r, snapshot: { ...r.snapshot }, changes: undefined });
+        }
+      },
+    });
+    sources.push(src);
+    await src.start();
+    // A deterministic sequence (LCG) of Service and EndpointSlice changes.
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n); // the high bits: an LCG's low bits repeat quickly
+    };
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    let announcedSteps = 0;
+    for (let step = 0; step < 40; step++) {
+      for (let k = 0; k <= rand(3); k++) {
+        const name = names[rand(names.length)] as string;
+        const op = rand(10);
+        if (op < 4)
+          m.put({
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name, namespace: 'default' },
+            spec: {
+              type: 'LoadBalancer',
+              externalTrafficPolicy: rand(2) === 0 ? 'Local' : 'Cluster',
+              ports: [{ port: 80 }],
+            },
+            // two Services may share an IP
+            status: { loadBalancer: { ingress: [{ ip: `203.0.113.${50 + rand(4)}` }] } },
+          });
+        else if (op < 5) m.remove(Resources.Service, 'default', name);
+        else if (op < 9)
+          m.put({
+            apiVersion: 'discovery.k8s.io/v1',
+            kind: 'EndpointSlice',
+            metadata: {
+              name: `slice-${name}`,
+              namespace: 'default',
+              // a slice moves between Services
+              labels: { 'kubernetes.io/service-name': names[rand(names.length)] as string },
+            },
+            addressType: 'IPv4',
+            endpoints: [{ addresses: ['10.244.0.9'], nodeName: rand(2) === 0 ? 'node-21' : 'node-22' }],
+          });
+        else m.remove(Resources.EndpointSlice, 'default', `slice-${name}`);
+      }
+      await settle();
+      expect(inc.sp.status().services).toEqual(full.sp.status().services);
+      if (inc.sp.status().services.some((v) => v.reason === '')) announcedSteps++;
+      for (const [i, s] of inc.bgp.entries())
+        expect(s.routes.at(-1)).toEqual((full.bgp[i] as FakeBgp).routes.at(-1));
+    }
+    // The changes went the incremental way, each with a few objects, never all of them.
+    expect(inc.bgp[0]?.changes.length).toBeGreaterThan(10);
+    expect(changes.length).toBeGreaterThan(20);
+    for (const c of changes.slice(1))
+      expect(c.services.length + c.endpointSlices.length + c.deletedServices.length).toBeLessThanOrEqual(8);
+    expect(announcedSteps).toBeGreaterThan(10);
   });
 });

@@ -4,7 +4,9 @@
 // EndpointSlice change at once after a quiet spell, configuration changes coalesced for
 // `debounceMs`; rebuilds spaced by at least that and by what the last one took) builds the configuration with metallb-api's cross-object rules and
 // hands it to the speaker (the rules run again only when a configuration object changed: see
-// #buildBase), whose difference logic turns it into the few route changes it means.
+// #buildBase), whose difference logic turns it into the few route changes it means. When only
+// Services and EndpointSlices changed, it also says which (`changes`), so the speaker recomputes
+// only the Services they touch instead of all of them.
 //
 // The API is the source of truth and the network stays up: while the API server is unreachable the
 // caches keep what they last knew and nothing is rebuilt, so nothing is withdrawn; when it returns,
@@ -13,6 +15,7 @@
 // down what already works.
 import { type ClusterPort, type KubeObject, type Problem, Resources, type Store } from '@bmlb/k8s-adapter';
 import { buildConfig, formatConfigError, type ManifestObject } from '@bmlb/metallb-api';
+import type { DataChanges, EndpointSlice, Service } from '../announce/types.ts';
 import type { LoadResult, SpeakerSnapshot } from '../speaker/types.ts';
 import { projectEndpointSlice, projectNode, projectSecret, projectService } from './projection.ts';
 import { snapshotFromConfig } from './snapshot.ts';
@@ -43,6 +46,11 @@ interface BaseConfig {
   readonly objects: number;
 }
 
+interface ChangedObjects {
+  readonly keys: Map<string, true>;
+  readonly deleted: Map<string, KubeObject>;
+}
+
 export class KubeSource {
   readonly #o: KubeSourceOptions;
   /** The metallb.io kinds, the Secrets and this node's Node: few objects, read whole. */
@@ -62,6 +70,14 @@ export class KubeSource {
   #base: BaseConfig | undefined;
   /** Rebuilds that reused `#base` / that built it again (for tests and logs). */
   readonly stats = { reused: 0, built: 0 };
+  /**
+   * The Services and EndpointSlices changed since the last configuration handed over: the keys
+   * added or modified (an added key moves to the end, as in the store), and the objects deleted.
+   */
+  readonly #changed: Record<'Service' | 'EndpointSlice', ChangedObjects> = {
+    Service: { keys: new Map(), deleted: new Map() },
+    EndpointSlice: { keys: new Map(), deleted: new Map() },
+  };
 
   constructor(opts: KubeSourceOptions) {
     this.#o = opts;
@@ -95,6 +111,14 @@ export class KubeSource {
       const dataPlane = e.kind === 'Service' || e.kind === 'EndpointSlice';
       if (!dataPlane) this.#base = undefined;
       if (!this.#synced) return;
+      if (dataPlane && (e.type === 'added' || e.type === 'modified' || e.type === 'deleted')) {
+        const c = this.#changed[e.kind as 'Service' | 'EndpointSlice'];
+        if (e.type === 'deleted') c.deleted.set(e.key, e.object);
+        else {
+          if (e.type === 'added') c.keys.delete(e.key);
+          c.keys.set(e.key, true);
+        }
+      }
       if (e.type === 'synced' && !e.relist) return;
       this.#schedule(dataPlane && e.type !== 'synced');
     });
@@ -178,13 +202,29 @@ export class KubeSource {
       } else this.stats.reused++;
       if (base.snapshot === undefined) result = { ok: false, errors: [...base.errors] };
       else {
-        const services = [...this.#services.values()] as unknown as SpeakerSnapshot['services'];
-        const endpointSlices = [...this.#slices.values()] as unknown as SpeakerSnapshot['endpointSlices'];
+        // The lists of every Service and EndpointSlice are made only if read (a new configuration,
+        // or the first): a change to some of them hands over just those (`changes`).
+        const services = this.#services;
+        const slices = this.#slices;
+        let serviceList: readonly Service[] | undefined;
+        let sliceList: readonly EndpointSlice[] | undefined;
+        const snapshot: SpeakerSnapshot = {
+          ...base.snapshot,
+          get services() {
+            serviceList ??= [...services.values()] as unknown as Service[];
+            return serviceList;
+          },
+          get endpointSlices() {
+            sliceList ??= [...slices.values()] as unknown as EndpointSlice[];
+            return sliceList;
+          },
+        };
         result = {
           ok: true,
-          snapshot: { ...base.snapshot, services, endpointSlices },
+          snapshot,
           warnings: [...base.warnings],
-          objects: base.objects + services.length + endpointSlices.length,
+          objects: base.objects + services.size + slices.size,
+          changes: this.#takeChanges(),
         };
       }
     } catch (err) {
@@ -198,6 +238,29 @@ export class KubeSource {
     this.#o.onConfig(result, version);
     this.#lastRebuildEnd = performance.now();
     this.#lastRebuildMs = this.#lastRebuildEnd - t0;
+  }
+
+  /** The Services and EndpointSlices changed since the last call (their current objects, or the deleted ones). */
+  #takeChanges(): DataChanges {
+    const take = (store: Store<KubeObject>, c: ChangedObjects) => {
+      const current: KubeObject[] = [];
+      for (const key of c.keys.keys()) {
+        const o = store.get(key);
+        if (o !== undefined) current.push(o);
+      }
+      const deleted = [...c.deleted.values()];
+      c.keys.clear();
+      c.deleted.clear();
+      return { current, deleted };
+    };
+    const svc = take(this.#services, this.#changed.Service);
+    const sl = take(this.#slices, this.#changed.EndpointSlice);
+    return {
+      services: svc.current as unknown as Service[],
+      deletedServices: svc.deleted as unknown as Service[],
+      endpointSlices: sl.current as unknown as EndpointSlice[],
+      deletedEndpointSlices: sl.deleted as unknown as EndpointSlice[],
+    };
   }
 
   #reportProblems(problems: Problem[]): void {
