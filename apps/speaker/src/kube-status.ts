@@ -18,6 +18,7 @@ import {
   LABEL_SESSION_NODE,
   LABEL_SESSION_PEER,
 } from '@bmlb/metallb-api';
+import type { ServiceVerdict } from './announce/types.ts';
 import { projectOwnStatus } from './config/projection.ts';
 import type { SpeakerStatus } from './speaker/speaker.ts';
 
@@ -52,21 +53,47 @@ const BFD_STATE: Readonly<Record<string, string>> = {
 const iso = (ms: number | undefined) =>
   ms === undefined || ms <= 0 ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
+/**
+ * The ServiceBGPStatus of each verdict, kept while the verdict object lives: the speaker keeps the
+ * verdict of a Service that did not change, so each status pass hashes and builds only the new ones.
+ */
+const serviceStatuses = new WeakMap<ServiceVerdict, { readonly node: string; readonly d: DesiredStatus }>();
+
+function serviceStatus(v: ServiceVerdict, node: string): DesiredStatus {
+  const c = serviceStatuses.get(v);
+  if (c !== undefined && c.node === node) return c.d;
+  const slash = v.service.indexOf('/');
+  const svcNs = v.service.slice(0, slash);
+  const svcName = v.service.slice(slash + 1);
+  const d: DesiredStatus = {
+    kind: 'ServiceBGPStatus',
+    name: `bgp-${shortHash(`${node}\u0000${svcNs}\u0000${svcName}`)}`,
+    labels: { [LABEL_NODE]: node, [LABEL_SERVICE_NAME]: svcName, [LABEL_SERVICE_NAMESPACE]: svcNs },
+    status: { node, serviceName: svcName, serviceNamespace: svcNs, peers: [...v.peers].sort() },
+  };
+  serviceStatuses.set(v, { node, d });
+  return d;
+}
+
+/** Each desired object's key (`kind/name`) and the JSON compared with what was written, made once. */
+const written = new WeakMap<DesiredStatus, { readonly key: string; readonly json: string }>();
+
+function writeForm(d: DesiredStatus): { readonly key: string; readonly json: string } {
+  let w = written.get(d);
+  if (w === undefined) {
+    w = { key: `${d.kind}/${d.name}`, json: JSON.stringify([d.labels, d.status]) };
+    written.set(d, w);
+  }
+  return w;
+}
+
 /** What this node's status objects should say, from the speaker's status. */
 export function desiredStatuses(st: SpeakerStatus, namespace: string): DesiredStatus[] {
   const out: DesiredStatus[] = [];
   const node = st.node;
   for (const v of st.services) {
     if (v.reason !== '' || v.announcements.length === 0) continue;
-    const slash = v.service.indexOf('/');
-    const svcNs = v.service.slice(0, slash);
-    const svcName = v.service.slice(slash + 1);
-    out.push({
-      kind: 'ServiceBGPStatus',
-      name: `bgp-${shortHash(`${node}\u0000${svcNs}\u0000${svcName}`)}`,
-      labels: { [LABEL_NODE]: node, [LABEL_SERVICE_NAME]: svcName, [LABEL_SERVICE_NAMESPACE]: svcNs },
-      status: { node, serviceName: svcName, serviceNamespace: svcNs, peers: [...v.peers].sort() },
-    });
+    out.push(serviceStatus(v, node));
   }
   // A BFD session is named by its discriminator; it belongs to the BGP peer with its address.
   const bfdByAddress = new Map(st.bfd.map((b) => [b.peer, b]));
@@ -181,10 +208,12 @@ export class StatusPublisher {
     if (node === undefined || this.#closed) return; // ownerReferences need the Node's uid
     const want = desiredStatuses(this.#o.status(), this.#o.namespace);
     const wanted = new Set<string>();
+    /** The names of the wanted ServiceBGPStatus objects (to compare with the store's without a key each). */
+    const wantedServices = new Set<string>();
     for (const d of want) {
-      const key = `${d.kind}/${d.name}`;
+      const { key, json } = writeForm(d);
       wanted.add(key);
-      const json = JSON.stringify([d.labels, d.status]);
+      if (d.kind === 'ServiceBGPStatus') wantedServices.add(d.name);
       if (this.#written.get(key) === json) continue;
       const type = d.kind === 'ServiceBGPStatus' ? Resources.ServiceBGPStatus : Resources.BGPSessionState;
       try {
@@ -214,8 +243,7 @@ export class StatusPublisher {
     const stale = new Set<string>();
     for (const k of this.#written.keys()) if (!wanted.has(k)) stale.add(k);
     for (const o of this.#svcStore.values())
-      if (!wanted.has(`ServiceBGPStatus/${o.metadata.name}`))
-        stale.add(`ServiceBGPStatus/${o.metadata.name}`);
+      if (!wantedServices.has(o.metadata.name ?? '')) stale.add(`ServiceBGPStatus/${o.metadata.name}`);
     for (const o of this.#sessionStore.values())
       if (!wanted.has(`BGPSessionState/${o.metadata.name}`)) stale.add(`BGPSessionState/${o.metadata.name}`);
     for (const key of stale) {
