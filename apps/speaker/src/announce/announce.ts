@@ -181,7 +181,7 @@ export interface Target {
 }
 
 /** Receives one route of a Service that is announced: its prefix toward one target. */
-export type RouteSink = (target: Target, prefix: string) => void;
+type RouteSink = (target: Target, prefix: string) => void;
 
 /**
  * What depends only on the configuration and this node (its pools, peers, advertisements and their
