@@ -977,7 +977,9 @@ export class ClusterLab {
           : [{ at: evictedAt + ms, where: `tor${i + 1} kernel`, what: 'FIB without 10.0.0.21' }],
       ),
     ].sort((a, b) => a.at - b.at);
-    r.say(`  the drain step by step (${this.impl}; ms after the eviction request):`);
+    r.say(
+      `  the drain step by step (${this.impl}; ms after the eviction request${this.impl === 'metallb' ? "; MetalLB's speaker stamps its log in whole seconds, so its lines cannot be placed" : ''}):`,
+    );
     for (const st of steps)
       r.say(
         `    +${(st.at - evictedAt).toFixed(1).padStart(7)}  ${st.where.padEnd(14)} ${st.what.replace(/\s+/g, ' ').slice(0, 150)}`,
@@ -1394,8 +1396,15 @@ function speakerLog(node: SpeakerNode, since: number, max: number): TraceStep[] 
   for (const l of (node.proc?.stdout ?? '').split('\n')) {
     const at = logLineTime(l);
     if (at === undefined || at < since) continue;
-    const o = JSON.parse(l) as { event?: unknown; msg?: unknown };
-    out.push({ at, where: `${node.name} speaker`, what: `${String(o.event ?? '')}: ${String(o.msg ?? '')}` });
+    const o = JSON.parse(l) as { event?: unknown; msg?: unknown; ms?: unknown };
+    // A rebuild's line comes at its end; `ms` is how long it took (so when it started).
+    const took =
+      o.event === 'configProcessed' && typeof o.ms === 'number' ? ` (started at ${o.ms} ms before)` : '';
+    out.push({
+      at,
+      where: `${node.name} speaker`,
+      what: `${String(o.event ?? '')}: ${String(o.msg ?? '')}${took}`,
+    });
     if (out.length >= max) break;
   }
   return out;

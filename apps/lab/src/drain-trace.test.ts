@@ -19,17 +19,21 @@ describe('parseTcpdumpUpdates', () => {
     const u = parseTcpdumpUpdates(DUMP);
     expect(u).toHaveLength(1);
     expect(u[0]?.at).toBeCloseTo(1764902401523.456, 3);
-    expect(u[0]?.text).toMatch(/Update Message \(2\).*Withdrawn routes: 203\.0\.113\.5\/32/);
+    expect(u[0]?.text).toBe(
+      'Update Message (2), length: 23 Withdrawn routes: 203.0.113.5/32 End-of-Rib Marker (empty NLRI)',
+    );
     expect(parseTcpdumpUpdates('listening on eth0, link-type EN10MB\n')).toEqual([]);
   });
 });
 
 describe('logLineTime', () => {
-  it("reads pino's epoch ms and Go kit's RFC 3339 stamp; nothing else", () => {
+  it("reads pino's epoch ms and an RFC 3339 stamp with a fraction; nothing else", () => {
     expect(logLineTime('{"level":30,"time":1764902401523,"event":"serviceWithdrawn"}')).toBe(1764902401523);
     expect(logLineTime('{"caller":"main.go:1","level":"info","ts":"2025-12-05T02:40:01.523456789Z"}')).toBe(
       Date.UTC(2025, 11, 5, 2, 40, 1, 523),
     );
+    // MetalLB's speaker: whole seconds (time.RFC3339), too coarse to place.
+    expect(logLineTime('{"caller":"main.go:1","level":"info","ts":"2025-12-05T02:40:01Z"}')).toBeUndefined();
     expect(logLineTime('{"msg":"no time"}')).toBeUndefined();
     expect(logLineTime('{not json')).toBeUndefined();
     expect(logLineTime('plain text')).toBeUndefined();

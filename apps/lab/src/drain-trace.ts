@@ -14,7 +14,7 @@ export interface TraceStep {
 /** A BGP UPDATE from the node, as tcpdump at a ToR saw it (its first line's stamp, µs). */
 export interface WireUpdate {
   readonly at: number;
-  /** The decoded message (tcpdump -v), e.g. `Withdrawn routes: 203.0.113.5/32`. */
+  /** The decoded message (tcpdump -v) from its type on, e.g. `Update Message (2), length: 23 Withdrawn routes: 203.0.113.5/32`. */
   readonly text: string;
 }
 
@@ -26,8 +26,15 @@ export function parseTcpdumpUpdates(text: string): WireUpdate[] {
   const out: WireUpdate[] = [];
   let cur: { at: number; lines: string[] } | undefined;
   const done = () => {
-    if (cur?.lines.some((l) => /Update Message \(2\)/.test(l)))
-      out.push({ at: cur.at, text: cur.lines.map((l) => l.trim()).join(' ') });
+    const i = cur?.lines.findIndex((l) => /Update Message \(2\)/.test(l)) ?? -1;
+    if (cur !== undefined && i >= 0)
+      out.push({
+        at: cur.at,
+        text: cur.lines
+          .slice(i)
+          .map((l) => l.trim())
+          .join(' '),
+      });
   };
   for (const line of text.split('\n')) {
     const m = /^(\d{9,}\.\d+) /.exec(line);
@@ -40,13 +47,18 @@ export function parseTcpdumpUpdates(text: string): WireUpdate[] {
   return out;
 }
 
-/** A speaker's log line's time: pino's `time` (epoch ms) or Go kit's `ts` (RFC 3339); undefined if neither. */
+/**
+ * A speaker's log line's time, when it is stamped to the millisecond or better: pino's `time`
+ * (epoch ms) or Go kit's `ts` (RFC 3339 with a fraction). Undefined otherwise, also for MetalLB's
+ * speaker, whose `ts` has whole seconds only (time.RFC3339): such a line cannot be placed among
+ * steps milliseconds apart.
+ */
 export function logLineTime(line: string): number | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     const o = JSON.parse(line) as { time?: unknown; ts?: unknown };
     if (typeof o.time === 'number') return o.time;
-    if (typeof o.ts === 'string') {
+    if (typeof o.ts === 'string' && /T\d\d:\d\d:\d\d\.\d{3}/.test(o.ts)) {
       const t = Date.parse(o.ts);
       // Date.parse keeps milliseconds only; the µs of `…T02:40:01.123456789Z` are dropped.
       return Number.isNaN(t) ? undefined : t;
