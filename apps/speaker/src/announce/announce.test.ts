@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { advertisement } from '../test-support/fixtures.ts';
+import { advertisement, peerInfo } from '../test-support/fixtures.ts';
 import { computeAnnouncements, endpointCanServe, hasHealthyEndpoint } from './announce.ts';
 import type {
   AdvertisementInfo,
@@ -18,14 +18,7 @@ const pool = (name: string, addresses: string[], labels: Record<string, string> 
   addresses,
   labels,
 });
-const peer = (name: string, over: Partial<PeerInfo> = {}): PeerInfo => ({
-  name,
-  myASN: 65100,
-  peerASN: 65000,
-  nodeSelectors: [],
-  families: [4],
-  ...over,
-});
+const peer = peerInfo;
 const adv = advertisement;
 const svc = (
   name: string,

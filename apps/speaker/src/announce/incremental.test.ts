@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { advertisement } from '../test-support/fixtures.ts';
+import { advertisement, peerInfo } from '../test-support/fixtures.ts';
 import { computeAnnouncements, serviceKey } from './announce.ts';
 import { Announcer, sameVerdict } from './incremental.ts';
 import type {
@@ -26,14 +26,7 @@ function rng(seed: number): () => number {
   };
 }
 
-const peer = (name: string, over: Partial<PeerInfo> = {}): PeerInfo => ({
-  name,
-  myASN: 65100,
-  peerASN: 65000,
-  nodeSelectors: [],
-  families: [4],
-  ...over,
-});
+const peer = peerInfo;
 
 // Two configurations the sequences switch between: shared /32s, an aggregated pool (many Services
 // in one prefix), a serviceSelector advertisement with its own communities and LOCAL_PREF toward

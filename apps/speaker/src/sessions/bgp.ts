@@ -225,13 +225,10 @@ export class TcpBgpSession implements BgpSessionPort {
   }
 
   updateRoutes(routes: PeerRoutes, changes: PeerRouteChanges): void {
-    if (this.#closed) return;
     const d = this.#driver;
-    if (d === undefined) {
-      // Not set up yet: it takes the whole table when it is.
-      this.#pending = routes;
-      return;
-    }
+    // Not set up yet: it takes the whole table when it is.
+    if (d === undefined) return this.setRoutes(routes);
+    if (this.#closed) return;
     const cache = new Map<RouteAttrs, RouteAttributes>();
     for (const fam of this.#families) {
       const m = fam === 'ipv4-unicast' ? changes.ipv4 : changes.ipv6;
