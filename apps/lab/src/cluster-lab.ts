@@ -1396,15 +1396,9 @@ function speakerLog(node: SpeakerNode, since: number, max: number): TraceStep[] 
   for (const l of (node.proc?.stdout ?? '').split('\n')) {
     const at = logLineTime(l);
     if (at === undefined || at < since) continue;
-    const o = JSON.parse(l) as { event?: unknown; msg?: unknown; ms?: unknown };
-    // A rebuild's line comes at its end; `ms` is how long it took (so when it started).
-    const took =
-      o.event === 'configProcessed' && typeof o.ms === 'number' ? ` (started at ${o.ms} ms before)` : '';
-    out.push({
-      at,
-      where: `${node.name} speaker`,
-      what: `${String(o.event ?? '')}: ${String(o.msg ?? '')}${took}`,
-    });
+    const o = JSON.parse(l) as { event?: unknown; msg?: unknown };
+    // A rebuild's line (configProcessed) comes at its end and says how long it took.
+    out.push({ at, where: `${node.name} speaker`, what: `${String(o.event ?? '')}: ${String(o.msg ?? '')}` });
     if (out.length >= max) break;
   }
   return out;
