@@ -8,7 +8,6 @@ import type {
   AnnounceInput,
   EndpointSlice,
   Node,
-  PeerInfo,
   PoolInfo,
   Service,
 } from './types.ts';

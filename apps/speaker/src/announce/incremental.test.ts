@@ -7,7 +7,6 @@ import type {
   AnnounceResult,
   EndpointSlice,
   Node,
-  PeerInfo,
   PeerRoutes,
   RouteAttrs,
   Service,

@@ -227,7 +227,10 @@ export class TcpBgpSession implements BgpSessionPort {
   updateRoutes(routes: PeerRoutes, changes: PeerRouteChanges): void {
     const d = this.#driver;
     // Not set up yet: it takes the whole table when it is.
-    if (d === undefined) return this.setRoutes(routes);
+    if (d === undefined) {
+      this.setRoutes(routes);
+      return;
+    }
     if (this.#closed) return;
     const cache = new Map<RouteAttrs, RouteAttributes>();
     for (const fam of this.#families) {
