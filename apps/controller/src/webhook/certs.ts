@@ -1,10 +1,25 @@
 // The webhook's certificates: a self-signed CA (what the ValidatingWebhookConfiguration's caBundle
 // trusts) and a serving certificate it signs for the name the API server dials. ECDSA P-256.
-import 'reflect-metadata';
+//
+// Reading certificates (certInfo, signedBy) takes node:crypto alone. Making them takes
+// @peculiar/x509 (with reflect-metadata, tsyringe and the ASN.1 schemas: about 7 MB of a
+// controller's RSS), loaded on the first generateCA or issueServing: a replica that finds a valid
+// Secret never loads it.
 import { X509Certificate as NodeX509, webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as never);
+type X509 = typeof import('@peculiar/x509');
+let x509Module: Promise<X509> | undefined;
+
+/** @peculiar/x509, loaded once, with node:crypto's WebCrypto as its provider. */
+function loadX509(): Promise<X509> {
+  x509Module ??= (async () => {
+    await import('reflect-metadata'); // @peculiar/x509's dependency injection needs it first
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as never);
+    return x509;
+  })();
+  return x509Module;
+}
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
@@ -46,6 +61,7 @@ async function importKey(pem: string): Promise<webcrypto.CryptoKey> {
 
 /** A CA valid from `now` (minus an hour, for clock skew) for `validityMs`. */
 export async function generateCA(commonName: string, validityMs: number, now = Date.now()): Promise<KeyPair> {
+  const x509 = await loadX509();
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -70,6 +86,7 @@ export async function issueServing(
   validityMs: number,
   now = Date.now(),
 ): Promise<KeyPair> {
+  const x509 = await loadX509();
   const caCert = new x509.X509Certificate(ca.cert);
   const caKey = await importKey(ca.key);
   const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
