@@ -5,6 +5,7 @@
 //
 //   pnpm --filter @bmlb/speaker bench:k8s [COUNT]      (as root; tools/kube/build.sh first)
 //   SPEAKER_NODE_ARGS='--max-semi-space-size=4|--optimize-for-size' …   (several heap settings, one run)
+//   SPEAKER_MAIN_JS='/a/dist/main.js|/b/dist/main.js' …   (several builds, one run)
 //
 // The speaker runs as it is deployed: the built JavaScript (dist/, `pnpm build`; the script builds
 // first), not the TypeScript sources (type stripping alone adds about 17 MB of RSS).
@@ -13,6 +14,7 @@
 // acknowledged by the API server; tRoutes = FRR's `show bgp summary` counts COUNT prefixes from the
 // node. Printed: tRoutes − tLast (how far the ToR trails the API) and tRoutes − t0.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeControlPlane, Lab, waitFor } from '@bmlb/netlab';
@@ -21,10 +23,16 @@ import { Topology } from './test-support/topology.ts';
 const N = Number(process.argv[2] ?? 10_000);
 const CONCURRENCY = 32;
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-if (!fs.existsSync(MAIN_JS)) {
-  console.error(`kube.bench: ${MAIN_JS} is missing: run pnpm build first`);
-  process.exit(1);
+// SPEAKER_MAIN_JS='A|B': other builds of the speaker to measure one after the other on the same
+// objects (a build before and after a change), instead of this package's dist/main.js.
+const MAINS = (process.env.SPEAKER_MAIN_JS ?? fileURLToPath(new URL('../dist/main.js', import.meta.url)))
+  .split('|')
+  .filter((m) => m !== '');
+for (const m of MAINS) {
+  if (!fs.existsSync(m)) {
+    console.error(`kube.bench: ${m} is missing: run pnpm build first`);
+    process.exit(1);
+  }
 }
 
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
@@ -33,6 +41,31 @@ const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 function rssKb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) : Number.NaN;
+}
+
+/**
+ * The speaker's V8 heap (used / total) and memory outside it (external: buffers, and what native
+ * code allocates through V8), from its /metrics on the status socket: where the RSS goes.
+ */
+function heapOf(socketPath: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = http.get({ socketPath, path: '/metrics', timeout: 5000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        text += c;
+      });
+      res.on('end', () => {
+        const v = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+        const m = (b: number) => `${(b / 1048576).toFixed(0)}`;
+        resolve(
+          `heap ${m(v('nodejs_heap_size_used_bytes'))} used / ${m(v('nodejs_heap_size_total_bytes'))} MB, external ${m(v('nodejs_external_memory_bytes'))} MB`,
+        );
+      });
+    });
+    req.on('error', (err) => resolve(`heap unknown (${err.message})`));
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+  });
 }
 
 function ipOf(i: number): string {
@@ -136,11 +169,13 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
   // SPEAKER_NODE_ARGS: Node flags for the speaker; several sets separated by `|` are measured one
   // after the other on the same objects (the IPs are taken away between them and the speaker
   // restarted), which saves creating 30,000 objects again for each.
-  const variants = (process.env.SPEAKER_NODE_ARGS ?? '')
-    .split('|')
-    .map((v) => v.split(' ').filter((a) => a !== ''));
+  const variants = MAINS.flatMap((main) =>
+    (process.env.SPEAKER_NODE_ARGS ?? '')
+      .split('|')
+      .map((v) => ({ main, args: v.split(' ').filter((a) => a !== '') })),
+  );
   const results: string[] = [];
-  for (const [vi, nodeArgs] of variants.entries()) {
+  for (const [vi, { main: MAIN_JS, args: nodeArgs }] of variants.entries()) {
     if (vi > 0) {
       // Take the IPs away (the previous speaker is stopped: FRR holds nothing from this node).
       await pool(idx, (i) =>
@@ -189,6 +224,7 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
     // Settle a moment: the first status writes and the sync's garbage.
     await new Promise((r) => setTimeout(r, 3000));
     const idleRss = pid === undefined ? Number.NaN : rssKb(pid);
+    const idleHeap = await heapOf(node.statusSocket);
 
     // The IPs appear: status writes, as the controller makes them.
     const t0 = performance.now();
@@ -211,15 +247,18 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
     );
     const tRoutes = performance.now();
     const rss = pid === undefined ? Number.NaN : rssKb(pid);
+    const heap = await heapOf(node.statusSocket);
     // A while later: the ServiceBGPStatus writes that follow the routes are done.
     await new Promise((r) => setTimeout(r, 10_000));
     const laterRss = pid === undefined ? Number.NaN : rssKb(pid);
+    const laterHeap = await heapOf(node.statusSocket);
     const peak = pid === undefined ? Number.NaN : rssKb(pid, 'VmHWM');
     const line =
-      `\nspeaker [${nodeArgs.join(' ') || 'default V8 heap'}], Kubernetes mode, ${N} Services (${2 * N} EndpointSlices):\n` +
+      `\nspeaker ${MAINS.length > 1 ? `${MAIN_JS} ` : ''}[${nodeArgs.join(' ') || 'default V8 heap'}], Kubernetes mode, ${N} Services (${2 * N} EndpointSlices):\n` +
       `  status writes: ${s(tLast - t0)} for ${N} (${Math.round(N / ((tLast - t0) / 1000))}/s, the API server's pace)\n` +
       `  all ${N} routes at FRR ${s(tRoutes - tLast)} after the last IP appeared in the API (goal: under 2 s), ${s(tRoutes - t0)} after the first\n` +
-      `  speaker RSS: ${mb(idleRss)} with the objects before any IP, ${mb(rss)} announcing ${N} routes, ${mb(laterRss)} 10 s later, peak ${mb(peak)} (goal: under 150 MB)\n`;
+      `  speaker RSS: ${mb(idleRss)} with the objects before any IP, ${mb(rss)} announcing ${N} routes, ${mb(laterRss)} 10 s later, peak ${mb(peak)} (goal: under 150 MB)\n` +
+      `  speaker memory: ${idleHeap} before any IP; ${heap} announcing; ${laterHeap} 10 s later\n`;
     results.push(line);
     process.stdout.write(line);
     await proc.stop(5000);
