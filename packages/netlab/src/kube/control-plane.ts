@@ -25,7 +25,6 @@ import {
 import { EtcdClient } from './etcd.ts';
 import { type ApiRequestOptions, type ApiResponse, httpsRequest } from './https.ts';
 import { createPki, type KubePki } from './pki.ts';
-import { splice } from './splice.ts';
 
 export interface KubeControlPlaneOptions {
   /**
@@ -134,9 +133,8 @@ export class KubeControlPlane {
   #keepDir: boolean;
   #untrack: () => void = () => {};
   #kubeconfigs = 0;
-  /** The Unix socket relay that lab namespaces reach the apiserver through (see exposeIn). */
-  #relay: net.Server | undefined;
-  #relaySockets = new Set<net.Socket>();
+  /** The root namespace's end of the relay that lab namespaces reach the apiserver through. */
+  #relay: Proc | undefined;
 
   private constructor(init: {
     dir: string;
@@ -583,29 +581,37 @@ export class KubeControlPlane {
    * Makes the apiserver reachable inside a lab namespace at the same `https://127.0.0.1:<port>`
    * (so `kubeconfig`, `kubeconfigFor()` files and the server's certificate work there as they are):
    * a relay process in the namespace listens on that port and forwards each connection through a
-   * Unix socket in this control plane's directory (files are not network-namespaced) to the
-   * apiserver. The relay is stopped with the lab. Resolves once it listens.
+   * Unix socket in this control plane's directory (files are not network-namespaced) to a second
+   * relay process, in the root namespace, that connects to the apiserver. Neither end runs in this
+   * process, so its own work (a test's, the lab's) does not delay the watch events they carry. The
+   * namespace's relay is stopped with the lab, the root one with the control plane. Resolves once
+   * it listens.
    */
   async exposeIn(ns: Namespace): Promise<void> {
     const socketPath = path.join(this.dir, 'apiserver.sock');
-    if (this.#relay === undefined) {
-      const relay = net.createServer((client) => {
-        const upstream = net.connect(this.port, '127.0.0.1');
-        for (const s of [client, upstream]) {
-          this.#relaySockets.add(s);
-          s.on('close', () => this.#relaySockets.delete(s));
-        }
-        splice(client, upstream);
-      });
-      fs.rmSync(socketPath, { force: true });
-      await new Promise<void>((resolve, reject) => {
-        relay.once('error', reject);
-        relay.listen(socketPath, () => resolve());
-      });
-      relay.unref();
-      this.#relay = relay;
-    }
     const script = fileURLToPath(new URL('./relay.ts', import.meta.url));
+    if (this.#relay === undefined) {
+      if (this.#closed) throw new Error('KubeControlPlane: closed');
+      fs.rmSync(socketPath, { force: true });
+      // The root namespace's end, a process of its own (killed by the kernel if this one dies).
+      const relay = new Proc(
+        [
+          'setpriv',
+          '--pdeathsig',
+          'KILL',
+          '--',
+          process.execPath,
+          '--disable-warning=ExperimentalWarning',
+          script,
+          socketPath,
+          `127.0.0.1:${this.port}`,
+        ],
+        { name: 'apiserver-relay', logFile: path.join(this.dir, 'apiserver-relay.log') },
+      );
+      this.#relay = relay;
+      fs.appendFileSync(path.join(this.dir, PIDS_FILE), `${relay.pid} apiserver-relay\n`);
+      await relay.waitForOutput(/relaying/, { timeoutMs: 10_000 });
+    }
     const proc = ns.spawn(
       [
         process.execPath,
@@ -662,8 +668,7 @@ export class KubeControlPlane {
   }
 
   #closeRelay(): void {
-    this.#relay?.close();
-    for (const s of this.#relaySockets) s.destroy();
+    this.#relay?.killSync();
     this.#relay = undefined;
   }
 
