@@ -898,7 +898,7 @@ export class ClusterLab {
       what: 'the EndpointSlice watch',
     }).catch(() => undefined);
     // tcpdump at each ToR and FRR's debugs: the steps between the speaker and the kernel FIB.
-    const trace = await DrainTrace.start(this.topo.tors, this.topo.torNs, node.addr);
+    const trace = await DrainTrace.start(this.topo.tors, this.topo.torNs, ['10.0.0.1', '10.0.0.2']);
     const args = ['drain', 'node-21', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=120s'];
     const { lines, code } = await this.#stampedKubectl(args);
     const evictedAt = lines.find((l) => /evicting pod/.test(l.text))?.at ?? Number.NaN;
@@ -926,6 +926,7 @@ export class ClusterLab {
     // bgpd and zebra write their debug lines as they go; the FIB change is the last step.
     const updates = trace.updates();
     const frrSteps = trace.frrSteps(this.webIP, evictedAt - 5);
+    const loop = trace.loopDelay();
     await trace.stop();
     const events = jsonObjects(slices.lines) as {
       at: number;
@@ -949,7 +950,24 @@ export class ClusterLab {
       r.say(`    tor${i + 1}'s kernel FIB without 10.0.0.21: +${fmtMs(ms)}`);
     // The whole path on one clock, for either implementation.
     const mentionsWeb = (u: WireUpdate) => u.text.includes(`${this.webIP}/32`);
-    const wire = updates.map((us) => us.find((u) => u.at >= evictedAt - 5 && mentionsWeb(u)));
+    const wire = updates.map((us) =>
+      us.find((u) => u.at >= evictedAt - 5 && u.from === node.addr && mentionsWeb(u)),
+    );
+    // Every other UPDATE a ToR received from the eviction until its FIB changed: work for its bgpd.
+    const others = updates.flatMap((us, i) =>
+      us
+        .filter((u) => u.at >= evictedAt - 5 && u.at <= evictedAt + (fibMs[i] ?? 0) && u !== wire[i])
+        .map((u) => ({
+          at: u.at,
+          where: `tor${i + 1} eth0`,
+          what: `BGP UPDATE from ${NODES.find((n) => n.ip === u.from)?.name ?? u.from}: ${u.text.slice(0, 100)}`,
+        })),
+    );
+    // What bgpd logged between the withdrawal's arrival and its reading of it.
+    const busy = trace.bgpdBetween(
+      Math.min(...wire.map((u) => u?.at ?? Number.POSITIVE_INFINITY)),
+      evictedAt + Math.max(...fibMs.map((x) => x ?? 0)),
+    );
     const steps: TraceStep[] = [
       { at: evictedAt, where: 'kubectl', what: 'evicting pod (the eviction request)' },
       ...(terminating === undefined
@@ -971,6 +989,10 @@ export class ClusterLab {
             ],
       ),
       ...frrSteps.flatMap((xs) => xs.slice(0, 8)),
+      ...others.slice(0, 12),
+      ...busy.flatMap((xs, i) =>
+        xs.filter((x) => !frrSteps[i]?.some((y) => y.at === x.at && y.what === x.what)).slice(0, 6),
+      ),
       ...fibMs.flatMap((ms, i) =>
         ms === undefined
           ? []
@@ -979,6 +1001,9 @@ export class ClusterLab {
     ].sort((a, b) => a.at - b.at);
     r.say(
       `  the drain step by step (${this.impl}; ms after the eviction request${this.impl === 'metallb' ? "; MetalLB's speaker stamps its log in whole seconds, so its lines cannot be placed" : ''}):`,
+    );
+    r.say(
+      `    (kubectl's lines are stamped by this process, whose event loop was late by up to ${loop.maxMs.toFixed(1)} ms meanwhile, p99 ${loop.p99Ms.toFixed(1)} ms)`,
     );
     for (const st of steps)
       r.say(

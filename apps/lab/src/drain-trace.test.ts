@@ -19,6 +19,7 @@ describe('parseTcpdumpUpdates', () => {
     const u = parseTcpdumpUpdates(DUMP);
     expect(u).toHaveLength(1);
     expect(u[0]?.at).toBeCloseTo(1764902401523.456, 3);
+    expect(u[0]?.from).toBe('10.0.0.21');
     expect(u[0]?.text).toBe(
       'Update Message (2), length: 23 Withdrawn routes: 203.0.113.5/32 End-of-Rib Marker (empty NLRI)',
     );

@@ -2,6 +2,7 @@
 // own watch), node-21's speaker's log, its BGP UPDATE on the wire (tcpdump in each ToR's
 // namespace), bgpd's and zebra's debug logs (FRR's millisecond timestamps) and the kernel FIB (ip
 // monitor's stamp). The same for either implementation: nothing here asks the speaker anything.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FrrInstance, Namespace, Proc } from '@bmlb/netlab';
 
 /** One stamped step (`at`: epoch ms). */
@@ -14,6 +15,8 @@ export interface TraceStep {
 /** A BGP UPDATE from the node, as tcpdump at a ToR saw it (its first line's stamp, µs). */
 export interface WireUpdate {
   readonly at: number;
+  /** The sender's address (tcpdump's `A.B.C.D.port > …` line). */
+  readonly from: string | undefined;
   /** The decoded message (tcpdump -v) from its type on, e.g. `Update Message (2), length: 23 Withdrawn routes: 203.0.113.5/32`. */
   readonly text: string;
 }
@@ -30,6 +33,9 @@ export function parseTcpdumpUpdates(text: string): WireUpdate[] {
     if (cur !== undefined && i >= 0)
       out.push({
         at: cur.at,
+        from: cur.lines
+          .map((l) => /^\s*(\d+\.\d+\.\d+\.\d+)\.\d+ > /.exec(l)?.[1])
+          .find((x) => x !== undefined),
         text: cur.lines
           .slice(i)
           .map((l) => l.trim())
@@ -72,22 +78,36 @@ export function logLineTime(line: string): number | undefined {
 export class DrainTrace {
   readonly #tors: readonly FrrInstance[];
   readonly #dumps: readonly Proc[];
+  /**
+   * This process's event-loop delay while the trace runs: kubectl's lines (the eviction, the
+   * EndpointSlice watch) are stamped when this loop reads them, so their stamps are late by up to
+   * that much. (The speakers' apiserver relay used to run in this loop too; it is a process of its
+   * own now, see netlab's KubeControlPlane.exposeIn.)
+   */
+  readonly #loop: ReturnType<typeof monitorEventLoopDelay> = monitorEventLoopDelay({ resolution: 1 });
 
   private constructor(tors: readonly FrrInstance[], dumps: readonly Proc[]) {
     this.#tors = tors;
     this.#dumps = dumps;
+    this.#loop.enable();
+  }
+
+  /** This process's event-loop delay so far (ms): the largest and the 99th percentile. */
+  loopDelay(): { maxMs: number; p99Ms: number } {
+    return { maxMs: this.#loop.max / 1e6, p99Ms: this.#loop.percentile(99) / 1e6 };
   }
 
   /**
-   * Starts tcpdump at each ToR (BGP from `nodeAddr` only) and turns on bgpd's UPDATE and zebra
-   * debugs (a drain changes one route: a few lines each).
+   * Starts tcpdump at each ToR (the BGP it receives: from every node, not what it sends; `torAddrs`
+   * are the ToRs' own) and turns on bgpd's UPDATE and zebra debugs (a drain changes one route: a
+   * few lines each).
    */
   static async start(
     tors: readonly FrrInstance[],
     torNs: readonly Namespace[],
-    nodeAddr: string,
+    torAddrs: readonly string[],
   ): Promise<DrainTrace> {
-    const dumps = torNs.map((ns) =>
+    const dumps = torNs.map((ns, i) =>
       ns.spawn(
         [
           'tcpdump',
@@ -99,7 +119,7 @@ export class DrainTrace {
           '-v',
           '-s',
           '0',
-          `tcp port 179 and src host ${nodeAddr}`,
+          `tcp port 179 and not src host ${torAddrs[i]}`,
         ],
         { name: 'tcpdump-bgp' },
       ),
@@ -118,9 +138,19 @@ export class DrainTrace {
     return t;
   }
 
-  /** Per ToR: node-21's BGP UPDATEs seen on the wire so far. */
+  /** Per ToR: the BGP UPDATEs it received so far (from any node). */
   updates(): WireUpdate[][] {
     return this.#dumps.map((d) => parseTcpdumpUpdates(d.stdout));
+  }
+
+  /** Per ToR: bgpd's log lines from `from` to `to` (e.g. what kept it busy before it read an UPDATE). */
+  bgpdBetween(from: number, to: number): TraceStep[][] {
+    return this.#tors.map((tor, i) =>
+      tor
+        .logEntries('bgpd')
+        .filter((e) => e.at >= from && e.at < to)
+        .map((e) => ({ at: e.at, where: `tor${i + 1} bgpd`, what: e.text })),
+    );
   }
 
   /** Per ToR: bgpd's and zebra's log lines about `ip` stamped at or after `since`. */
@@ -138,6 +168,7 @@ export class DrainTrace {
 
   /** Stops tcpdump and turns the debugs off again. */
   async stop(): Promise<void> {
+    this.#loop.disable();
     await Promise.all(this.#dumps.map((d) => d.stop(1_000)));
     for (const tor of this.#tors) {
       await tor.vtysh(
