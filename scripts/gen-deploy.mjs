@@ -5,6 +5,9 @@
 //   deploy/helm/bmlb/crds/       copies of deploy/crds/*.yaml (those come from packages/metallb-api)
 //   deploy/helm/bmlb/templates/  the chart's RBAC and webhook templates, from deploy/rbac/*.yaml and
 //                                deploy/webhook.yaml with the namespace made the release's
+//   deploy/helm/bmlb/values.yaml the `nodeOptions` of `controller` and `speaker` (V8's settings):
+//                                the NODE_OPTIONS of deploy/controller.yaml and deploy/speaker.yaml
+//                                (the rest of the file is written by hand)
 // The chart's other templates (controller, speaker, metrics Services, monitors) take values and are
 // written by hand; the deploy interop test (packages/k8s-adapter) checks that with default values
 // they render the objects of deploy/bmlb.yaml.
@@ -105,6 +108,30 @@ function template(rel) {
 outputs.set('helm/bmlb/templates/rbac-controller.yaml', template('rbac/controller.yaml'));
 outputs.set('helm/bmlb/templates/rbac-speaker.yaml', template('rbac/speaker.yaml'));
 outputs.set('helm/bmlb/templates/webhook.yaml', template('webhook.yaml'));
+
+/** The NODE_OPTIONS value of the container in deploy/`workload`.yaml. */
+function nodeOptions(workload) {
+  const m = /- name: NODE_OPTIONS\n\s+value: "([^"]*)"/.exec(read(`${workload}.yaml`));
+  if (m === null) throw new Error(`deploy/${workload}.yaml: no NODE_OPTIONS in the container's env`);
+  return m[1];
+}
+
+/** values.yaml with each workload's `nodeOptions:` line (in its top-level section) set from deploy/. */
+function chartValues() {
+  const rel = 'helm/bmlb/values.yaml';
+  const lines = read(rel).split('\n');
+  for (const workload of ['controller', 'speaker']) {
+    const start = lines.indexOf(`${workload}:`);
+    if (start < 0) throw new Error(`deploy/${rel}: no top-level '${workload}:' section`);
+    let end = lines.findIndex((l, i) => i > start && /^\S/.test(l));
+    if (end < 0) end = lines.length;
+    const at = lines.findIndex((l, i) => i > start && i < end && /^ {2}nodeOptions:/.test(l));
+    if (at < 0) throw new Error(`deploy/${rel}: no 'nodeOptions:' in the '${workload}:' section`);
+    lines[at] = `  nodeOptions: ${JSON.stringify(nodeOptions(workload))}`;
+  }
+  return lines.join('\n');
+}
+outputs.set('helm/bmlb/values.yaml', chartValues());
 
 // Directories whose every file is generated here: anything else in them is stale.
 const ownedDirs = ['helm/bmlb/crds'];

@@ -66,7 +66,8 @@ npm_config_nodedir="$nodedir" "${pnpm[@]}" --config.inject-workspace-packages=tr
 }
 
 # What the runtime never reads: type declarations, source maps (Node runs without
-# --enable-source-maps), docs and tests at a dependency's root, pnpm's .bin shims, the deploy's lockfile and install state, what node-gyp
+# --enable-source-maps; only the executable's stay, dist/main.js.map and dist/chunks/*.map, for
+# NODE_OPTIONS=--enable-source-maps to name the sources in a stack trace of the bundle), docs and tests at a dependency's root, pnpm's .bin shims, the deploy's lockfile and install state, what node-gyp
 # leaves beside a compiled addon, and prebuilt binaries for other platforms (prebuilds/<os>-<arch>,
 # as prebuildify and the bare-* packages lay them out). Files here are hard links into pnpm's store:
 # they are only ever removed, never edited in place.
@@ -74,7 +75,8 @@ log "prune"
 (
   cd "$out/app"
   find . -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \
-    -o -name '*.md' -o -name '*.markdown' -o -name '*.tsbuildinfo' \) -delete
+    -o -name '*.md' -o -name '*.markdown' -o -name '*.tsbuildinfo' \) \
+    ! -path ./dist/main.js.map ! -path './dist/chunks/*.map' -delete
   # tests and docs at a dependency's root only (yaml keeps code in dist/doc)
   for pkg in node_modules/.pnpm/*/node_modules/* node_modules/.pnpm/*/node_modules/@*/*; do
     [ -f "$pkg/package.json" ] || continue

@@ -39,6 +39,7 @@ import { summarize, type TrafficReport, type TrafficSummary } from './flow-stats
 import {
   buildApps,
   CONTROLLER_MAIN,
+  controllerNodeOptions,
   ensureKubeBinaries,
   ensurePackages,
   REPO,
@@ -331,7 +332,11 @@ export class ClusterLab {
           `--health-address=127.0.0.1:${healthPort}`,
           '--webhook-address=',
         ],
-        { name: identity, env: { POD_NAME: identity }, logFile: path.join(this.lab.dir, `${identity}.log`) },
+        {
+          name: identity,
+          env: { POD_NAME: identity, NODE_OPTIONS: controllerNodeOptions() },
+          logFile: path.join(this.lab.dir, `${identity}.log`),
+        },
       );
       this.lab.track({ close: async () => void (await proc.stop(5_000)), closeSync: () => proc.killSync() });
       this.controllers.push({ proc, identity, healthPort });

@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
+  deployNodeOptions,
   ETCD_PATH,
   frrInstalled,
   kubeBinDir,
@@ -20,16 +21,11 @@ export const SPEAKER_MAIN = path.join(REPO, 'apps/speaker/dist/main.js');
 export const CONTROLLER_MAIN = path.join(REPO, 'apps/controller/dist/main.js');
 
 /**
- * The `NODE_OPTIONS` the speaker's DaemonSet sets (deploy/speaker.yaml: its V8 heap limits), so the
- * lab's speakers run with the memory settings a cluster's do.
+ * The `NODE_OPTIONS` the speaker's DaemonSet and the controller's Deployment set (deploy/speaker.yaml,
+ * deploy/controller.yaml: V8's heap limits), so the lab's daemons run with a cluster's memory settings.
  */
-export function speakerNodeOptions(): string {
-  const file = path.join(REPO, 'deploy/speaker.yaml');
-  const m = /- name: NODE_OPTIONS\n\s+value: "([^"]*)"/.exec(fs.readFileSync(file, 'utf8'));
-  if (m === null)
-    throw new Error(`${path.relative(REPO, file)}: no NODE_OPTIONS in the speaker container's env`);
-  return m[1] as string;
-}
+export const speakerNodeOptions = (): string => deployNodeOptions('speaker');
+export const controllerNodeOptions = (): string => deployNodeOptions('controller');
 
 /**
  * Builds the speaker and the controller with what they depend on (`turbo run build`: from its cache

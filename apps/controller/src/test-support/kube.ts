@@ -69,6 +69,8 @@ export interface ControllerOptions {
   readonly logDir: string;
   /** Run the built bin (`dist/main.js`, as deployed; `pnpm build` first) instead of the sources. */
   readonly built?: boolean;
+  /** `NODE_OPTIONS` of the process (e.g. the Deployment's, deployNodeOptions('controller')). */
+  readonly nodeOptions?: string;
 }
 
 /** One `controller` process, run from source (`src/main.ts`) as the bin runs, or the built bin itself. */
@@ -111,7 +113,11 @@ export class ControllerProcess {
       '--retry-period=1',
       ...(o.args ?? []),
     ];
-    const proc = new Proc(argv, { name: o.identity, logFile: path.join(o.logDir, `${o.identity}.log`) });
+    const proc = new Proc(argv, {
+      name: o.identity,
+      logFile: path.join(o.logDir, `${o.identity}.log`),
+      ...(o.nodeOptions !== undefined ? { env: { NODE_OPTIONS: o.nodeOptions } } : {}),
+    });
     return new ControllerProcess(proc, o.identity, metricsPort, healthPort);
   }
 
