@@ -33,16 +33,12 @@ import type {
 interface Entry {
   svc: Service;
   verdict: ServiceVerdict | undefined;
-  /** The Service's routes as pairs, flat: target, prefix, target, prefix, … */
-  routes: (Target | string)[];
-}
-
-interface SliceEntry {
-  readonly slice: EndpointSlice;
-  readonly svc: string | undefined;
+  /** The Service's routes as pairs, flat: target, prefix, target, prefix, … (an array of its size). */
+  routes: readonly (Target | string)[];
 }
 
 const NO_SLICES: readonly EndpointSlice[] = [];
+const NO_ROUTES: readonly (Target | string)[] = [];
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
@@ -70,8 +66,9 @@ export class Announcer {
   #ctx: AnnounceContext | undefined;
   /** Every Service (also those not ours to announce, which have no verdict), in the source's order. */
   #services = new Map<string, Entry>();
-  #slices = new Map<string, SliceEntry>();
-  #slicesBySvc = new Map<string, EndpointSlice[]>();
+  #slices = new Map<string, EndpointSlice>();
+  /** Each Service's EndpointSlices (arrays of their size, replaced on a change: 10,000 of them). */
+  #slicesBySvc = new Map<string, readonly EndpointSlice[]>();
   /** Per peer and family (index 0: IPv4, 1: IPv6): the routes that make up each prefix. */
   #parts = new Map<string, [Map<string, RouteAttrs[]>, Map<string, RouteAttrs[]>]>();
   #verdictList: ServiceVerdict[] | undefined;
@@ -134,7 +131,7 @@ export class Announcer {
     const changes: VerdictChange[] = [];
     for (const svc of services) {
       const key = serviceKey(svc);
-      const e: Entry = { svc, verdict: undefined, routes: [] };
+      const e: Entry = { svc, verdict: undefined, routes: NO_ROUTES };
       this.#services.set(key, e);
       this.#evaluate(key, e, undefined);
       if (e.verdict !== undefined) this.#count++;
@@ -182,7 +179,7 @@ export class Announcer {
     for (const svc of changes.services) {
       const key = serviceKey(svc);
       const e = this.#services.get(key);
-      if (e === undefined) this.#services.set(key, { svc, verdict: prior.get(key), routes: [] });
+      if (e === undefined) this.#services.set(key, { svc, verdict: prior.get(key), routes: NO_ROUTES });
       else if (e.svc === svc) continue;
       else e.svc = svc;
       dirty.add(key);
@@ -231,7 +228,7 @@ export class Announcer {
   /** Computes a Service's verdict and adds its routes to the prefixes' parts. */
   #evaluate(key: string, e: Entry, touched: Map<string, [Set<string>, Set<string>]> | undefined): void {
     const ctx = this.#ctx as AnnounceContext;
-    const routes = e.routes;
+    const routes: (Target | string)[] = [];
     const parts = this.#parts;
     const v = ctx.evaluate(e.svc, key, this.#slicesBySvc.get(key) ?? NO_SLICES, (t, prefix) => {
       routes.push(t, prefix);
@@ -243,6 +240,7 @@ export class Announcer {
       else list.push(t.attrs);
       if (touched !== undefined) touchedSet(touched, t).add(prefix);
     });
+    e.routes = routes.length === 0 ? NO_ROUTES : routes.slice();
     // A verdict equal to the one before keeps the old object (nothing to report, nothing to log).
     if (e.verdict === undefined || v === undefined || !sameVerdict(e.verdict, v)) e.verdict = v;
   }
@@ -263,20 +261,19 @@ export class Announcer {
       if (list.length === 0) fam.delete(prefix);
       touchedSet(touched, t).add(prefix);
     }
-    e.routes = [];
+    e.routes = NO_ROUTES;
   }
 
   #putSlice(slice: EndpointSlice, dirty: Set<string> | undefined): void {
     const key = sliceKey(slice);
     const old = this.#slices.get(key);
-    if (old?.slice === slice) return;
+    if (old === slice) return;
     if (old !== undefined) this.#dropSlice(key, dirty);
+    this.#slices.set(key, slice);
     const svc = sliceServiceKey(slice);
-    this.#slices.set(key, { slice, svc });
     if (svc === undefined) return;
     const list = this.#slicesBySvc.get(svc);
-    if (list === undefined) this.#slicesBySvc.set(svc, [slice]);
-    else list.push(slice);
+    this.#slicesBySvc.set(svc, list === undefined ? [slice] : [...list, slice]);
     dirty?.add(svc);
   }
 
@@ -284,14 +281,12 @@ export class Announcer {
     const old = this.#slices.get(key);
     if (old === undefined) return;
     this.#slices.delete(key);
-    if (old.svc === undefined) return;
-    const list = this.#slicesBySvc.get(old.svc);
-    if (list !== undefined) {
-      const at = list.indexOf(old.slice);
-      if (at >= 0) list.splice(at, 1);
-      if (list.length === 0) this.#slicesBySvc.delete(old.svc);
-    }
-    dirty?.add(old.svc);
+    const svc = sliceServiceKey(old);
+    if (svc === undefined) return;
+    const list = this.#slicesBySvc.get(svc)?.filter((s) => s !== old);
+    if (list === undefined || list.length === 0) this.#slicesBySvc.delete(svc);
+    else this.#slicesBySvc.set(svc, list);
+    dirty?.add(svc);
   }
 }
 
