@@ -221,6 +221,71 @@ describe('KubeSource', () => {
     expect(last.snapshot.services.map((s) => s.metadata.name)).toEqual(['web', 's1', 's2', 's3', 's4']);
   });
 
+  it("ignores the echo of its own status writes and changes its projection drops; a node's label change is a new configuration", async () => {
+    const m = new MemoryCluster();
+    for (const o of seedObjects()) m.put(o);
+    m.put(node('node-21'));
+    // The status publisher's watches share the cache (kube-status.ts).
+    m.watch(Resources.ServiceBGPStatus, { namespace: 'metallb-system' });
+    m.watch(Resources.BGPSessionState, { namespace: 'metallb-system' });
+    const { src, configs } = setup(m);
+    await src.start();
+    expect(configs.length).toBe(1);
+    expect(src.stats).toEqual({ built: 1, reused: 0 });
+    for (let i = 0; i < 20; i++)
+      m.put({
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'ServiceBGPStatus',
+        metadata: {
+          name: `web-node-21-${i}`,
+          namespace: 'metallb-system',
+          labels: { 'metallb.io/node': 'node-21' },
+        },
+        status: { node: 'node-21', serviceName: 'web', serviceNamespace: 'default', peers: ['tor1'] },
+      });
+    m.put({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'BGPSessionState',
+      metadata: { name: 'node-21-tor1', namespace: 'metallb-system' },
+      status: { bgpStatus: 'Established' },
+    });
+    await settle();
+    expect(configs.length).toBe(1);
+    expect(src.stats).toEqual({ built: 1, reused: 0 });
+    // A heartbeat: the Node's status changes in fields the speaker does not keep.
+    m.put({
+      ...node('node-21'),
+      status: {
+        addresses: [{ type: 'InternalIP', address: '10.0.0.21' }],
+        conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2026-12-05T03:00:00Z' }],
+      },
+    });
+    await settle();
+    const afterReady = configs.length;
+    m.put({
+      ...node('node-21'),
+      status: {
+        addresses: [{ type: 'InternalIP', address: '10.0.0.21' }],
+        conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2026-12-05T03:00:40Z' }],
+      },
+    });
+    await settle();
+    expect(configs.length).toBe(afterReady);
+    expect(src.stats.built).toBe(afterReady);
+    // A label is configuration (node selectors): built again.
+    m.put({
+      ...node('node-21'),
+      metadata: { name: 'node-21', labels: { 'kubernetes.io/hostname': 'node-21', rack: 'r1' } },
+      status: {
+        addresses: [{ type: 'InternalIP', address: '10.0.0.21' }],
+        conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2026-12-05T03:01:20Z' }],
+      },
+    });
+    await settle();
+    expect(configs.length).toBe(afterReady + 1);
+    expect(src.stats.built).toBe(afterReady + 1);
+  });
+
   it('hands over which Services and EndpointSlices changed; a speaker fed that way matches one recomputing everything', async () => {
     const m = new MemoryCluster();
     for (const o of seedObjects()) m.put(o);

@@ -105,10 +105,19 @@ export class KubeSource {
 
   /** Starts the watches; resolves after the first configuration was handed over. */
   async start(signal?: AbortSignal): Promise<void> {
+    // The cache is shared: the kinds the status publisher watches (kube-status.ts: this speaker's
+    // own ServiceBGPStatus and BGPSessionState objects) come through it too. Their changes are the
+    // echo of its own writes, thousands in a burst, and must neither drop the configuration built
+    // before nor schedule a rebuild.
+    const mine = new Set([...this.#configStores, this.#services, this.#slices].map((s) => s.kind));
     this.#unsubscribe = this.#o.cluster.cache.on((e) => {
+      if (!mine.has(e.kind)) return;
       // Services and EndpointSlices never take part in the cross-object rules: a change to them
       // (all but a few of the changes a cluster makes) reuses the configuration built before.
       const dataPlane = e.kind === 'Service' || e.kind === 'EndpointSlice';
+      // A configuration object modified only in what the projection drops (a Node's heartbeat, an
+      // annotation) is the same configuration.
+      if (!dataPlane && e.type === 'modified' && e.old !== undefined && sameContent(e.old, e.object)) return;
       if (!dataPlane) this.#base = undefined;
       if (!this.#synced) return;
       if (dataPlane && (e.type === 'added' || e.type === 'modified' || e.type === 'deleted')) {
@@ -278,4 +287,14 @@ export class KubeSource {
     this.#unsubscribe?.();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
   }
+}
+
+/** Two versions of an object alike but for `metadata.resourceVersion` (what a projection keeps of them). */
+function sameContent(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) =>
+    JSON.stringify({
+      ...o,
+      metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined },
+    });
+  return strip(a) === strip(b);
 }
