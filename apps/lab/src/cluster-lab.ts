@@ -737,6 +737,7 @@ export class ClusterLab {
     r.section(
       `${o.what ?? ''}${n} Services created at once (type LoadBalancer, Cluster, selecting web's Pods${o.pool === undefined ? '' : `, pool ${o.pool}`}; ${this.impl}): each one's route at both ToRs`,
     );
+    const stepStart = Date.now();
     const trackers = await Promise.all(this.topo.torNs.map((ns) => FibTracker.start(ns)));
     const raised = rmemMaxRaised();
     r.say(
@@ -865,6 +866,7 @@ export class ClusterLab {
         `  DELETE x ${n} → each route gone from both ToRs: p50 ${fmtMs(percentile(perService, 50))}, p99 ${fmtMs(percentile(perService, 99))}; all gone ${fmtMs(withdrawMs)} after the first request`,
       );
       r.check(Number.isFinite(withdrawMs), `all ${n} routes withdrawn from both ToRs`);
+      await this.#checkNoFlap(stepStart, `${n} Services were created and deleted`);
       const overflows = trackers.map((t) => t.overflows);
       r.say(
         `  ip monitor's lost messages over creations and deletions: ${overflows.join(' / ')} at tor1 / tor2`,
@@ -874,6 +876,32 @@ export class ClusterLab {
       api.close();
       await Promise.all(trackers.map((t) => t.stop()));
     }
+  }
+
+  /**
+   * No BGP session at either ToR went down since `since` (epoch ms): each one's uptime, as bgpd
+   * counts it, covers the whole step. A session that flapped under load (a speaker too busy to send
+   * its BFD packets or keepalives) withdrew every route of its node meanwhile.
+   */
+  async #checkNoFlap(since: number, what: string): Promise<void> {
+    const elapsed = Date.now() - since;
+    const flapped: string[] = [];
+    for (const [i, tor] of this.topo.tors.entries()) {
+      const sum = JSON.parse(await tor.vtysh('show bgp ipv4 unicast summary json')) as {
+        peers?: Record<string, { state?: string; peerUptimeMsec?: number }>;
+      };
+      for (const node of NODES) {
+        const p = sum.peers?.[node.ip];
+        if (p?.state !== 'Established' || (p.peerUptimeMsec ?? 0) < elapsed)
+          flapped.push(
+            `tor${i + 1}–${node.name}: ${p?.state ?? 'no session'}, up ${fmtMs(p?.peerUptimeMsec ?? 0)}`,
+          );
+      }
+    }
+    this.report.check(
+      flapped.length === 0,
+      `no BGP session went down while ${what} (every session at both ToRs up for the whole ${fmtMs(elapsed)})${flapped.length === 0 ? '' : `: ${flapped.join('; ')}`}`,
+    );
   }
 
   /** The drain: `kubectl drain node-21` under Local, timed from the eviction to the ToRs' FIBs; then uncordon. */
