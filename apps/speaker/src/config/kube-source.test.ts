@@ -221,7 +221,7 @@ describe('KubeSource', () => {
     expect(last.snapshot.services.map((s) => s.metadata.name)).toEqual(['web', 's1', 's2', 's3', 's4']);
   });
 
-  it("ignores the echo of its own status writes and changes its projection drops; a node's label change is a new configuration", async () => {
+  it("ignores the echo of its own status writes, pool status counts and Node heartbeats; a node's label change is a new configuration", async () => {
     const m = new MemoryCluster();
     for (const o of seedObjects()) m.put(o);
     m.put(node('node-21'));
@@ -249,6 +249,13 @@ describe('KubeSource', () => {
       metadata: { name: 'node-21-tor1', namespace: 'metallb-system' },
       status: { bgpStatus: 'Established' },
     });
+    // The controller's counts in an IPAddressPool's status, written as it allocates.
+    const pool = m.list('IPAddressPool')[0] as Record<string, unknown>;
+    for (let i = 0; i < 5; i++)
+      m.put({
+        ...pool,
+        status: { assignedIPv4: i, availableIPv4: 256 - i, assignedIPv6: 0, availableIPv6: 0 },
+      });
     await settle();
     expect(configs.length).toBe(1);
     expect(src.stats).toEqual({ built: 1, reused: 0 });

@@ -17,7 +17,13 @@ import { type ClusterPort, type KubeObject, type Problem, Resources, type Store 
 import { buildConfig, formatConfigError, type ManifestObject } from '@bmlb/metallb-api';
 import type { DataChanges, EndpointSlice, Service } from '../announce/types.ts';
 import type { LoadResult, SpeakerSnapshot } from '../speaker/types.ts';
-import { projectEndpointSlice, projectNode, projectSecret, projectService } from './projection.ts';
+import {
+  projectConfigObject,
+  projectEndpointSlice,
+  projectNode,
+  projectSecret,
+  projectService,
+} from './projection.ts';
 import { snapshotFromConfig } from './snapshot.ts';
 
 export interface KubeSourceOptions {
@@ -84,11 +90,12 @@ export class KubeSource {
     const c = opts.cluster;
     const ns = { namespace: opts.namespace };
     const add = (s: Store<never>) => this.#configStores.push(s as unknown as Store<KubeObject>);
-    add(c.watch(Resources.IPAddressPool, ns) as never);
-    add(c.watch(Resources.BGPPeer, ns) as never);
-    add(c.watch(Resources.BGPAdvertisement, ns) as never);
-    add(c.watch(Resources.BFDProfile, ns) as never);
-    add(c.watch(Resources.Community, ns) as never);
+    const cfg = { ...ns, project: projectConfigObject };
+    add(c.watch(Resources.IPAddressPool, cfg) as never);
+    add(c.watch(Resources.BGPPeer, cfg) as never);
+    add(c.watch(Resources.BGPAdvertisement, cfg) as never);
+    add(c.watch(Resources.BFDProfile, cfg) as never);
+    add(c.watch(Resources.Community, cfg) as never);
     // The core kinds keep only what the speaker reads (projection.ts).
     add(c.watch(Resources.Secret, { ...ns, project: projectSecret }) as never);
     add(

@@ -27,7 +27,9 @@
 //   large Secrets (Helm releases) the speaker never reads.
 // - ServiceBGPStatus / BGPSessionState (this node's own): metadata only; the publisher reads their
 //   names to delete what it no longer wants, and compares contents with what it wrote itself.
-// The metallb.io configuration kinds are few and read whole: they are not projected.
+// - The metallb.io configuration kinds: few, read whole, but for their status (the controller writes an
+//   IPAddressPool's counts as it allocates, several times a second in a burst; no rule reads them, and
+//   with them each of those writes would be a new configuration to the speaker) and managedFields.
 //
 // A value of the wrong type (a string where an object belongs) is passed on as it is, so validation
 // still reports it.
@@ -153,3 +155,12 @@ export const projectSecret: Projection = (raw) =>
 /** For the status kinds: the metadata the publisher reads. */
 export const projectOwnStatus: Projection = (raw) =>
   defined({ apiVersion: raw.apiVersion, kind: raw.kind, metadata: meta(raw) });
+
+/** A metallb.io configuration object without what no configuration rule reads (see above). */
+export const projectConfigObject: Projection = (raw) => {
+  const { status: _status, ...rest } = raw;
+  const md = rest.metadata;
+  if (!isObject(md) || !('managedFields' in md)) return rest;
+  const { managedFields: _m, ...metadata } = md;
+  return { ...rest, metadata };
+};
