@@ -1,3 +1,4 @@
+import { seededRandom } from '@bmlb/bfd-core/testing';
 import { describe, expect, it } from 'vitest';
 import { advertisement, peerInfo } from '../test-support/fixtures.ts';
 import { computeAnnouncements, serviceKey } from './announce.ts';
@@ -12,18 +13,6 @@ import type {
   Service,
   ServiceVerdict,
 } from './types.ts';
-
-/** mulberry32: a small deterministic generator, so every run replays the same sequences. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const peer = peerInfo;
 
@@ -147,7 +136,7 @@ describe('Announcer (incremental announcements)', () => {
     let routeChanges = 0;
     let sharedSeen = 0;
     for (let seed = 1; seed <= 25; seed++) {
-      const r = rng(seed);
+      const r = seededRandom(seed); // mulberry32: every run replays the same sequences
       // The source's stores: a Map keeps a modified object in place and appends an added one.
       const services = new Map<string, Service>();
       const slices = new Map<string, EndpointSlice>();
