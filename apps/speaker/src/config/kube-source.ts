@@ -296,12 +296,12 @@ export class KubeSource {
   }
 }
 
-/** Two versions of an object alike but for `metadata.resourceVersion` (what a projection keeps of them). */
+/**
+ * Two versions of an object alike but for `metadata.resourceVersion` (every configuration store is
+ * projected, and no projection keeps managedFields or other server bookkeeping).
+ */
 function sameContent(a: KubeObject, b: KubeObject): boolean {
   const strip = (o: KubeObject) =>
-    JSON.stringify({
-      ...o,
-      metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined },
-    });
+    JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
   return strip(a) === strip(b);
 }
