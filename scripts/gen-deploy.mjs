@@ -17,6 +17,8 @@
 // date, or a file in a generated directory is not ours to have there.
 import fs from 'node:fs';
 import path from 'node:path';
+// The one reader of a workload's NODE_OPTIONS in deploy/ (the lab and the benchmarks run with it too).
+import { deployNodeOptions } from '../packages/netlab/src/deploy-env.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const deploy = path.join(root, 'deploy');
@@ -109,13 +111,6 @@ outputs.set('helm/bmlb/templates/rbac-controller.yaml', template('rbac/controlle
 outputs.set('helm/bmlb/templates/rbac-speaker.yaml', template('rbac/speaker.yaml'));
 outputs.set('helm/bmlb/templates/webhook.yaml', template('webhook.yaml'));
 
-/** The NODE_OPTIONS value of the container in deploy/`workload`.yaml. */
-function nodeOptions(workload) {
-  const m = /- name: NODE_OPTIONS\n\s+value: "([^"]*)"/.exec(read(`${workload}.yaml`));
-  if (m === null) throw new Error(`deploy/${workload}.yaml: no NODE_OPTIONS in the container's env`);
-  return m[1];
-}
-
 /** values.yaml with each workload's `nodeOptions:` line (in its top-level section) set from deploy/. */
 function chartValues() {
   const rel = 'helm/bmlb/values.yaml';
@@ -127,7 +122,7 @@ function chartValues() {
     if (end < 0) end = lines.length;
     const at = lines.findIndex((l, i) => i > start && i < end && /^ {2}nodeOptions:/.test(l));
     if (at < 0) throw new Error(`deploy/${rel}: no 'nodeOptions:' in the '${workload}:' section`);
-    lines[at] = `  nodeOptions: ${JSON.stringify(nodeOptions(workload))}`;
+    lines[at] = `  nodeOptions: ${JSON.stringify(deployNodeOptions(workload))}`;
   }
   return lines.join('\n');
 }

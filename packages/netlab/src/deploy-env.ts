@@ -8,8 +8,8 @@ const DEPLOY_DIR = path.resolve(import.meta.dirname, '../../../deploy');
 
 /**
  * The `NODE_OPTIONS` the container of deploy/`workload`.yaml sets (V8's heap limits and threads):
- * the one place the value is written; the Helm chart's values must say the same (scripts/gen-deploy.mjs
- * checks it).
+ * the one place the value is written and this the one reader of it: scripts/gen-deploy.mjs imports it
+ * to write the Helm chart's values from it (and `--check` fails when they differ).
  */
 export function deployNodeOptions(workload: 'speaker' | 'controller'): string {
   const file = path.join(DEPLOY_DIR, `${workload}.yaml`);
