@@ -89,7 +89,11 @@ describe('Reflector', () => {
     const { client, events, store, r } = setup([
       [svc('a', '1'), svc('b', '2'), svc('c', '3')],
       // After compaction: a unchanged, b changed, c deleted, d new.
-      [svc('a', '1'), svc('b', '7'), svc('d', '8')],
+      [
+        svc('a', '1'),
+        svc('b', '7', { spec: { type: 'LoadBalancer', ports: [{ port: 443 }] } }),
+        svc('d', '8'),
+      ],
     ]);
     r.start();
     await r.synced;
@@ -243,11 +247,60 @@ describe('Reflector', () => {
       resourceVersion: '101',
     });
     expect((store.get('default/a') as unknown as { spec: object }).spec).toEqual({ type: 'LoadBalancer' });
+    // The new version differed only in what the projection drops: cached, but no event.
+    expect(events.map((e) => `${e.type} ${e.key}`)).toEqual(['added default/a', 'added default/b']);
     // A relist converts only the objects whose resourceVersion the store has not applied.
     w.send({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired' } });
-    await until(() => events.filter((e) => e.type === 'added' || e.type === 'modified').length >= 3);
     await until(() => r.stats.lists === 2);
+    await client.nextWatch();
     expect(projected).toEqual(['a@1', 'b@2', 'a@101', 'a@1']);
+    expect(store.get('default/a')?.metadata.resourceVersion).toBe('1');
+    expect(events.length).toBe(2);
+    await r.stop();
+  });
+
+  it('publishes no event for a version that differs only in its resourceVersion, and caches it', async () => {
+    const { client, events, store, r } = setup([[svc('a', '1')]]);
+    r.start();
+    await r.synced;
+    const w = await client.nextWatch();
+    // What slim drops changed (managedFields, the last-applied annotation), nothing else.
+    w.send({
+      type: 'MODIFIED',
+      object: watchSvc('a', '101', {
+        metadata: {
+          name: 'a',
+          namespace: 'default',
+          resourceVersion: '101',
+          uid: 'u-a',
+          managedFields: [{ manager: 'bmlb-controller' }],
+        },
+      }),
+    });
+    expect(store.get('default/a')?.metadata.resourceVersion).toBe('101');
+    expect(events.map((e) => `${e.type} ${e.key}`)).toEqual(['added default/a']);
+    // A change anywhere else is an event, with the version before it.
+    w.send({ type: 'MODIFIED', object: watchSvc('a', '102', { status: { loadBalancer: {} } }) });
+    const last = events.at(-1);
+    expect(last?.type).toBe('modified');
+    if (last?.type === 'modified') expect(last.old?.metadata.resourceVersion).toBe('101');
+    await r.stop();
+  });
+
+  it('publishes a version equal to the last valid one when it clears a problem', async () => {
+    const { client, events, store, r } = setup([[svc('a', '1')]]);
+    r.start();
+    await r.synced;
+    const w = await client.nextWatch();
+    w.send({ type: 'MODIFIED', object: { ...watchSvc('a', '5'), spec: { type: 'Balancer' } } });
+    expect(store.problems().length).toBe(1);
+    w.send({ type: 'MODIFIED', object: watchSvc('a', '6') }); // back to what a@1 said
+    expect(store.problems().length).toBe(0);
+    expect(events.map((e) => `${e.type} ${e.key}`)).toEqual([
+      'added default/a',
+      'invalid default/a',
+      'modified default/a',
+    ]);
     await r.stop();
   });
 });

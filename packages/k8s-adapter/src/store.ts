@@ -1,6 +1,7 @@
 // A read-only (to the apps) cache of one kind, with indexes. It holds each object's last valid
 // version: an update that fails validation is recorded as a problem and leaves the previous version
 // in place, so a bad edit never removes good state; a deletion removes both.
+import { isDeepStrictEqual } from 'node:util';
 import type { ConfigError } from '@bmlb/metallb-api';
 import { type KubeObject, keyOf } from './resources.ts';
 
@@ -107,7 +108,11 @@ export class Store<T extends KubeObject = KubeObject> {
 
   /**
    * Applies an ADDED/MODIFIED object (already converted, or its problem). Returns the event to
-   * publish, or undefined when nothing changed (the same resourceVersion was applied before).
+   * publish, or undefined when nothing changed: the same resourceVersion was applied before, or the
+   * new version differs from the cached one only in `metadata.resourceVersion` (a change in what the
+   * projection or `slim` drops: a Node's heartbeat, managedFields, a relist after compaction). Such a
+   * version is still cached, so the store reads the newest resourceVersion, but no consumer is woken
+   * for it.
    */
   upsert(
     key: string,
@@ -120,8 +125,13 @@ export class Store<T extends KubeObject = KubeObject> {
       this.#problems.set(key, result.problem);
       return { type: 'invalid', kind: this.kind, key, problem: result.problem };
     }
-    this.#problems.delete(key);
+    // A version that clears a problem is news even when it equals the last valid one.
+    const hadProblem = this.#problems.delete(key);
     const old = this.#items.get(key);
+    if (old !== undefined && !hadProblem && sameButVersion(old, result.object)) {
+      this.#items.set(key, result.object); // indexes read no resourceVersion: they stay as they are
+      return undefined;
+    }
     this.#setItem(key, result.object, old);
     return old === undefined
       ? { type: 'added', kind: this.kind, key, object: result.object }
@@ -161,6 +171,13 @@ export class Store<T extends KubeObject = KubeObject> {
       }
     }
   }
+}
+
+/** Two versions of an object alike but for `metadata.resourceVersion`. */
+function sameButVersion(a: KubeObject, b: KubeObject): boolean {
+  const { resourceVersion: _a, ...ma } = a.metadata;
+  const { resourceVersion: _b, ...mb } = b.metadata;
+  return isDeepStrictEqual({ ...a, metadata: ma }, { ...b, metadata: mb });
 }
 
 function addTo(idx: Map<string, Set<string>>, value: string, key: string): void {

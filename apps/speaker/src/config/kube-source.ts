@@ -122,9 +122,8 @@ export class KubeSource {
       // Services and EndpointSlices never take part in the cross-object rules: a change to them
       // (all but a few of the changes a cluster makes) reuses the configuration built before.
       const dataPlane = e.kind === 'Service' || e.kind === 'EndpointSlice';
-      // A configuration object modified only in what the projection drops (a Node's heartbeat, an
-      // annotation) is the same configuration.
-      if (!dataPlane && e.type === 'modified' && e.old !== undefined && sameContent(e.old, e.object)) return;
+      // (A configuration object modified only in what the projection drops, a Node's heartbeat or an
+      // annotation, publishes no event at all: the store compares the projected versions.)
       if (!dataPlane) this.#base = undefined;
       if (!this.#synced) return;
       if (dataPlane && (e.type === 'added' || e.type === 'modified' || e.type === 'deleted')) {
@@ -294,14 +293,4 @@ export class KubeSource {
     this.#unsubscribe?.();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
   }
-}
-
-/**
- * Two versions of an object alike but for `metadata.resourceVersion` (every configuration store is
- * projected, and no projection keeps managedFields or other server bookkeeping).
- */
-function sameContent(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) =>
-    JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
-  return strip(a) === strip(b);
 }
