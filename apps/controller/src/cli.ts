@@ -48,8 +48,8 @@ Assigns addresses from the metallb.io IPAddressPools to Services of type LoadBal
 MetalLB's rules; serves the validating webhook for the metallb.io kinds. Two or more replicas elect
 a leader on a Lease; only the leader writes.
 
-  --kubeconfig FILE        kubeconfig to use (default: $KUBECONFIG, then the Pod's ServiceAccount,
-                           then ~/.kube/config)
+  --kubeconfig FILE        kubeconfig to use (default: $KUBECONFIG, then ~/.kube/config,
+                           then the Pod's ServiceAccount: kubectl's order)
   --namespace NS           namespace of the metallb.io objects, the Lease and the webhook Secret
                            (default $METALLB_NAMESPACE, else ${DEFAULTS.namespace})
   --lb-class CLASS         serve only Services with this spec.loadBalancerClass (default: only

@@ -9,7 +9,7 @@ export interface DaemonArgs {
   readonly command: 'run';
   /** The file source; undefined in Kubernetes mode. */
   readonly config: string | undefined;
-  /** Kubernetes mode: --kubeconfig FILE (else KUBECONFIG, in-cluster, ~/.kube/config). */
+  /** Kubernetes mode: --kubeconfig FILE (else KUBECONFIG, ~/.kube/config, in-cluster: kubectl's order). */
   readonly kubeconfig: string | undefined;
   /** Kubernetes mode: the namespace of the metallb.io objects (default metallb-system). */
   readonly namespace: string;
@@ -20,7 +20,10 @@ export interface DaemonArgs {
   readonly logLevel: string;
   readonly loadBalancerClass: string | undefined;
   readonly debounceMs: number;
-  /** An edit removing every peer, pool, advertisement or Service applies after FILE kept it this long. */
+  /**
+   * An edit removing every peer, pool, advertisement, Service or EndpointSlice, or cutting FILE short
+   * to a beginning of the running content, applies after FILE kept it this long.
+   */
   readonly removalHoldMs: number;
   /** After FILE was seen mid-rewrite, an edit applies once FILE kept it unchanged this long. */
   readonly rewriteSettleMs: number;
@@ -46,8 +49,8 @@ export const USAGE = `usage:
   Without --config the speaker runs in Kubernetes mode: it watches its Node, Services, EndpointSlices,
   the metallb.io kinds and Secrets in NS, and writes ServiceBGPStatus and BGPSessionState objects.
 
-  --kubeconfig FILE     Kubernetes mode: the API server's kubeconfig (default: $KUBECONFIG, else the
-                        Pod's ServiceAccount, else ~/.kube/config)
+  --kubeconfig FILE     Kubernetes mode: the API server's kubeconfig (default: $KUBECONFIG, else
+                        ~/.kube/config, else the Pod's ServiceAccount: kubectl's order)
   --namespace NS        Kubernetes mode: namespace of the metallb.io objects (default metallb-system)
   --config FILE         file mode: multi-document YAML: metallb.io kinds, v1 Services, EndpointSlices,
                         Nodes; edits apply live; an invalid edit is reported and the last valid one
@@ -58,11 +61,12 @@ export const USAGE = `usage:
   --status-address      status endpoint on ADDR:PORT instead
   --log-level LEVEL     trace, debug, info (default), warn, error
   --lb-class CLASS      announce only Services with this spec.loadBalancerClass
-  --removal-hold-ms MS  an edit removing every peer, pool, advertisement or Service of the running
-                        configuration applies only if FILE still holds it MS later (default 10000;
-                        0: at once). A FILE with no documents is never applied.
-  --rewrite-settle-ms MS  after FILE was seen empty or written to while read, an edit applies once
-                        FILE kept it unchanged for MS (default 1000)
+  --removal-hold-ms MS  an edit removing every peer, pool, advertisement, Service or EndpointSlice
+                        of the running configuration, or cutting FILE short to a beginning of it,
+                        applies only if FILE still holds it MS later (default 10000; 0: at once).
+                        A FILE with no documents is never applied.
+  --rewrite-settle-ms MS  after FILE was seen empty, written to while read or cut short, an edit
+                        applies once FILE kept it unchanged for MS (default 1000)
 `;
 
 export class UsageError extends Error {}

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiError, KubeClient } from './client.ts';
-import { KubeConfigError, loadKubeConfig } from './config.ts';
+import { KubeConfigError, type KubeConfigSource, loadKubeConfig } from './config.ts';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -81,18 +81,85 @@ contexts: [{ name: other, context: { cluster: c2, user: u2 } }]
     });
   });
 
-  it('in a Pod: the ServiceAccount token file, CA and namespace', () => {
+  const serviceAccount = () => {
     const sa = tmp();
     fs.writeFileSync(path.join(sa, 'token'), 'jwt');
     fs.writeFileSync(path.join(sa, 'ca.crt'), CA);
     fs.writeFileSync(path.join(sa, 'namespace'), 'metallb-system\n');
-    const r = loadKubeConfig({
-      env: { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' },
-      serviceAccountDir: sa,
-    });
+    return sa;
+  };
+  const podEnv = { KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' };
+
+  it('in a Pod: the ServiceAccount token file, CA and namespace', () => {
+    const sa = serviceAccount();
+    const r = loadKubeConfig({ env: { ...podEnv, HOME: tmp() }, serviceAccountDir: sa });
     expect(r).toMatchObject({ source: 'in-cluster', namespace: 'metallb-system' });
     expect(r.connection.server).toBe('https://[fd00::1]:443');
+    expect(r.connection.ca?.toString()).toBe(CA);
     expect(r.connection.credentials).toEqual({ kind: 'tokenFile', file: path.join(sa, 'token') });
+    // Both variables, as client-go requires; the CA must be readable.
+    expect(() =>
+      loadKubeConfig({
+        env: { KUBERNETES_SERVICE_HOST: 'fd00::1', HOME: tmp() },
+        serviceAccountDir: sa,
+      }),
+    ).toThrow(/not a Pod with a ServiceAccount/);
+    fs.rmSync(path.join(sa, 'ca.crt'));
+    expect(() => loadKubeConfig({ env: { ...podEnv, HOME: tmp() }, serviceAccountDir: sa })).toThrow(
+      /in-cluster: the ServiceAccount's CA .*ca\.crt/,
+    );
+  });
+
+  it("kubectl's order: --kubeconfig, KUBECONFIG, ~/.kube/config, and the ServiceAccount only when they configure nothing", () => {
+    const sa = serviceAccount();
+    const home = tmp();
+    fs.mkdirSync(path.join(home, '.kube'));
+    fs.writeFileSync(path.join(home, '.kube', 'ca.crt'), CA);
+    kubeconfig(path.join(home, '.kube'), 'config', basic('https://home:6443'));
+    const d = tmp();
+    fs.writeFileSync(path.join(d, 'ca.crt'), CA);
+    const env = kubeconfig(d, 'env', basic('https://env:6443'));
+    const flag = kubeconfig(d, 'flag', basic('https://flag:6443'));
+    const server = (src: KubeConfigSource) => {
+      const r = loadKubeConfig({ serviceAccountDir: sa, ...src });
+      return `${r.source} ${r.connection.server}`;
+    };
+    // A present ~/.kube/config wins over the Pod's ServiceAccount (controller-runtime's order would
+    // take the ServiceAccount here).
+    expect(server({ env: { ...podEnv, HOME: home } })).toBe('home https://home:6443');
+    expect(server({ env: { ...podEnv, HOME: home, KUBECONFIG: env } })).toBe('KUBECONFIG https://env:6443');
+    expect(server({ kubeconfig: flag, env: { ...podEnv, HOME: home, KUBECONFIG: env } })).toBe(
+      'flag https://flag:6443',
+    );
+    // KUBECONFIG replaces ~/.kube/config: files it lists that do not exist are skipped, and when none
+    // does, the ServiceAccount is used, not ~/.kube/config.
+    const absent = path.join(d, 'absent');
+    expect(server({ env: { ...podEnv, HOME: home, KUBECONFIG: `${absent}:${env}` } })).toBe(
+      'KUBECONFIG https://env:6443',
+    );
+    expect(server({ env: { ...podEnv, HOME: home, KUBECONFIG: absent } })).toBe(
+      'in-cluster https://[fd00::1]:443',
+    );
+    expect(() => server({ env: { HOME: home, KUBECONFIG: absent } })).toThrow(
+      /KUBECONFIG=.*absent: none of its files exists, and this is not a Pod with a ServiceAccount/,
+    );
+    // An empty file configures nothing: the ServiceAccount (kubectl's empty-config fallback).
+    const empty = kubeconfig(d, 'empty', '');
+    expect(server({ kubeconfig: empty, env: { ...podEnv, HOME: home } })).toBe(
+      'in-cluster https://[fd00::1]:443',
+    );
+    expect(() => server({ kubeconfig: empty, env: { HOME: home } })).toThrow(
+      /--kubeconfig .*empty configures nothing, and this is not a Pod/,
+    );
+    // One that configures something but not enough is an error, not a fallback.
+    const noContext = kubeconfig(
+      d,
+      'nocontext',
+      'clusters: [{ name: c, cluster: { server: "https://x:6443" } }]\n',
+    );
+    expect(() => server({ kubeconfig: noContext, env: { ...podEnv, HOME: home } })).toThrow(
+      /no current-context/,
+    );
   });
 
   it('refuses what it does not do, saying what and where', () => {

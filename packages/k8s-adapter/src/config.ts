@@ -1,10 +1,14 @@
-// Where the apps find the API server, in controller-runtime's order: the --kubeconfig flag, then the
+// Where the apps find the API server, in kubectl's order (client-go's clientcmd loading rules and
+// its deferred loading client config): the --kubeconfig flag (the file must exist), else the
 // KUBECONFIG environment variable (a list of files, merged as kubectl merges them: the first file
-// that sets a value wins), then the Pod's ServiceAccount (in-cluster), then ~/.kube/config.
+// that sets a value wins; files that do not exist are skipped), else ~/.kube/config; and only when
+// that yields an empty configuration (no file, or no clusters, users, contexts or current-context),
+// the Pod's ServiceAccount (in-cluster: KUBERNETES_SERVICE_HOST and _PORT set, the token mounted).
+// So a ~/.kube/config in a container wins over its ServiceAccount, as with kubectl; controller-runtime
+// differs (in-cluster before ~/.kube/config).
 //
-// Written here rather than taken from @kubernetes/client-node: its KubeConfig module loads the whole
-// generated API (about 85 MB of RSS, measured), which is more than the speaker's entire budget on a
-// node. This reads what bmlb's users have: a server with its CA (file or data) and optional TLS
+// Written here rather than taken from @kubernetes/client-node, whose KubeConfig module loads the
+// whole generated API (the measured cost is in the README, "Not on @kubernetes/client-node"). This reads what bmlb's users have: a server with its CA (file or data) and optional TLS
 // server name, and a bearer token, token file, client certificate, or exec credential plugin
 // (client.authentication.k8s.io). A kubeconfig that asks for something else (an auth-provider, a
 // proxy, skipping TLS verification) is refused with an error that says what and where.
@@ -70,6 +74,8 @@ type Named<T> = { name?: unknown } & Record<string, unknown> & { [k: string]: T 
 interface RawConfig {
   files: string[];
   currentContext: string | undefined;
+  /** Whether any file has `extensions` or `preferences.extensions` (which bmlb does not read). */
+  extensions: boolean;
   clusters: Map<string, { file: string; body: Record<string, unknown> }>;
   users: Map<string, { file: string; body: Record<string, unknown> }>;
   contexts: Map<string, { file: string; body: Record<string, unknown> }>;
@@ -82,6 +88,8 @@ function readYaml(file: string): Record<string, unknown> {
   } catch (err) {
     throw new KubeConfigError(`kubeconfig ${file}: ${(err as Error).message}`);
   }
+  // An empty file is an empty configuration, as client-go reads it (not a YAML error).
+  if (text.trim() === '') return {};
   let doc: unknown;
   try {
     doc = loadYaml(text);
@@ -99,6 +107,7 @@ function readConfigs(files: readonly string[]): RawConfig {
   const raw: RawConfig = {
     files: [...files],
     currentContext: undefined,
+    extensions: false,
     clusters: new Map(),
     users: new Map(),
     contexts: new Map(),
@@ -111,6 +120,8 @@ function readConfigs(files: readonly string[]): RawConfig {
       doc['current-context'] !== ''
     )
       raw.currentContext = doc['current-context'];
+    const prefs = doc.preferences as Record<string, unknown> | null | undefined;
+    if (nonEmptyList(doc.extensions) || nonEmptyList(prefs?.extensions)) raw.extensions = true;
     for (const [key, map, inner] of [
       ['clusters', raw.clusters, 'cluster'],
       ['users', raw.users, 'user'],
@@ -131,6 +142,19 @@ function readConfigs(files: readonly string[]): RawConfig {
     }
   }
   return raw;
+}
+
+const nonEmptyList = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+
+/** Nothing configured (client-go's IsConfigEmpty): kubectl then tries the Pod's ServiceAccount. */
+function isEmpty(raw: RawConfig): boolean {
+  return (
+    raw.currentContext === undefined &&
+    raw.clusters.size === 0 &&
+    raw.users.size === 0 &&
+    raw.contexts.size === 0 &&
+    !raw.extensions
+  );
 }
 
 function str(o: Record<string, unknown>, key: string, where: string): string | undefined {
@@ -245,46 +269,77 @@ function resolve(
   };
 }
 
+/**
+ * The Pod's ServiceAccount, when this runs in one (client-go's `inClusterClientConfig.Possible`:
+ * KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT set, the token file present); else undefined.
+ */
+function inCluster(env: NodeJS.ProcessEnv, saDir: string): LoadedKubeConfig | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT;
+  const tokenFile = path.join(saDir, 'token');
+  if (!host || !port || !fs.statSync(tokenFile, { throwIfNoEntry: false })?.isFile()) return undefined;
+  const caFile = path.join(saDir, 'ca.crt');
+  let ca: Buffer;
+  try {
+    ca = fs.readFileSync(caFile);
+  } catch (err) {
+    throw new KubeConfigError(`in-cluster: the ServiceAccount's CA ${caFile}: ${(err as Error).message}`);
+  }
+  let namespace: string | undefined;
+  try {
+    namespace = fs.readFileSync(path.join(saDir, 'namespace'), 'utf8').trim() || undefined;
+  } catch {
+    namespace = undefined;
+  }
+  return {
+    connection: {
+      server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      ca,
+      tlsServerName: undefined,
+      credentials: { kind: 'tokenFile', file: tokenFile },
+    },
+    source: 'in-cluster',
+    namespace,
+  };
+}
+
 export function loadKubeConfig(src: KubeConfigSource = {}): LoadedKubeConfig {
   const env = src.env ?? process.env;
   const saDir = src.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  // client-go's loading rules: the flag's file alone; else KUBECONFIG's files, those that exist;
+  // else ~/.kube/config if it exists.
+  let files: string[];
+  let source: 'flag' | 'KUBECONFIG' | 'home';
+  let tried: string;
   if (src.kubeconfig) {
     if (!fs.existsSync(src.kubeconfig))
       throw new KubeConfigError(`--kubeconfig ${src.kubeconfig}: no such file`);
-    const r = resolve(readConfigs([src.kubeconfig]), src.context);
-    return { ...r, source: 'flag' };
+    files = [src.kubeconfig];
+    source = 'flag';
+    tried = `--kubeconfig ${src.kubeconfig} configures nothing`;
+  } else if (env.KUBECONFIG) {
+    const listed = [...new Set(env.KUBECONFIG.split(path.delimiter).filter((f) => f !== ''))];
+    files = listed.filter((f) => fs.existsSync(f));
+    source = 'KUBECONFIG';
+    tried =
+      files.length === 0
+        ? `KUBECONFIG=${env.KUBECONFIG}: none of its files exists`
+        : `KUBECONFIG=${env.KUBECONFIG}: its files configure nothing`;
+  } else {
+    const home = path.join(env.HOME || os.homedir(), '.kube', 'config');
+    files = fs.existsSync(home) ? [home] : [];
+    source = 'home';
+    tried =
+      files.length === 0
+        ? `no Kubernetes configuration (no --kubeconfig, no KUBECONFIG, no ${home})`
+        : `no Kubernetes configuration (${home} configures nothing)`;
   }
-  if (env.KUBECONFIG) {
-    const files = env.KUBECONFIG.split(path.delimiter).filter((f) => f !== '' && fs.existsSync(f));
-    if (files.length === 0)
-      throw new KubeConfigError(`KUBECONFIG=${env.KUBECONFIG}: none of its files exists`);
-    return { ...resolve(readConfigs(files), src.context), source: 'KUBECONFIG' };
-  }
-  if (env.KUBERNETES_SERVICE_HOST && fs.existsSync(path.join(saDir, 'token'))) {
-    const host = env.KUBERNETES_SERVICE_HOST;
-    const port = env.KUBERNETES_SERVICE_PORT ?? '443';
-    let namespace: string | undefined;
-    try {
-      namespace = fs.readFileSync(path.join(saDir, 'namespace'), 'utf8').trim() || undefined;
-    } catch {
-      namespace = undefined;
-    }
-    return {
-      connection: {
-        server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
-        ca: fs.readFileSync(path.join(saDir, 'ca.crt')),
-        tlsServerName: undefined,
-        credentials: { kind: 'tokenFile', file: path.join(saDir, 'token') },
-      },
-      source: 'in-cluster',
-      namespace,
-    };
-  }
-  const home = path.join(env.HOME ?? os.homedir(), '.kube', 'config');
-  if (!fs.existsSync(home)) {
-    throw new KubeConfigError(
-      'no Kubernetes configuration: pass --kubeconfig FILE, set KUBECONFIG, or run in a Pod with a ServiceAccount',
-    );
-  }
-  return { ...resolve(readConfigs([home]), src.context), source: 'home' };
+  const raw = readConfigs(files);
+  if (!isEmpty(raw)) return { ...resolve(raw, src.context), source };
+  // Only an empty configuration falls back to the Pod's ServiceAccount, as in kubectl.
+  const pod = inCluster(env, saDir);
+  if (pod !== undefined) return pod;
+  throw new KubeConfigError(
+    `${tried}, and this is not a Pod with a ServiceAccount (KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT, ${path.join(saDir, 'token')}): pass --kubeconfig FILE or set KUBECONFIG`,
+  );
 }
