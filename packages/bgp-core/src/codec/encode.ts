@@ -410,10 +410,15 @@ function writeAsPath(w: Writer, segments: readonly AsPathSegment[], four: boolea
   }
 }
 
-function writeNextHop(w: Writer, nh: NextHop): void {
+function writeNextHop(w: Writer, nh: NextHop, afi: number): void {
   const at = w.pos;
   w.u8(0);
   if (nh.linkLocal === undefined && parseIPv4(nh.global) !== undefined) {
+    // RFC 2545 §3: IPv6 NLRI take an IPv6 next hop (an IPv4 one is sent as ::ffff:a.b.c.d)
+    if (afi === 2)
+      throw new RangeError(
+        `MP_REACH next hop ${nh.global} is IPv4; IPv6 NLRI need an IPv6 (or IPv4-mapped) next hop (RFC 2545 §3)`,
+      );
     w.u32(ipv4(nh.global, 'MP_REACH next hop'));
   } else {
     writeIPv6(w, nh.global, 'MP_REACH next hop');
@@ -463,7 +468,7 @@ function attributeEntries(
     add(14, (w) => {
       w.u16(mpReach.afi);
       w.u8(checkUint(mpReach.safi, 8, 'MP_REACH SAFI'));
-      writeNextHop(w, mpReach.nextHop);
+      writeNextHop(w, mpReach.nextHop, mpReach.afi);
       w.u8(0);
       writeList(w, mpReach.nlri, addPathSend(mpReach.afi, mpReach.safi));
     });

@@ -327,7 +327,6 @@ describe('RFC 4271 §6.3 UPDATE errors (with RFC 7606 revised handling)', () => 
       ['unspecified link-local', v6(`${G}00000000000000000000000000000000`)],
       ['multicast link-local', v6(`${G}ff020000000000000000000000000001`)],
       ['IPv4-mapped loopback', v6('00000000000000000000ffff7f000001')],
-      ['IPv4 next hop 127.0.0.1 for IPv6 NLRI', v6('7f000001')],
       ['IPv4 NLRI in MP_REACH with next hop 0.1.2.3', v4('00010203')],
       ['IPv4 NLRI with an RFC 8950 multicast next hop', v4('ff020000000000000000000000000001')],
     ];
@@ -348,12 +347,74 @@ describe('RFC 4271 §6.3 UPDATE errors (with RFC 7606 revised handling)', () => 
       ['global and link-local', v6(`${G}${LL}`)],
       ['link-local fe bf', v6(`${G}febf0000000000000000000000000001`)],
       ['IPv4-mapped host', v6('00000000000000000000ffffc0000201')],
-      ['IPv4 host for IPv6 NLRI', v6('c0000201')],
       ['IPv4 NLRI, RFC 8950 global and link-local', v4(`${G}${LL}`)],
     ] as const) {
       const r = decodeMessage(update([a, ORIGIN_IGP, AS_PATH_EMPTY]), { extendedNextHop: new Set(['1/1']) });
       expect(r.kind, what).toBe('message');
     }
+  });
+  test('RFC 2545 §3 / RFC 7606 §7.11: a 4-octet (IPv4) next hop for IPv6 NLRI is malformed → 3/9, session reset', () => {
+    // ExaBGP sends this for `announce ipv6 unicast … next-hop <IPv4>` and FRR reads it; the RFCs
+    // give IPv6 NLRI a 16- or 32-octet next hop, and a length other than expected resets the session.
+    for (const nh of ['c0000201', '7f000001']) {
+      const a = attr(0x80, 14, `00020104${nh}004020010db800000000`); // 2001:db8::/64
+      const r = decodeMessage(update([a, ORIGIN_IGP, AS_PATH_EMPTY]));
+      expectError(r, 3, 9, a);
+      if (r.kind === 'error') expect(r.reason).toMatch(/length 4 is invalid for IPv6 NLRI.*RFC 2545 §3/);
+    }
+    // the same address IPv4-mapped (16 octets) is an IPv6 next hop: accepted
+    const mapped = attr(0x80, 14, '0002011000000000000000000000ffffc0000201004020010db800000000');
+    const ok = asUpdate(decodeMessage(update([mapped, ORIGIN_IGP, AS_PATH_EMPTY])));
+    expect(ok.attributes.mpReach?.nextHop).toEqual({ global: '::ffff:192.0.2.1' });
+    // IPv4 NLRI in MP_REACH_NLRI still take a 4-octet next hop
+    const v4 = attr(0x80, 14, '00010104c00002010018c00002');
+    expect(
+      asUpdate(decodeMessage(update([v4, ORIGIN_IGP, AS_PATH_EMPTY]))).attributes.mpReach?.nextHop,
+    ).toEqual({
+      global: '192.0.2.1',
+    });
+    // and our encoder never writes one: an IPv4 next hop for IPv6 NLRI is a caller's mistake
+    const mpReach = ok.attributes.mpReach;
+    if (mpReach === undefined) throw new Error('no MP_REACH_NLRI');
+    const msg: UpdateMessage = {
+      ...ok,
+      attributes: { ...ok.attributes, mpReach: { ...mpReach, nextHop: { global: '192.0.2.1' } } },
+    };
+    expect(() => encodeMessage(msg)).toThrow(
+      /IPv6 NLRI need an IPv6 \(or IPv4-mapped\) next hop \(RFC 2545 §3\)/,
+    );
+  });
+  test('RFC 4760 §3: a martian NEXT_HOP in an UPDATE whose only NLRI is in MP_REACH_NLRI is ignored', () => {
+    const mp = attr(0x80, 14, '0002011020010db8000000000000000000000001004020010db800000000');
+    for (const nh of ['7f000001', '00000000', 'e0000001', 'ffffffff']) {
+      const martian = attr(0x40, 3, nh);
+      const wire = update([mp, ORIGIN_IGP, AS_PATH_EMPTY, martian]);
+      const r = decodeMessage(wire);
+      // the IPv6 routes stand: the NEXT_HOP names the next hop of no route in this UPDATE
+      expect(r.kind, nh).toBe('message');
+      if (r.kind === 'error') continue;
+      expect(r.issues, nh).toEqual([]);
+      expect(asUpdate(r).attributes.mpReach?.nlri.toArray()).toEqual(['2001:db8::/64']);
+      // kept as received, so it re-encodes to the same bytes
+      expect(bytesToHex(encodeMessage(asUpdate(r)))).toBe(bytesToHex(wire));
+      // beside IPv4 NLRI of its own it is the next hop of those: treat-as-withdraw (3/8)
+      expectIssue(
+        decodeMessage(update([mp, ORIGIN_IGP, AS_PATH_EMPTY, martian], '18c00002')),
+        'treat-as-withdraw',
+        'treat-as-withdraw',
+        8,
+        martian,
+      );
+    }
+    // a malformed NEXT_HOP (length ≠ 4) is still treat-as-withdraw there (RFC 7606 §7.3)
+    const bad = attr(0x40, 3, 'c000020101');
+    expectIssue(
+      decodeMessage(update([mp, ORIGIN_IGP, AS_PATH_EMPTY, bad])),
+      'treat-as-withdraw',
+      'treat-as-withdraw',
+      5,
+      bad,
+    );
   });
   test('RFC 4271 §6.3 / RFC 7606 §7.8: COMMUNITIES not a multiple of 4 → 3/9, treat-as-withdraw', () => {
     const bad = attr(0xc0, 8, 'fde800');

@@ -113,6 +113,11 @@ export function packUpdates(input: PackInput, opts: CodecOptions = {}): Uint8Arr
       const mpNh = input.mpNextHop;
       if (mpNh === undefined) throw new RangeError(`packUpdates: family ${key} announcements need mpNextHop`);
       nh = nextHopBytes(mpNh);
+      if (afi === 2 && nh.length === 4) {
+        throw new RangeError(
+          `packUpdates: next hop ${mpNh.global} of ${key} is IPv4; IPv6 NLRI need an IPv6 (or IPv4-mapped) next hop (RFC 2545 §3)`,
+        );
+      }
       if (afi === 1 && nh.length !== 4 && opts.extendedNextHop?.has(key) !== true) {
         throw new RangeError(
           `packUpdates: IPv6 next hop for ${key} needs the extended next hop capability (RFC 8950)`,

@@ -34,6 +34,8 @@ export interface AttributeContext {
   readonly attrs: Mutable<PathAttributes>;
   readonly issues: AttributeIssue[];
   readonly unknown: UnknownAttribute[];
+  /** The UPDATE carries NLRI in its own field (the routes NEXT_HOP is the next hop of). */
+  readonly ipv4Nlri: boolean;
   mpReachPresent: boolean;
   fatal: ReadResult | undefined;
   code: number;
@@ -132,7 +134,11 @@ function decodeNextHop(c: AttributeContext): boolean {
   const nh = u32(c.b, c.vs);
   c.attrs.nextHop = formatIPv4(nh);
   const why = ipv4NextHopProblem(nh);
-  if (why !== undefined) {
+  // RFC 4760 §3: an UPDATE whose only NLRI is in MP_REACH_NLRI SHOULD NOT carry NEXT_HOP, and the
+  // receiver SHOULD ignore it there: it is the next hop of no route (MP_REACH_NLRI has its own), so a
+  // martian value withdraws nothing. (A NEXT_HOP whose length is not 4 is malformed, not ignored:
+  // treat-as-withdraw by RFC 7606 §7.3, whatever the UPDATE carries.)
+  if (why !== undefined && c.ipv4Nlri) {
     // RFC 4271 §6.3: NEXT_HOP must be a valid IP host address; a martian one (0.0.0.0/8,
     // 127.0.0.0/8, class D or E) is not, and the routes are ignored (treat-as-withdraw, RFC
     // 7606 §7.3), as FRR and GoBGP do. The attribute is kept so the message reads as received.
@@ -221,9 +227,15 @@ function decodeMpReach(c: AttributeContext): boolean {
     c.unknown.push({ flags: c.flags, code: c.code, data: b.slice(vs, ve) });
     return true;
   }
-  const nh = p14NextHop(b, vs + 4, nhLen);
+  const nh = p14NextHop(b, vs + 4, nhLen, afi);
   if (nh === undefined)
-    return malformed(c, 9, `next hop length ${nhLen} is invalid for AFI ${afi} (4, 16 or 32)`);
+    return malformed(
+      c,
+      9,
+      afi === 2
+        ? `next hop length ${nhLen} is invalid for IPv6 NLRI (16, or 32 with the link-local address; RFC 2545 §3)`
+        : `next hop length ${nhLen} is invalid for IPv4 NLRI (4, or 16 or 32 under RFC 8950)`,
+    );
   const nhWhy = mpNextHopProblem(b, vs + 4, nhLen);
   const list = parseNlri(b, nlriStart, ve, afi as 1 | 2, c.o.addPathRx?.has(familyKey(afi, safi)) === true);
   if (list === null) return malformed(c, 9, `NLRI at byte ${nlriFailure.at - c.s}: ${nlriFailure.reason}`);
@@ -422,9 +434,18 @@ function uniqueLargeCommunities(list: [number, number, number][]): [number, numb
   return out.length === n ? list : out;
 }
 
-function p14NextHop(b: Uint8Array, p: number, len: number): NextHop | undefined {
-  // a 4-byte IPv4 next hop is accepted for IPv6 NLRI too (ExaBGP sends it; we are liberal)
-  if (len === 4) return { global: formatIPv4(u32(b, p)) };
+/**
+ * The next hop field of an MP_REACH_NLRI of IPv4 (`afi` 1) or IPv6 (2) NLRI, or undefined when its
+ * length does not fit the family. RFC 4760 §3: the next hop's network protocol is the one the
+ * AFI/SAFI names; RFC 2545 §3: for IPv6 that is 16 octets, or 32 with the link-local address. A
+ * 4-octet IPv4 next hop for IPv6 NLRI (what ExaBGP sends for `next-hop <IPv4>`, and FRR reads) is a
+ * length other than expected: the attribute is malformed, and RFC 7606 §7.11 requires a session
+ * reset (or AFI/SAFI disable) for it. We follow the RFC, as GoBGP's decoder does (16 or 32 octets
+ * for AFI 2). An IPv4 address as the next hop of IPv6 routes is sent IPv4-mapped (::ffff:a.b.c.d,
+ * 16 octets). IPv4 NLRI take 4 octets, or 16 or 32 (an IPv6 next hop, RFC 8950).
+ */
+function p14NextHop(b: Uint8Array, p: number, len: number, afi: number): NextHop | undefined {
+  if (len === 4) return afi === 1 ? { global: formatIPv4(u32(b, p)) } : undefined;
   if (len === 16) return { global: formatIPv6(b, p) };
   if (len === 32) return { global: formatIPv6(b, p), linkLocal: formatIPv6(b, p + 16) };
   return undefined;

@@ -151,18 +151,25 @@ function attributes(opts: CodecOptions): fc.Arbitrary<PathAttributes> {
   const as4 = opts.as4 === true;
   const asn = as4 ? u32 : u16;
   const ap = (afi: number, safi: number) => opts.addPathReceive?.has(`${afi}/${safi}`) === true;
-  const nextHop: fc.Arbitrary<NextHop> = fc.oneof(
-    hostV4.map((global) => ({ global })),
+  const nextHopV6: fc.Arbitrary<NextHop> = fc.oneof(
     globalV6.map((global) => ({ global })),
     fc.tuple(globalV6, linkLocalV6).map(([global, linkLocal]) => ({ global, linkLocal })),
   );
+  // IPv4 NLRI: an IPv4 next hop or (RFC 8950) an IPv6 one; IPv6 NLRI: IPv6 only (RFC 2545 §3)
+  const nextHop: Record<1 | 2, fc.Arbitrary<NextHop>> = {
+    1: fc.oneof(
+      hostV4.map((global): NextHop => ({ global })),
+      nextHopV6,
+    ),
+    2: nextHopV6,
+  };
   const mpReach = fc
     .tuple(fc.constantFrom(1 as const, 2 as const), fc.constantFrom(1, 2))
     .chain(([afi, safi]) =>
       fc.record({
         afi: fc.constant(afi),
         safi: fc.constant(safi),
-        nextHop,
+        nextHop: nextHop[afi],
         nlri: prefixList(afi, ap(afi, safi)),
       }),
     );

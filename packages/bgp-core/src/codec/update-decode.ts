@@ -62,6 +62,7 @@ export function decodeUpdate(b: Uint8Array, s: number, len: number, o: Opts): Re
     attrs,
     issues: [],
     unknown: [],
+    ipv4Nlri: nlri.count > 0,
     mpReachPresent: false,
     fatal: undefined,
     code: 0,

@@ -42,13 +42,34 @@ const OPAQUE_JSON_ATTRIBUTES: Record<string, number> = {
 };
 
 /**
- * Vectors where RFC 4271 requires a different outcome than ExaBGP's permissive decoding:
- * attribute 0x99 with the Optional bit clear is an unrecognized *well-known* attribute, which
- * RFC 4271 §6.3 answers with NOTIFICATION 3/2 carrying the attribute.
+ * Vectors where the RFCs require a different outcome than ExaBGP's permissive decoding (a
+ * NOTIFICATION that resets the session):
+ * - attribute 0x99 with the Optional bit clear is an unrecognized *well-known* attribute, which
+ *   RFC 4271 §6.3 answers with 3/2 carrying the attribute;
+ * - an MP_REACH_NLRI of IPv6 NLRI with a 4-octet (IPv4) next hop (`extended-nexthop#2`, ExaBGP's
+ *   `next-hop 170.170.170.170` for an IPv6 route) has a next hop length other than RFC 2545 §3's 16
+ *   or 32: malformed, and RFC 7606 §7.11 resets the session (3/9 with the attribute, RFC 4760 §7).
+ *   FRR reads it; GoBGP refuses it as we do.
  */
-const RFC_REJECTS: Record<string, { code: number; subcode: number; dataHex: string }> = {
-  'encoding/conf-generic-attribute.ci#2': { code: 3, subcode: 2, dataHex: '60990400000064' },
-  'encoding/conf-generic-attribute.ci#3': { code: 3, subcode: 2, dataHex: '7099000400000064' },
+const RFC_REJECTS: Record<string, { code: number; subcode: number; dataHex: string; why: string }> = {
+  'encoding/conf-generic-attribute.ci#2': {
+    code: 3,
+    subcode: 2,
+    dataHex: '60990400000064',
+    why: 'RFC 4271 §6.3: unrecognized well-known attribute → 3/2 with the attribute',
+  },
+  'encoding/conf-generic-attribute.ci#3': {
+    code: 3,
+    subcode: 2,
+    dataHex: '7099000400000064',
+    why: 'RFC 4271 §6.3: unrecognized well-known attribute → 3/2 with the attribute',
+  },
+  'encoding/extended-nexthop.ci#2': {
+    code: 3,
+    subcode: 9,
+    dataHex: '800E1A00020104AAAAAAAA0080DEADBEEFDEADBEEFDEADBEEFDEADBEEF',
+    why: 'RFC 2545 §3 / RFC 7606 §7.11: a 4-octet next hop for IPv6 NLRI is malformed → 3/9 with the attribute',
+  },
 };
 
 /**
@@ -156,11 +177,12 @@ describe('ExaBGP QA vectors', () => {
     }
 
     if (cat === 'rfc-reject') {
-      test('RFC 4271 §6.3: unrecognized well-known attribute → 3/2 with the attribute', () => {
+      const want = RFC_REJECTS[v.id];
+      if (want === undefined) throw new Error(`${v.id}: not in RFC_REJECTS`);
+      test(want.why, () => {
         const r = decodeMessage(v.bytes, opts);
-        const want = RFC_REJECTS[v.id];
         expect(r.kind).toBe('error');
-        if (r.kind !== 'error' || want === undefined) return;
+        if (r.kind !== 'error') return;
         expect([r.notification.code, r.notification.subcode]).toEqual([want.code, want.subcode]);
         expect(bytesToHex(r.notification.data)).toBe(want.dataHex);
       });
