@@ -71,34 +71,47 @@ function waitEvent<E extends SessionEvent>(
 const isEstablished = (e: SessionEvent): e is Extract<SessionEvent, { type: 'established' }> =>
   e.type === 'established';
 
+/** A (127.0.0.1) dials B, passive on `lb` (127.0.0.2); resolves once both are Established. */
+async function establishedPair(
+  lb: BgpListener,
+  aConfig: Partial<BgpSessionConfig> = {},
+  opts: ConstructorParameters<typeof BgpSessionDriver>[1] = {},
+) {
+  const a = driver(
+    {
+      localAs: 65001,
+      peerAs: 65002,
+      bgpId: '1.1.1.1',
+      peerAddress: '127.0.0.2',
+      peerPort: lb.address.port,
+      localAddress: '127.0.0.1',
+      ...aConfig,
+    },
+    opts,
+  );
+  const b = driver(
+    { localAs: 65002, peerAs: 65001, bgpId: '2.2.2.2', peerAddress: '127.0.0.1', passive: true },
+    { ...opts, listener: lb },
+  );
+  b.d.start();
+  a.d.start();
+  const [ea, eb] = await Promise.all([
+    waitEvent(a.d, a.events, isEstablished),
+    waitEvent(b.d, b.events, isEstablished),
+  ]);
+  return { a, b, ea, eb };
+}
+
 describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
   it('two sessions reach Established with TCP MD5 and GTSM, exchange a route, and shut down with Cease', async () => {
     const lb = await listener('127.0.0.2');
-    const sec = { md5Key: 'loopback-secret', ttl: 255, minTtl: 255 };
-    const a = driver(
-      {
-        localAs: 65001,
-        peerAs: 65002,
-        bgpId: '1.1.1.1',
-        peerAddress: '127.0.0.2',
-        peerPort: lb.address.port,
-        localAddress: '127.0.0.1',
-        // A loopback next hop (the session's own address) is martian: the receiver would treat the
-        // route as withdrawn (RFC 7606 §7.3). Announce a routable next hop instead.
-        nextHop: { ipv4: '198.51.100.1' },
-      },
-      sec,
+    const { a, b, ea, eb } = await establishedPair(
+      lb,
+      // A loopback next hop (the session's own address) is martian: the receiver would treat the
+      // route as withdrawn (RFC 7606 §7.3). Announce a routable next hop instead.
+      { nextHop: { ipv4: '198.51.100.1' } },
+      { md5Key: 'loopback-secret', ttl: 255, minTtl: 255 },
     );
-    const b = driver(
-      { localAs: 65002, peerAs: 65001, bgpId: '2.2.2.2', peerAddress: '127.0.0.1', passive: true },
-      { ...sec, listener: lb },
-    );
-    b.d.start();
-    a.d.start();
-    const [ea, eb] = await Promise.all([
-      waitEvent(a.d, a.events, isEstablished),
-      waitEvent(b.d, b.events, isEstablished),
-    ]);
     expect(ea.negotiated.peerAs).toBe(65002);
     expect(eb.negotiated.peerAs).toBe(65001);
     expect(a.d.state).toBe('Established');
@@ -124,6 +137,34 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
     expect([n.notification.code, n.notification.subcode]).toEqual([6, 2]);
     expect(b.d.state).not.toBe('Established');
   });
+
+  const ceases: Array<[method: 'reconfigure' | 'deconfigure', subcode: number, name: string]> = [
+    ['reconfigure', 6, 'Other Configuration Change'],
+    ['deconfigure', 3, 'Peer De-configured'],
+  ];
+  it.each(ceases)(
+    '%s sends Cease 6/%i (%s, RFC 4486) to the peer, flushed before the driver closes',
+    async (method, subcode, name) => {
+      const { a, b } = await establishedPair(await listener('127.0.0.2'));
+      await a.d[method]();
+      // resolved once the NOTIFICATION was flushed and the driver closed: it starts nothing more
+      expect(() => a.d.start()).toThrow('BgpSessionDriver is closed');
+      const sent = a.events.filter(
+        (e): e is Extract<SessionEvent, { type: 'notification-sent' }> => e.type === 'notification-sent',
+      );
+      expect(sent.map((e) => [e.notification.code, e.notification.subcode])).toEqual([[6, subcode]]);
+      // what the peer read off the wire
+      const got = await waitEvent(
+        b.d,
+        b.events,
+        (e): e is Extract<SessionEvent, { type: 'notification-received' }> =>
+          e.type === 'notification-received',
+      );
+      expect([got.notification.code, got.notification.subcode]).toEqual([6, subcode]);
+      expect(got.description).toContain(name);
+      expect(b.events.filter((e) => e.type === 'notification-received')).toHaveLength(1);
+    },
+  );
 
   it('resolves a collision: both dial and accept, one connection survives', async () => {
     const la = await listener('127.0.0.1');
