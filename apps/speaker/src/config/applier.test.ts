@@ -1,7 +1,7 @@
 // FILE edits end to end, short of sockets: FileSource → ConfigApplier → Speaker → (fake) sessions,
-// which record everything the routers would have been sent. An empty or half-written FILE, however
-// it comes about, must never reach them; a deliberate edit that removes everything is applied once
-// FILE has said so for the hold time.
+// which record everything the routers would have been sent. An empty or half-written FILE must not
+// reach them (outside the one window applier.ts describes); a deliberate edit that removes everything
+// is applied once FILE has said so for the hold time.
 import fs, { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -170,10 +170,39 @@ describe('FILE edits that must not reach the routers', () => {
     expect(p.events()).toEqual(expect.arrayContaining(['configEmpty', 'configHeld', 'configSettling']));
   });
 
+  it('a half-written FILE cut inside the Services (some kept), completed within the settle time, never withdraws a route', async () => {
+    const p = await pipeline(config()); // settle time 150 ms, hold 400 ms
+    const before = p.wire();
+    // The new content differs from the running one at its first byte, so its first part is no
+    // beginning of what runs (rule 4b cannot tell), and it keeps svc0–9 (no kind is gone: rule 4a
+    // cannot tell either). Only rule 3 stands between it and the routers.
+    const next = `# regenerated\n${config([...IPS, '203.0.113.99'])}`;
+    const cut = next.indexOf('apiVersion: v1\nkind: Service\nmetadata:\n  name: svc10\n');
+    const fd = fs.openSync(p.file, 'r+');
+    fs.ftruncateSync(fd, 0);
+    await until(() => p.speaker.status().config.pending?.kind === 'empty', 'the truncation to be seen');
+    fs.writeSync(fd, next.slice(0, cut));
+    await until(() => p.speaker.status().config.pending?.kind === 'settling', 'the first part to settle');
+    // The rest comes before the settle time is up: this poll's timer fires before the settle timer
+    // armed when the first part was read, whatever the machine's load.
+    fs.writeSync(fd, next.slice(cut));
+    fs.closeSync(fd);
+    await until(() => announcedTo(p, 'tor1').includes('203.0.113.99/32'), 'the finished FILE to apply');
+    // every route set sent after the rewrite started keeps every earlier route; no session was reset
+    const sent = p.wire().slice(before.length);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const line of sent) {
+      expect(line).toMatch(/^tor[12] routes /);
+      for (const r of all(IPS)) expect(line).toContain(r);
+    }
+    expect(p.bgp).toHaveLength(2);
+    expect(p.events()).toEqual(expect.arrayContaining(['configEmpty', 'configSettling', 'configConfirmed']));
+    expect(p.events()).not.toContain('configHeld');
+  });
+
   it('a deliberate edit removing every Service is held, then applied once FILE still says so', async () => {
     const p = await pipeline(config(), { removalHoldMs: 400 });
     const before = p.wire();
-    const t0 = Date.now();
     fs.writeFileSync(`${p.file}.tmp`, without(without(config(), 'Service'), 'EndpointSlice'));
     fs.renameSync(`${p.file}.tmp`, p.file);
     const held = await until(() => p.speaker.status().config.pending, 'the edit to be held');
@@ -182,9 +211,84 @@ describe('FILE edits that must not reach the routers', () => {
     expect(p.events()).toContain('configHeld');
     expect(p.wire()).toEqual(before);
     await until(() => announcedTo(p, 'tor1').length === 0, 'the held edit to apply');
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
-    expect(p.events()).toContain('configConfirmed');
+    // applied by the re-read after the hold, which the applier measured from the first read
+    expect(p.logs.find((l) => l.event === 'configConfirmed')?.waitedMs).toBeGreaterThanOrEqual(400);
     expect(p.speaker.status().config.pending).toBeUndefined();
+  });
+
+  it('an edit removing every EndpointSlice (every Service withdrawn: noEndpoints) is held, then applied', async () => {
+    const p = await pipeline(config(), { removalHoldMs: 300 });
+    const before = p.wire();
+    fs.writeFileSync(`${p.file}.tmp`, without(config(), 'EndpointSlice'));
+    fs.renameSync(`${p.file}.tmp`, p.file);
+    const held = await until(() => p.speaker.status().config.pending, 'the edit to be held');
+    expect(held.kind).toBe('held');
+    expect(held.reason).toMatch(/the edit removes every EndpointSlice \(20\);/);
+    expect(p.wire()).toEqual(before);
+    await until(() => announcedTo(p, 'tor1').length === 0, 'the held edit to apply');
+    expect(p.logs.find((l) => l.event === 'configConfirmed')?.waitedMs).toBeGreaterThanOrEqual(300);
+    const ours = p.speaker.status().services.filter((v) => /\/svc\d+$/.test(v.service));
+    expect(ours.map((v) => v.reason)).toEqual(IPS.map(() => 'noEndpoints'));
+  });
+
+  it('FILE cut short to a beginning of what runs is held, though no read saw it truncated and the writer pauses past the settle time', async () => {
+    const p = await pipeline(config(), { removalHoldMs: 5000 }); // settle time 150 ms
+    const before = p.wire();
+    // an in-place rewrite of the same configuration that stops after svc9: the truncation and the
+    // first part land at once, so no read sees FILE empty or torn (rule 3 cannot tell), and svc0–9
+    // are complete valid objects (no kind is gone: rule 4a cannot tell either)
+    const text = config();
+    const cut = text.indexOf('apiVersion: v1\nkind: Service\nmetadata:\n  name: svc10\n');
+    const fd = fs.openSync(p.file, 'r+');
+    fs.ftruncateSync(fd, 0);
+    fs.writeSync(fd, text.slice(0, cut));
+    const held = await until(() => {
+      const q = p.speaker.status().config.pending;
+      return q?.kind === 'held' ? q : undefined;
+    }, 'the cut FILE to be held');
+    expect(held.reason).toMatch(
+      new RegExp(`holds only the first ${cut} of the ${text.length} characters of the running configuration`),
+    );
+    expect(p.logs.find((l) => l.event === 'configHeld')).toMatchObject({ cutShort: true });
+    // three settle times later it is still held (its re-read comes after the 5 s hold)
+    await sleep(450);
+    expect(p.speaker.status().config.pending?.kind).toBe('held');
+    fs.writeSync(fd, text.slice(cut));
+    fs.closeSync(fd);
+    await until(() => p.speaker.status().config.pending === undefined, 'the rest to be written');
+    expect(p.logs.find((l) => l.event === 'configRestored')).toMatchObject({ was: 'held' });
+    expect(p.wire()).toEqual(before);
+    expect(p.events()).not.toContain('configConfirmed');
+  });
+
+  it('a cut that splits a UTF-8 character is still FILE cut short', async () => {
+    const svc10 = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: svc10\n';
+    const text = config().replace(svc10, `# svc10: café\n${svc10}`);
+    const p = await pipeline(text, { removalHoldMs: 5000 });
+    const before = p.wire();
+    const bytes = Buffer.from(text);
+    const at = bytes.indexOf(Buffer.from('é')) + 1; // between the two bytes of é
+    fs.writeFileSync(`${p.file}.tmp`, bytes.subarray(0, at)); // reads back as "…caf\uFFFD"
+    fs.renameSync(`${p.file}.tmp`, p.file);
+    const held = await until(() => {
+      const q = p.speaker.status().config.pending;
+      return q?.kind === 'held' ? q : undefined;
+    }, 'the cut FILE to be held');
+    expect(held.reason).toMatch(/holds only the first/);
+    expect(p.wire()).toEqual(before);
+  });
+
+  it('deleting the last documents of FILE looks like a cut and waits the hold time, then applies', async () => {
+    const p = await pipeline(config(), { removalHoldMs: 300 });
+    const last = `${IPS.at(-1)}/32`;
+    fs.writeFileSync(`${p.file}.tmp`, config(IPS.slice(0, -1))); // svc19, the last Service, deleted
+    fs.renameSync(`${p.file}.tmp`, p.file);
+    const held = await until(() => p.speaker.status().config.pending, 'the edit to be held');
+    expect(held.reason).toMatch(/holds only the first/);
+    expect(announcedTo(p, 'tor1')).toContain(last);
+    await until(() => !announcedTo(p, 'tor1').includes(last), 'the edit to apply');
+    expect(p.logs.find((l) => l.event === 'configConfirmed')?.waitedMs).toBeGreaterThanOrEqual(300);
+    expect(announcedTo(p, 'tor1')).toEqual(all(IPS.slice(0, -1)));
   });
 
   it('a deliberate edit removing every peer is held, then the peers are deconfigured (Cease 6/3)', async () => {
@@ -239,7 +343,9 @@ describe('FILE edits that must not reach the routers', () => {
   });
 
   it('ordinary edits apply at once: an endpoint leaving withdraws its route without delay', async () => {
-    const p = await pipeline(config());
+    // A settle or hold time of a minute: an edit that waited for either would not be applied within
+    // the test; one applied at once is applied by the first read of it, with nothing in between.
+    const p = await pipeline(config(), { removalHoldMs: 60_000, rewriteSettleMs: 60_000 });
     const fewer = [
       seedManifests({ bfd: false }),
       ...IPS.map((ip, i) =>
@@ -251,10 +357,14 @@ describe('FILE edits that must not reach the routers', () => {
         }),
       ),
     ].join('\n---\n');
-    const t0 = Date.now();
+    const from = p.logs.length;
     fs.writeFileSync(p.file, fewer);
     await until(() => !announcedTo(p, 'tor1').includes('203.0.113.10/32'), 'the withdrawal');
-    expect(Date.now() - t0).toBeLessThan(300);
+    const configEvents = p.logs.slice(from).filter((l) => String(l.event).startsWith('config'));
+    expect(configEvents.map((l) => l.event)).toEqual(['configProcessed']);
+    expect(configEvents[0]).toMatchObject({ applied: true });
     expect(p.speaker.status().config.pending).toBeUndefined();
+    // and the other 19 routes stay
+    expect(announcedTo(p, 'tor1')).toEqual(all(IPS.slice(1)));
   });
 });

@@ -1,6 +1,7 @@
 // Between FILE and the speaker: decides whether a content read from FILE is applied now, later, or
-// never. What a router sees must come from a configuration someone meant, never from a FILE caught
-// in the middle of being written.
+// never. What a router sees must come from a configuration someone meant, not from a FILE caught in
+// the middle of being written; the rules below keep every half-written FILE we can tell apart from an
+// edit away from the routers, and say which one still gets through.
 //
 // The rules, in order (FileSource already hands on only texts FILE held whole at one moment):
 //
@@ -10,17 +11,34 @@
 //    in-place rewrite (`: > FILE`, `kubectl get … > FILE`, an editor saving in place, a full disk)
 //    passes through an empty FILE, and nobody means "withdraw everything" by it: to run with no
 //    peers, write a configuration that has none (rule 4 applies).
-// 3. Once FILE has been seen mid-rewrite (empty, or written to while it was read), an edit applies
-//    only after FILE has kept it unchanged for `rewriteSettleMs` (default 1 s): a writer that pauses
-//    can leave a valid beginning of the file (its first documents), which is not what it is writing.
-//    Ordinary edits (an editor's save, a rename over FILE) apply at once.
-// 4. An edit that removes every object of a kind all announcements depend on (every BGPPeer with a
-//    session from this node, every IPAddressPool, every BGPAdvertisement, every Service) withdraws
-//    everything at once. It gets a second look: it applies only if FILE still holds it
-//    `removalHoldMs` (default 10 s) after it first appeared, and is dropped as soon as FILE changes.
-//    Why these and not fewer routes: a half-written or truncated FILE most often lacks whole kinds
-//    (its tail), and everything withdrawn at once is the outage worth a delay; an edit that merely
-//    withdraws some routes (a Service deleted, the last endpoint leaving) must take effect at once.
+// 3. Once FILE has been seen mid-rewrite (empty, written to while it was read, or cut short as in
+//    rule 4), an edit applies only after FILE has kept it unchanged for `rewriteSettleMs` (default
+//    1 s): a writer that pauses can leave a valid beginning of the file (its first documents), which
+//    is not what it is writing. Ordinary edits (an editor's save, a rename over FILE) apply at once.
+// 4. Two kinds of edit get a second look: they apply only if FILE still holds them `removalHoldMs`
+//    (default 10 s) after they first appeared, and are dropped as soon as FILE changes.
+//    a. An edit that removes every object of a kind all announcements depend on (every BGPPeer with
+//       a session from this node, every IPAddressPool, every BGPAdvertisement, every Service, every
+//       EndpointSlice): it withdraws everything at once, and a truncated FILE most often lacks whole
+//       kinds (its tail).
+//    b. A content that is a strict beginning (byte prefix) of the running one: FILE cut short. Every
+//       in-place rewrite of an unchanged configuration, or of one changed only after the cut, passes
+//       through such a FILE, whether or not its truncation was seen; a deliberate edit that only
+//       deletes FILE's last documents looks the same and waits too. The check is one string
+//       comparison with the running text, which is kept for it.
+//    An edit that merely withdraws some routes elsewhere in FILE (a Service deleted, the last
+//    endpoint leaving) takes effect at once.
+//
+// What still gets through, exactly: a half-written FILE that is valid and removes no whole kind
+// reaches the routers
+// - when it differs from the running content before the cut (the writer changed an earlier
+//   document), and either its truncation was never seen (the truncation and the first part landed
+//   within one debounce period of FileSource, 50 ms by default, so no read saw FILE empty or torn)
+//   or the writer paused longer than `rewriteSettleMs` (1 s) after that part;
+// - or when it is a beginning of the running content and the writer paused longer than
+//   `removalHoldMs` (10 s).
+// Until the rest is written, what the missing tail would have kept (its Services' routes) is
+// withdrawn. Writing a temporary file and renaming it over FILE is atomic and has no such window.
 import type { Logger } from 'pino';
 import type { Speaker } from '../speaker/speaker.ts';
 import type { LoadResult } from '../speaker/types.ts';
@@ -34,7 +52,10 @@ export interface ConfigApplierOptions {
   readonly load: (text: string) => LoadResult;
   /** Read FILE again and deliver its content even when it did not change (FileSource.recheck). */
   readonly recheck: () => void;
-  /** How long an edit removing every peer, pool, advertisement or Service must stay in FILE (ms). */
+  /**
+   * How long an edit removing every peer, pool, advertisement, Service or EndpointSlice, or cutting
+   * FILE short to a beginning of the running content, must stay in FILE (ms).
+   */
   readonly removalHoldMs?: number;
   /** How long an edit must stay unchanged after FILE was seen mid-rewrite (ms). */
   readonly rewriteSettleMs?: number;
@@ -54,8 +75,10 @@ export class ConfigApplier {
   readonly #o: ConfigApplierOptions;
   #waiting: Waiting | undefined;
   #timer: NodeJS.Timeout | undefined;
-  /** FILE was seen mid-rewrite (empty, or written to while read) since the last applied content. */
+  /** FILE was seen mid-rewrite (empty, written to while read, cut short) since the last applied content. */
   #rewriting = false;
+  /** The text of the content that runs (rule 4b compares new contents with it). */
+  #appliedText: string | undefined;
   #closed = false;
 
   constructor(o: ConfigApplierOptions) {
@@ -131,22 +154,30 @@ export class ConfigApplier {
       );
       return;
     }
+    // Rule 4: what deserves a second look, and why.
     const sweep = sp.sweepingChange(result.snapshot);
+    const cut = this.#cutShort(text);
+    if (cut !== undefined) this.#rewriting = true;
+    const why = [sweep, cut].filter((w) => w !== undefined).join('; ');
     const holdMs = this.#o.removalHoldMs ?? DEFAULT_REMOVAL_HOLD_MS;
     const settleMs = this.#o.rewriteSettleMs ?? DEFAULT_REWRITE_SETTLE_MS;
-    const waitMs = Math.max(sweep !== undefined ? holdMs : 0, this.#rewriting ? settleMs : 0);
+    const waitMs = Math.max(why !== '' ? holdMs : 0, this.#rewriting ? settleMs : 0);
     if (waitMs > 0) {
       const w = this.#waiting;
       if (w === undefined) {
         // Rules 3 and 4: look again later.
         this.#waiting = { hash, since: now, waitMs };
-        const kind = sweep !== undefined && holdMs > 0 ? 'held' : 'settling';
+        const kind = why !== '' && holdMs > 0 ? 'held' : 'settling';
         const reason =
           kind === 'held'
-            ? `${sweep}; applied only if ${this.#o.file} still says so after ${holdMs / 1000} s`
+            ? `${why}; applied only if ${this.#o.file} still says so after ${holdMs / 1000} s`
             : `${this.#o.file} is being rewritten in place; its content applies once unchanged for ${settleMs / 1000} s`;
         sp.setPending({ kind, hash, reason, since: Date.now(), until: Date.now() + waitMs });
-        if (kind === 'held') this.#log.warn({ event: 'configHeld', hash: hash.slice(0, 12), holdMs }, reason);
+        if (kind === 'held')
+          this.#log.warn(
+            { event: 'configHeld', hash: hash.slice(0, 12), holdMs, cutShort: cut !== undefined },
+            reason,
+          );
         else this.#log.info({ event: 'configSettling', hash: hash.slice(0, 12), settleMs }, reason);
         this.#arm(waitMs);
         return;
@@ -164,7 +195,22 @@ export class ConfigApplier {
     }
     this.#stopWaiting();
     this.#rewriting = false;
-    this.#process(result, hash, t0, t1);
+    if (this.#process(result, hash, t0, t1)) this.#appliedText = text;
+  }
+
+  /**
+   * Rule 4b: why `text` looks like FILE cut short (a strict byte prefix of the running content), or
+   * undefined. Both are UTF-8 decoded, so a byte prefix is a string prefix, except for a character
+   * the cut splits: it reads as U+FFFD at the end, left out of the comparison.
+   */
+  #cutShort(text: string): string | undefined {
+    const applied = this.#appliedText;
+    if (applied === undefined) return undefined;
+    let end = text.length;
+    while (end > 0 && text.charCodeAt(end - 1) === 0xfffd) end--;
+    if (end >= applied.length || !applied.startsWith(end === text.length ? text : text.slice(0, end)))
+      return undefined;
+    return `${this.#o.file} holds only the first ${text.length} of the ${applied.length} characters of the running configuration (cut short: a rewrite in place caught midway, or its last documents deleted)`;
   }
 
   close(): void {
@@ -172,7 +218,8 @@ export class ConfigApplier {
     this.#stopWaiting();
   }
 
-  #process(result: LoadResult, hash: string, t0: number, t1: number): void {
+  /** Hands a loader result to the speaker and logs it; returns whether it was applied. */
+  #process(result: LoadResult, hash: string, t0: number, t1: number): boolean {
     const applied = this.#o.speaker.load(result, hash);
     const t2 = performance.now();
     const ms = +(t2 - t0).toFixed(2);
@@ -183,6 +230,7 @@ export class ConfigApplier {
       { event: 'configProcessed', hash: hash.slice(0, 12), applied, ms, readMs, applyMs },
       `configuration ${applied ? 'applied' : 'rejected'} in ${ms} ms (reading ${readMs} ms, applying ${applyMs} ms)`,
     );
+    return applied;
   }
 
   /** Reads FILE again when the wait is over, and every wait period after while still waiting. */

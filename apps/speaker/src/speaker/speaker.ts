@@ -51,8 +51,9 @@ const ZERO: Readonly<Record<MessageKind, number>> = {
 export interface PendingConfig {
   /**
    * `empty`: FILE has no documents, never applied; `held`: the edit removes every object of a kind
-   * (peers, pools, …) and waits to be confirmed; `settling`: FILE is being rewritten in place and the
-   * edit waits until FILE has stayed unchanged for a moment.
+   * (peers, pools, …) or cuts FILE short to a beginning of the running content, and waits to be
+   * confirmed; `settling`: FILE is being rewritten in place and the edit waits until FILE has stayed
+   * unchanged for a moment.
    */
   readonly kind: 'empty' | 'held' | 'settling';
   readonly hash: string;
@@ -181,8 +182,9 @@ export class Speaker {
 
   /**
    * Whether `next` removes, compared with what runs, every object of a kind all announcements depend
-   * on: every BGPPeer with a session from this node, every IPAddressPool, every BGPAdvertisement or
-   * every Service. Such an edit withdraws everything at once; it says which, or undefined.
+   * on: every BGPPeer with a session from this node, every IPAddressPool, every BGPAdvertisement,
+   * every Service or every EndpointSlice (a Service without endpoints is withdrawn, `noEndpoints`).
+   * Such an edit withdraws everything at once; it says which, or undefined.
    */
   sweepingChange(next: SpeakerSnapshot): string | undefined {
     const prev = this.#snapshot;
@@ -195,6 +197,7 @@ export class Speaker {
     check('IPAddressPool', prev.announce.pools.length, next.announce.pools.length);
     check('BGPAdvertisement', prev.announce.advertisements.length, next.announce.advertisements.length);
     check('Service', prev.services.length, next.services.length);
+    check('EndpointSlice', prev.endpointSlices.length, next.endpointSlices.length);
     return gone.length === 0 ? undefined : `the edit removes ${gone.join(', ')}`;
   }
 
