@@ -298,6 +298,22 @@ describe('Service lifecycle and classes', () => {
     expect(b.events('theirs')).toEqual([]);
   });
 
+  it('pool counts are written after our own changes, not in answer to a status write (two controllers of different classes would rewrite each other’s for ever)', async () => {
+    const h = harness({ objects: [seedPool(), service('web')] });
+    await h.settle();
+    const status = () => (h.cluster.get('IPAddressPool', NS, 'prod-pool') as { status?: unknown }).status;
+    expect(status()).toEqual({ assignedIPv4: 1, assignedIPv6: 0, availableIPv4: 255, availableIPv6: 0 });
+    // Another class's controller writes the counts as it sees them.
+    const theirs = { assignedIPv4: 0, assignedIPv6: 0, availableIPv4: 256, availableIPv6: 0 };
+    h.cluster.put({ ...h.cluster.get('IPAddressPool', NS, 'prod-pool')!, status: theirs });
+    await h.settle();
+    expect(status()).toEqual(theirs);
+    // Our next change writes ours.
+    h.cluster.put(service('web2'));
+    await h.settle();
+    expect(status()).toEqual({ assignedIPv4: 2, assignedIPv6: 0, availableIPv4: 254, availableIPv6: 0 });
+  });
+
   it('dual-stack: RequireDualStack takes one of each family from one pool, in ipFamilies order', async () => {
     const h = harness({
       objects: [
@@ -313,6 +329,37 @@ describe('Service lifecycle and classes', () => {
     expect(h.ips('default', 'prefer')).toEqual(['203.0.113.1', '2001:db8::2']);
     const p = h.cluster.get('IPAddressPool', NS, 'dual') as { status?: unknown };
     expect(p.status).toEqual({ assignedIPv4: 2, assignedIPv6: 3, availableIPv4: 254, availableIPv6: 253 });
+  });
+
+  it('PreferDualStack with one family gains the other from its pool once one is free (a release, a pool edit)', async () => {
+    const prefer = { ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'PreferDualStack' };
+    const h = harness({
+      objects: [
+        pool('pref', ['203.0.113.0/24', '2001:db8::/128']),
+        service('six', { ipFamilies: ['IPv6'] }),
+        service('prefer', prefer),
+      ],
+    });
+    await h.settle();
+    expect(h.ips('default', 'six')).toEqual(['2001:db8::']);
+    expect(h.ips('default', 'prefer')).toEqual(['203.0.113.0']);
+    expect(h.events('prefer')).toEqual([
+      'IPAllocated: Assigned IP ["203.0.113.0"]',
+      'AdditionalAssignFailed: cannot assign additional IP in PreferDualStack: no available IPv6 address in pool "pref" for service default/prefer',
+    ]);
+    // The IPv6 address is released: prefer gains it, without a change of its own.
+    h.cluster.remove('Service', 'default', 'six');
+    await h.settle();
+    expect(h.ips('default', 'prefer')).toEqual(['203.0.113.0', '2001:db8::']);
+    expect(h.events('prefer').at(-1)).toBe('IPAllocated: Assigned additional IP "2001:db8::"');
+    // The pool grows: a second one waiting for its IPv6 address gains it.
+    h.cluster.put(service('prefer2', prefer));
+    await h.settle();
+    expect(h.ips('default', 'prefer2')).toEqual(['203.0.113.1']);
+    h.cluster.put(pool('pref', ['203.0.113.0/24', '2001:db8::/127']));
+    await h.settle();
+    expect(h.ips('default', 'prefer2')).toEqual(['203.0.113.1', '2001:db8::1']);
+    expect(h.ips('default', 'prefer')).toEqual(['203.0.113.0', '2001:db8::']);
   });
 });
 

@@ -10,6 +10,7 @@
 // Work is batched: cache events mark Services (and the configuration) dirty and one pass on the next
 // turn of the event loop converges them all; writes go through a keyed queue that reads the desired
 // state when it runs, so a burst of changes to one Service costs one write.
+import { isDeepStrictEqual } from 'node:util';
 import { Allocator, Annotations, isServedByUs, type Refusal } from '@bmlb/allocator';
 import {
   ApiError,
@@ -95,6 +96,17 @@ const sameLabels = (a: Readonly<Record<string, string>> = {}, b: Readonly<Record
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 };
 
+/** A modification that leaves spec, labels and annotations as they were (a status write). */
+function statusOnlyChange(e: CacheEvent): boolean {
+  if (e.type !== 'modified' || e.old === undefined) return false;
+  const [a, b] = [e.object as KubeObject & { spec?: unknown }, e.old as KubeObject & { spec?: unknown }];
+  return (
+    isDeepStrictEqual(a.spec, b.spec) &&
+    sameLabels(a.metadata.labels, b.metadata.labels) &&
+    sameLabels(a.metadata.annotations, b.metadata.annotations)
+  );
+}
+
 const samePoolStatus = (a: IPAddressPoolStatus | undefined, b: IPAddressPoolStatus) =>
   a !== undefined &&
   a.assignedIPv4 === b.assignedIPv4 &&
@@ -123,6 +135,11 @@ export class Controller {
   readonly #desired = new Map<string, Desired>();
   /** Our Services without an address, in the order they failed (retried when addresses free up). */
   readonly #pending = new Set<string>();
+  /**
+   * PreferDualStack Services with two ipFamilies holding one address: retried with the pending ones,
+   * so they gain the other family once their pool has one free (MetalLB re-syncs every Service).
+   */
+  readonly #incomplete = new Set<string>();
   /** The last warning (reason + note) recorded per Service: a repeat is not recorded again. */
   readonly #lastNote = new Map<string, string>();
   readonly #dirty = new Set<string>();
@@ -258,6 +275,7 @@ export class Controller {
     this.#allocator = new Allocator();
     this.#desired.clear();
     this.#pending.clear();
+    this.#incomplete.clear();
     this.#lastNote.clear();
     this.#dirty.clear();
     this.#dirtyNamespaces.clear();
@@ -309,6 +327,10 @@ export class Controller {
         this.#dirtyNamespaces.add(e.key);
       else return;
     } else {
+      // A pool's status counts (ours, or those of a controller of another class in this namespace)
+      // are not configuration: reacting to them would re-check the configuration after every count
+      // we write, and two controllers would answer each other's counts with their own for ever.
+      if (e.kind === 'IPAddressPool' && statusOnlyChange(e)) return;
       this.#configDirty = true;
     }
     this.#metrics?.updates.inc();
@@ -364,7 +386,7 @@ export class Controller {
     if (released || this.#retryPending) {
       this.#retryPending = false;
       // MetalLB re-syncs every Service when addresses may have become free.
-      for (const key of [...this.#pending]) this.#sync(key);
+      for (const key of [...this.#pending, ...this.#incomplete]) this.#sync(key);
     }
     this.#poolsChanged();
   }
@@ -590,6 +612,9 @@ export class Controller {
     const released = r.released.length > 0;
     if (r.ok) {
       this.#pending.delete(key);
+      const wantsTwo = svc.spec.ipFamilyPolicy === 'PreferDualStack' && svc.spec.ipFamilies?.length === 2;
+      if (wantsTwo && r.ips.length === 1) this.#incomplete.add(key);
+      else this.#incomplete.delete(key);
       this.#want(key, svc, { ips: r.ips, pool: r.pool });
       if (r.changed && !sameIPs(before?.ips ?? [], r.ips)) {
         this.#lastNote.delete(key);
@@ -621,6 +646,7 @@ export class Controller {
     } else if (r.held !== undefined) {
       // An unreadable request does not take a working address away (MetalLB: LoadBalancerFailed).
       this.#pending.delete(key);
+      this.#incomplete.delete(key);
       this.#want(key, svc, { ips: r.held.ips, pool: r.held.pool });
       this.#recordOnce(key, svc, {
         type: 'Warning',
@@ -629,6 +655,7 @@ export class Controller {
       });
     } else {
       this.#pending.add(key);
+      this.#incomplete.delete(key);
       this.#want(key, svc, CLEAR);
       if (released)
         this.#log.info(
@@ -647,6 +674,7 @@ export class Controller {
   #forget(key: string): void {
     this.#desired.delete(key);
     this.#pending.delete(key);
+    this.#incomplete.delete(key);
     this.#lastNote.delete(key);
   }
 
