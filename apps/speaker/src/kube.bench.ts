@@ -6,6 +6,11 @@
 //   pnpm --filter @bmlb/speaker bench:k8s [COUNT]      (as root; tools/kube/build.sh first)
 //   SPEAKER_NODE_ARGS='--max-semi-space-size=4|--optimize-for-size' …   (several heap settings, one run)
 //   SPEAKER_MAIN_JS='/a/dist/main.js|/b/dist/main.js' …   (several builds, one run)
+//   SPEAKER_HEAPSNAPSHOT_DIR=DIR …   (V8 heap snapshots of the speaker: before any IP, and announced)
+//
+// Node flags: by default the DaemonSet's NODE_OPTIONS (deploy/speaker.yaml, deployNodeOptions), so
+// the figures are the product's as deployed; SPEAKER_NODE_ARGS replaces them (an empty set, as in
+// SPEAKER_NODE_ARGS='|…', is V8's default heap).
 //
 // The speaker runs as it is deployed: the built JavaScript (dist/, `pnpm build`; the script builds
 // first), not the TypeScript sources (type stripping alone adds about 17 MB of RSS).
@@ -17,7 +22,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KubeControlPlane, Lab, waitFor } from '@bmlb/netlab';
+import { deployNodeOptions, KubeControlPlane, Lab, waitFor } from '@bmlb/netlab';
 import { Topology } from './test-support/topology.ts';
 
 const N = Number(process.argv[2] ?? 10_000);
@@ -166,14 +171,44 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
 
   const token = await cp.tokenFor('metallb-system', 'speaker');
   const kubeconfig = cp.kubeconfigFor({ token, name: 'speaker-bench' });
-  // SPEAKER_NODE_ARGS: Node flags for the speaker; several sets separated by `|` are measured one
-  // after the other on the same objects (the IPs are taken away between them and the speaker
-  // restarted), which saves creating 30,000 objects again for each.
+  // SPEAKER_NODE_ARGS: Node flags for the speaker instead of the DaemonSet's NODE_OPTIONS; several
+  // sets separated by `|` are measured one after the other on the same objects (the IPs are taken
+  // away between them and the speaker restarted), which saves creating 30,000 objects again for each.
+  const nodeArgSets = process.env.SPEAKER_NODE_ARGS ?? deployNodeOptions('speaker');
+  if (process.env.SPEAKER_NODE_ARGS === undefined)
+    process.stdout.write(`  speaker Node flags: deploy/speaker.yaml's NODE_OPTIONS "${nodeArgSets}"\n`);
+  // SPEAKER_HEAPSNAPSHOT_DIR: the speaker writes a V8 heap snapshot there (SIGUSR2,
+  // --heapsnapshot-signal) before any IP and once every route is announced.
+  const snapDir = process.env.SPEAKER_HEAPSNAPSHOT_DIR;
+  if (snapDir !== undefined) fs.mkdirSync(snapDir, { recursive: true });
+  const snapArgs =
+    snapDir === undefined
+      ? []
+      : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(snapDir)}`];
   const variants = MAINS.flatMap((main) =>
-    (process.env.SPEAKER_NODE_ARGS ?? '')
-      .split('|')
-      .map((v) => ({ main, args: v.split(' ').filter((a) => a !== '') })),
+    nodeArgSets.split('|').map((v) => ({ main, args: v.split(' ').filter((a) => a !== '') })),
   );
+  /** Writes a heap snapshot of the speaker (SPEAKER_HEAPSNAPSHOT_DIR) and waits until it is complete. */
+  const snapshot = async (pid: number | undefined, what: string) => {
+    if (snapDir === undefined || pid === undefined) return;
+    const before = new Set(fs.readdirSync(snapDir));
+    process.kill(pid, 'SIGUSR2');
+    let file = '';
+    await waitFor(
+      async () => {
+        file = fs.readdirSync(snapDir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f)) ?? '';
+        if (file === '') return false;
+        // Complete: the size stops changing.
+        const a = fs.statSync(path.join(snapDir, file)).size;
+        await new Promise((r) => setTimeout(r, 1000));
+        return a > 0 && fs.statSync(path.join(snapDir, file)).size === a;
+      },
+      { timeoutMs: 300_000, intervalMs: 500, what: `the speaker's heap snapshot (${what})` },
+    );
+    const named = path.join(snapDir, `${what}-${file}`);
+    fs.renameSync(path.join(snapDir, file), named);
+    process.stdout.write(`  heap snapshot ${what}: ${named}\n`);
+  };
   const results: string[] = [];
   for (const [vi, { main: MAIN_JS, args: nodeArgs }] of variants.entries()) {
     if (vi > 0) {
@@ -192,6 +227,7 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
       [
         process.execPath,
         ...nodeArgs,
+        ...snapArgs,
         MAIN_JS,
         '--node-name',
         'node1',
@@ -225,6 +261,7 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
     await new Promise((r) => setTimeout(r, 3000));
     const idleRss = pid === undefined ? Number.NaN : rssKb(pid);
     const idleHeap = await heapOf(node.statusSocket);
+    await snapshot(pid, `${vi}-idle`);
 
     // The IPs appear: status writes, as the controller makes them.
     const t0 = performance.now();
@@ -253,6 +290,7 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
     const laterRss = pid === undefined ? Number.NaN : rssKb(pid);
     const laterHeap = await heapOf(node.statusSocket);
     const peak = pid === undefined ? Number.NaN : rssKb(pid, 'VmHWM');
+    await snapshot(pid, `${vi}-announced`);
     const line =
       `\nspeaker ${MAINS.length > 1 ? `${MAIN_JS} ` : ''}[${nodeArgs.join(' ') || 'default V8 heap'}], Kubernetes mode, ${N} Services (${2 * N} EndpointSlices):\n` +
       `  status writes: ${s(tLast - t0)} for ${N} (${Math.round(N / ((tLast - t0) / 1000))}/s, the API server's pace)\n` +
