@@ -53,48 +53,63 @@ const BFD_STATE: Readonly<Record<string, string>> = {
 const iso = (ms: number | undefined) =>
   ms === undefined || ms <= 0 ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/**
- * The ServiceBGPStatus of each verdict, kept while the verdict object lives: the speaker keeps the
- * verdict of a Service that did not change, so each status pass hashes and builds only the new ones.
- */
-const serviceStatuses = new WeakMap<ServiceVerdict, { readonly node: string; readonly d: DesiredStatus }>();
-
+/** The ServiceBGPStatus of a verdict (a Service this node announces). */
 function serviceStatus(v: ServiceVerdict, node: string): DesiredStatus {
-  const c = serviceStatuses.get(v);
-  if (c !== undefined && c.node === node) return c.d;
   const slash = v.service.indexOf('/');
   const svcNs = v.service.slice(0, slash);
   const svcName = v.service.slice(slash + 1);
-  const d: DesiredStatus = {
+  return {
     kind: 'ServiceBGPStatus',
     name: `bgp-${shortHash(`${node}\u0000${svcNs}\u0000${svcName}`)}`,
     labels: { [LABEL_NODE]: node, [LABEL_SERVICE_NAME]: svcName, [LABEL_SERVICE_NAMESPACE]: svcNs },
     status: { node, serviceName: svcName, serviceNamespace: svcNs, peers: [...v.peers].sort() },
   };
-  serviceStatuses.set(v, { node, d });
-  return d;
 }
 
-/** Each desired object's key (`kind/name`) and the JSON compared with what was written, made once. */
-const written = new WeakMap<DesiredStatus, { readonly key: string; readonly json: string }>();
+/** An object's key (`kind/name`) and a digest of the content written (its labels and status). */
+interface WriteForm {
+  readonly name: string;
+  readonly key: string;
+  readonly digest: string;
+}
 
-function writeForm(d: DesiredStatus): { readonly key: string; readonly json: string } {
-  let w = written.get(d);
-  if (w === undefined) {
-    w = { key: `${d.kind}/${d.name}`, json: JSON.stringify([d.labels, d.status]) };
-    written.set(d, w);
-  }
-  return w;
+function writeForm(d: DesiredStatus): WriteForm {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([d.labels, d.status]))
+    .digest('base64url');
+  return { name: d.name, key: `${d.kind}/${d.name}`, digest };
+}
+
+/**
+ * The write form of each verdict's ServiceBGPStatus, kept while the verdict object lives: the
+ * speaker keeps the verdict of a Service that did not change, so each status pass hashes only the
+ * new ones. Only the key and a digest are kept, not the object: with 10,000 Services the objects and
+ * their JSON held about 1 kB of heap each; the object is built again from the verdict to write it.
+ */
+const serviceForms = new WeakMap<ServiceVerdict, WriteForm & { readonly node: string }>();
+
+function serviceForm(v: ServiceVerdict, node: string): WriteForm {
+  const c = serviceForms.get(v);
+  if (c !== undefined && c.node === node) return c;
+  const f = { node, ...writeForm(serviceStatus(v, node)) };
+  serviceForms.set(v, f);
+  return f;
+}
+
+/** The verdicts whose Service this node announces: each has a ServiceBGPStatus. */
+function announcedVerdicts(st: SpeakerStatus): ServiceVerdict[] {
+  return st.services.filter((v) => v.reason === '' && v.announcements.length > 0);
 }
 
 /** What this node's status objects should say, from the speaker's status. */
 export function desiredStatuses(st: SpeakerStatus, namespace: string): DesiredStatus[] {
+  return [...announcedVerdicts(st).map((v) => serviceStatus(v, st.node)), ...sessionStatuses(st, namespace)];
+}
+
+/** The BGPSessionState of each BGP peer. */
+function sessionStatuses(st: SpeakerStatus, namespace: string): DesiredStatus[] {
   const out: DesiredStatus[] = [];
   const node = st.node;
-  for (const v of st.services) {
-    if (v.reason !== '' || v.announcements.length === 0) continue;
-    out.push(serviceStatus(v, node));
-  }
   // A BFD session is named by its discriminator; it belongs to the BGP peer with its address.
   const bfdByAddress = new Map(st.bfd.map((b) => [b.peer, b]));
   for (const p of st.bgp) {
@@ -146,7 +161,7 @@ export class StatusPublisher {
   readonly #o: StatusPublisherOptions;
   readonly #svcStore: Store<KubeObject>;
   readonly #sessionStore: Store<KubeObject>;
-  /** name → the JSON of what was last written. */
+  /** `kind/name` → the digest of what was last written (writeForm). */
   readonly #written = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
   #soon: NodeJS.Timeout | undefined;
@@ -206,39 +221,21 @@ export class StatusPublisher {
   async #syncOnce(): Promise<void> {
     const node = this.#o.node();
     if (node === undefined || this.#closed) return; // ownerReferences need the Node's uid
-    const want = desiredStatuses(this.#o.status(), this.#o.namespace);
+    const st = this.#o.status();
     const wanted = new Set<string>();
     /** The names of the wanted ServiceBGPStatus objects (to compare with the store's without a key each). */
     const wantedServices = new Set<string>();
-    for (const d of want) {
-      const { key, json } = writeForm(d);
-      wanted.add(key);
-      if (d.kind === 'ServiceBGPStatus') wantedServices.add(d.name);
-      if (this.#written.get(key) === json) continue;
-      const type = d.kind === 'ServiceBGPStatus' ? Resources.ServiceBGPStatus : Resources.BGPSessionState;
-      try {
-        await this.#o.cluster.writer.apply(type, {
-          metadata: {
-            name: d.name,
-            namespace: this.#o.namespace,
-            labels: d.labels,
-            ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid }],
-          },
-          spec: {},
-        });
-        await this.#o.cluster.writer.apply(
-          type,
-          { metadata: { name: d.name, namespace: this.#o.namespace }, status: d.status },
-          { subresource: 'status' },
-        );
-        this.writes++;
-        this.#written.set(key, json);
-      } catch (err) {
-        // Refused as invalid (422): the same content would be refused again; wait for a change.
-        if (err instanceof ApiError && err.status === 422) this.#written.set(key, json);
-        else this.#written.delete(key);
-        this.#o.onError?.(err as Error, `write ${key}`);
-      }
+    for (const v of announcedVerdicts(st)) {
+      const f = serviceForm(v, st.node);
+      wanted.add(f.key);
+      wantedServices.add(f.name);
+      // Built again only when it is to be written.
+      if (this.#written.get(f.key) !== f.digest) await this.#write(node, serviceStatus(v, st.node), f);
+    }
+    for (const d of sessionStatuses(st, this.#o.namespace)) {
+      const f = writeForm(d);
+      wanted.add(f.key);
+      if (this.#written.get(f.key) !== f.digest) await this.#write(node, d, f);
     }
     const stale = new Set<string>();
     for (const k of this.#written.keys()) if (!wanted.has(k)) stale.add(k);
@@ -258,6 +255,34 @@ export class StatusPublisher {
       } catch (err) {
         this.#o.onError?.(err as Error, `delete ${key}`);
       }
+    }
+  }
+
+  /** Writes one object (its metadata, then its status) and records its digest as written. */
+  async #write(node: NodeRef, d: DesiredStatus, { key, digest }: WriteForm): Promise<void> {
+    const type = d.kind === 'ServiceBGPStatus' ? Resources.ServiceBGPStatus : Resources.BGPSessionState;
+    try {
+      await this.#o.cluster.writer.apply(type, {
+        metadata: {
+          name: d.name,
+          namespace: this.#o.namespace,
+          labels: d.labels,
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid }],
+        },
+        spec: {},
+      });
+      await this.#o.cluster.writer.apply(
+        type,
+        { metadata: { name: d.name, namespace: this.#o.namespace }, status: d.status },
+        { subresource: 'status' },
+      );
+      this.writes++;
+      this.#written.set(key, digest);
+    } catch (err) {
+      // Refused as invalid (422): the same content would be refused again; wait for a change.
+      if (err instanceof ApiError && err.status === 422) this.#written.set(key, digest);
+      else this.#written.delete(key);
+      this.#o.onError?.(err as Error, `write ${key}`);
     }
   }
 
