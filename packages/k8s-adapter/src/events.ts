@@ -3,6 +3,7 @@
 // needs: a repeat of the same event becomes a series (count and last time, one PATCH) instead of a
 // new object, and each object has a token bucket so one misbehaving Service cannot flood etcd.
 // Recording never throws and never blocks the caller: failures go to `onError`.
+import { createHash } from 'node:crypto';
 import { ApiError, type KubeClient } from './client.ts';
 
 export interface ObjectReference {
@@ -103,9 +104,14 @@ export class EventRecorder implements EventSink {
 
   record(regarding: ObjectReference, event: EventInput): void {
     const now = this.#now();
-    const objKey = `${regarding.kind}/${regarding.namespace ?? ''}/${regarding.name}/${regarding.uid ?? ''}`;
+    // Both keys live as long as their object's bucket or series (one per Service a speaker announces,
+    // so 10,000 of each): flat strings (join), and the series by a digest of what makes it one
+    // instead of the object's key and the whole note again.
+    const objKey = [regarding.kind, regarding.namespace ?? '', regarding.name, regarding.uid ?? ''].join('/');
     const note = event.note.length > MAX_NOTE ? `${event.note.slice(0, MAX_NOTE - 3)}...` : event.note;
-    const seriesKey = `${objKey}\u0000${event.type}\u0000${event.reason}\u0000${note}`;
+    const seriesKey = createHash('sha256')
+      .update([objKey, event.type, event.reason, note].join('\u0000'))
+      .digest('base64url');
     const windowMs = this.#opts.seriesWindowMs ?? 30 * 60_000;
     const existing = this.#series.get(seriesKey);
     if (!this.#allow(objKey, now)) {
@@ -131,9 +137,14 @@ export class EventRecorder implements EventSink {
   ): Promise<void> {
     // Events live in the namespace of what they are about (default for cluster-scoped objects).
     const namespace = regarding.namespace || 'default';
-    const name = `${regarding.name}.${now.toString(16)}${Math.floor(Math.random() * 0xffff)
-      .toString(16)
-      .padStart(4, '0')}`;
+    const name = [
+      regarding.name,
+      '.',
+      now.toString(16),
+      Math.floor(Math.random() * 0xffff)
+        .toString(16)
+        .padStart(4, '0'),
+    ].join('');
     const series: Series = { name, namespace, count: 1, last: now };
     this.#series.set(seriesKey, series);
     await this.#client.request('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
