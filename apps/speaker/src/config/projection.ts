@@ -64,10 +64,29 @@ function mapArray(v: unknown, f: (x: unknown) => unknown): unknown {
   return Array.isArray(v) ? v.map(f) : v;
 }
 
-/** The new object, without the keys whose value is undefined. */
+/**
+ * A copy of `o` without the keys whose value is undefined (a copy, not `delete`: deleting a key
+ * turns a V8 object into a dictionary, several times its size).
+ */
 function defined(o: Raw): Raw {
-  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
-  return o;
+  const out: Raw = {};
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+/**
+ * One copy of each apiVersion, kind and namespace string: JSON.parse makes a new string of each
+ * value longer than 10 characters (`discovery.k8s.io/v1`, `EndpointSlice`, `metallb-system`), once
+ * per cached object. Bounded: past `MAX_INTERNED` distinct values, a value is kept as it is.
+ */
+const interned = new Map<string, string>();
+const MAX_INTERNED = 4096;
+function intern(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  const known = interned.get(v);
+  if (known !== undefined) return known;
+  if (interned.size < MAX_INTERNED) interned.set(v, v);
+  return v;
 }
 
 const META_KEYS = ['name', 'namespace', 'resourceVersion'] as const;
@@ -80,6 +99,7 @@ function meta(
   const md = raw.metadata;
   if (!isObject(md)) return md;
   const out = pick(md, keep.uid === true ? META_KEYS_UID : META_KEYS) as Raw;
+  if (out.namespace !== undefined) out.namespace = intern(out.namespace);
   if (keep.labels === 'all') {
     if (md.labels !== undefined) out.labels = md.labels;
   } else if (keep.labels !== undefined) {
@@ -104,8 +124,8 @@ export const projectService: Projection = (raw) => {
     if ((status as Raw).loadBalancer === undefined) status = {};
   }
   return defined({
-    apiVersion: raw.apiVersion,
-    kind: raw.kind,
+    apiVersion: intern(raw.apiVersion),
+    kind: intern(raw.kind),
     metadata: meta(raw, { uid: true, labels: 'all', annotations: POOL_ANNOTATIONS }),
     spec: pick(raw.spec, ['type', 'loadBalancerClass', 'externalTrafficPolicy']),
     status,
@@ -123,8 +143,8 @@ const endpoint = (e: unknown): unknown => {
 
 export const projectEndpointSlice: Projection = (raw) =>
   defined({
-    apiVersion: raw.apiVersion,
-    kind: raw.kind,
+    apiVersion: intern(raw.apiVersion),
+    kind: intern(raw.kind),
     metadata: meta(raw, { labels: [SERVICE_NAME_LABEL] }),
     addressType: raw.addressType,
     endpoints: mapArray(raw.endpoints, endpoint),
@@ -133,8 +153,8 @@ export const projectEndpointSlice: Projection = (raw) =>
 export const projectNode: Projection = (raw) => {
   const st = raw.status;
   return defined({
-    apiVersion: raw.apiVersion,
-    kind: raw.kind,
+    apiVersion: intern(raw.apiVersion),
+    kind: intern(raw.kind),
     metadata: meta(raw, { uid: true, labels: 'all' }),
     status: isObject(st)
       ? defined({ conditions: mapArray(st.conditions, (c) => pick(c, ['type', 'status'])) })
@@ -144,8 +164,8 @@ export const projectNode: Projection = (raw) => {
 
 export const projectSecret: Projection = (raw) =>
   defined({
-    apiVersion: raw.apiVersion,
-    kind: raw.kind,
+    apiVersion: intern(raw.apiVersion),
+    kind: intern(raw.kind),
     metadata: meta(raw),
     type: raw.type,
     data: pickSome(raw.data, ['password']),
@@ -154,7 +174,7 @@ export const projectSecret: Projection = (raw) =>
 
 /** For the status kinds: the metadata the publisher reads. */
 export const projectOwnStatus: Projection = (raw) =>
-  defined({ apiVersion: raw.apiVersion, kind: raw.kind, metadata: meta(raw) });
+  defined({ apiVersion: intern(raw.apiVersion), kind: intern(raw.kind), metadata: meta(raw) });
 
 /** A metallb.io configuration object without what no configuration rule reads (see above). */
 export const projectConfigObject: Projection = (raw) => {
