@@ -49,6 +49,22 @@ function rssKb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
 }
 
 /**
+ * Where the RSS is (/proc/PID/smaps_rollup): anonymous memory (V8's heap, malloc, stacks) and
+ * file-backed pages (mostly the `node` binary's code, shared by every Node process on the host).
+ */
+function rssSplit(pid: number | undefined): string {
+  if (pid === undefined) return 'RSS split unknown';
+  try {
+    const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const kb = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? Number.NaN);
+    const anon = kb('Anonymous');
+    return `RSS ${mb(kb('Rss'))} = anonymous ${mb(anon)} + file-backed ${mb(kb('Rss') - anon)}`;
+  } catch (err) {
+    return `RSS split unknown (${(err as Error).message})`;
+  }
+}
+
+/**
  * The speaker's V8 heap (used / total) and memory outside it (external: buffers, and what native
  * code allocates through V8), from its /metrics on the status socket: where the RSS goes.
  */
@@ -289,6 +305,7 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
     await new Promise((r) => setTimeout(r, 10_000));
     const laterRss = pid === undefined ? Number.NaN : rssKb(pid);
     const laterHeap = await heapOf(node.statusSocket);
+    const laterSplit = rssSplit(pid);
     const peak = pid === undefined ? Number.NaN : rssKb(pid, 'VmHWM');
     await snapshot(pid, `${vi}-announced`);
     const line =
@@ -296,7 +313,8 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
       `  status writes: ${s(tLast - t0)} for ${N} (${Math.round(N / ((tLast - t0) / 1000))}/s, the API server's pace)\n` +
       `  all ${N} routes at FRR ${s(tRoutes - tLast)} after the last IP appeared in the API (goal: under 2 s), ${s(tRoutes - t0)} after the first\n` +
       `  speaker RSS: ${mb(idleRss)} with the objects before any IP, ${mb(rss)} announcing ${N} routes, ${mb(laterRss)} 10 s later, peak ${mb(peak)} (goal: under 150 MB)\n` +
-      `  speaker memory: ${idleHeap} before any IP; ${heap} announcing; ${laterHeap} 10 s later\n`;
+      `  speaker memory: ${idleHeap} before any IP; ${heap} announcing; ${laterHeap} 10 s later\n` +
+      `  10 s later: ${laterSplit}\n`;
     results.push(line);
     process.stdout.write(line);
     await proc.stop(5000);
