@@ -313,6 +313,17 @@ describe('packUpdates', () => {
     const first = decodeUpdate(msgs[0] as Uint8Array);
     expect(first.attributes.mpReach?.nextHop).toEqual({ global: '2001:db8::1', linkLocal: 'fe80::1' });
     expect(first.attributes.nextHop).toBeUndefined(); // NEXT_HOP left out with MP_REACH only
+    // RFC 2545 §3: never an IPv4 next hop for IPv6 NLRI (encodeMessage refuses it the same way)
+    expect(() =>
+      packUpdates({
+        afi: 2,
+        safi: 1,
+        attributes: { origin: 0, asPath: [] },
+        mpNextHop: { global: '192.0.2.1' },
+        announce: PrefixList.fromStrings(2, ['2001:db8::1/128']),
+        withdraw: PrefixList.empty(2),
+      }),
+    ).toThrow(/IPv6 NLRI need an IPv6 \(or IPv4-mapped\) next hop \(RFC 2545 §3\)/);
   });
   test('RFC 8950 §4: IPv4 NLRI with an IPv6 next hop go in MP_REACH_NLRI (AFI 1) when negotiated', () => {
     const input = {

@@ -413,6 +413,12 @@ function writeAsPath(w: Writer, segments: readonly AsPathSegment[], four: boolea
 function writeNextHop(w: Writer, nh: NextHop, afi: number): void {
   const at = w.pos;
   w.u8(0);
+  writeNextHopField(w, nh, afi);
+  w.buf[at] = w.pos - at - 1;
+}
+
+/** The next hop field of an MP_REACH_NLRI for NLRI of `afi` (without its length octet). */
+function writeNextHopField(w: Writer, nh: NextHop, afi: number): void {
   if (nh.linkLocal === undefined && parseIPv4(nh.global) !== undefined) {
     // RFC 2545 §3: IPv6 NLRI take an IPv6 next hop (an IPv4 one is sent as ::ffff:a.b.c.d)
     if (afi === 2)
@@ -424,7 +430,13 @@ function writeNextHop(w: Writer, nh: NextHop, afi: number): void {
     writeIPv6(w, nh.global, 'MP_REACH next hop');
     if (nh.linkLocal !== undefined) writeIPv6(w, nh.linkLocal, 'MP_REACH link-local next hop');
   }
-  w.buf[at] = w.pos - at - 1;
+}
+
+/** The bytes of an MP_REACH_NLRI next hop for NLRI of `afi`, as encodeMessage writes them (packUpdates). */
+export function mpNextHopBytes(nh: NextHop, afi: number): Uint8Array {
+  const w = new Writer(32);
+  writeNextHopField(w, nh, afi);
+  return w.result();
 }
 
 interface AttrEntry {

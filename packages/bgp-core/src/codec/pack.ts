@@ -1,26 +1,10 @@
 // packUpdates: announcements and withdrawals of one family sharing one attribute set, in as few
 // UPDATE messages as fit the negotiated maximum size. Attributes are encoded once; prefixes are
 // copied straight from the PrefixList typed arrays.
-import { type CodecOptions, familyKey, maxMessageSize, type PathAttributes, parseIPv4 } from '../model.ts';
-import { type PrefixList, parseIPv6Into } from '../prefix.ts';
-import { cachedAttributes, newUpdate, prefixWireSize, writePrefixes } from './encode.ts';
+import { type CodecOptions, familyKey, maxMessageSize, type PathAttributes } from '../model.ts';
+import type { PrefixList } from '../prefix.ts';
+import { cachedAttributes, mpNextHopBytes, newUpdate, prefixWireSize, writePrefixes } from './encode.ts';
 import type { PackInput } from './types.ts';
-
-const v6 = new Uint32Array(4);
-
-function nextHopBytes(nh: { readonly global: string; readonly linkLocal?: string }): Uint8Array {
-  if (nh.linkLocal === undefined) {
-    const v4 = parseIPv4(nh.global);
-    if (v4 !== undefined) return Uint8Array.of(v4 >>> 24, v4 >>> 16, v4 >>> 8, v4);
-  }
-  const parts = nh.linkLocal === undefined ? [nh.global] : [nh.global, nh.linkLocal];
-  const out = new Uint8Array(16 * parts.length);
-  parts.forEach((t, k) => {
-    if (!parseIPv6Into(t, v6)) throw new RangeError(`packUpdates: next hop "${t}" is not an IPv6 address`);
-    for (let j = 0; j < 16; j++) out[16 * k + j] = (v6[j >> 2] as number) >>> (24 - 8 * (j & 3));
-  });
-  return out;
-}
 
 /**
  * Attributes derived from `original` (MP attributes or NEXT_HOP removed), memoized per original
@@ -112,12 +96,7 @@ export function packUpdates(input: PackInput, opts: CodecOptions = {}): Uint8Arr
     } else {
       const mpNh = input.mpNextHop;
       if (mpNh === undefined) throw new RangeError(`packUpdates: family ${key} announcements need mpNextHop`);
-      nh = nextHopBytes(mpNh);
-      if (afi === 2 && nh.length === 4) {
-        throw new RangeError(
-          `packUpdates: next hop ${mpNh.global} of ${key} is IPv4; IPv6 NLRI need an IPv6 (or IPv4-mapped) next hop (RFC 2545 §3)`,
-        );
-      }
+      nh = mpNextHopBytes(mpNh, afi);
       if (afi === 1 && nh.length !== 4 && opts.extendedNextHop?.has(key) !== true) {
         throw new RangeError(
           `packUpdates: IPv6 next hop for ${key} needs the extended next hop capability (RFC 8950)`,
