@@ -260,33 +260,25 @@ describe('KubeSource', () => {
     expect(configs.length).toBe(1);
     expect(src.stats).toEqual({ built: 1, reused: 0 });
     // A heartbeat: the Node's status changes in fields the speaker does not keep.
-    m.put({
-      ...node('node-21'),
-      status: {
-        addresses: [{ type: 'InternalIP', address: '10.0.0.21' }],
-        conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2026-12-05T03:00:00Z' }],
-      },
-    });
+    const beat = (at: string, extra: Record<string, unknown> = {}) =>
+      m.put({
+        ...node('node-21'),
+        ...extra,
+        status: {
+          addresses: [{ type: 'InternalIP', address: '10.0.0.21' }],
+          conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: at }],
+        },
+      });
+    beat('2026-12-05T03:00:00Z');
     await settle();
     const afterReady = configs.length;
-    m.put({
-      ...node('node-21'),
-      status: {
-        addresses: [{ type: 'InternalIP', address: '10.0.0.21' }],
-        conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2026-12-05T03:00:40Z' }],
-      },
-    });
+    beat('2026-12-05T03:00:40Z');
     await settle();
     expect(configs.length).toBe(afterReady);
     expect(src.stats.built).toBe(afterReady);
     // A label is configuration (node selectors): built again.
-    m.put({
-      ...node('node-21'),
+    beat('2026-12-05T03:01:20Z', {
       metadata: { name: 'node-21', labels: { 'kubernetes.io/hostname': 'node-21', rack: 'r1' } },
-      status: {
-        addresses: [{ type: 'InternalIP', address: '10.0.0.21' }],
-        conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: '2026-12-05T03:01:20Z' }],
-      },
     });
     await settle();
     expect(configs.length).toBe(afterReady + 1);
