@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { deployNodeOptions, KubeControlPlane, Proc, waitFor } from '@bmlb/netlab';
+import { deployNodeOptions, KubeControlPlane, Proc, processMemory, waitFor } from '@bmlb/netlab';
 import { ControllerProcess, controllerAccess, controllerDir, installCrds } from './test-support/kube.ts';
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 10_000);
@@ -122,9 +122,8 @@ interface Result {
 }
 
 function rss(pid: number): { peak: number; now: number } {
-  const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0);
-  return { peak: kb('VmHWM') / 1024, now: kb('VmRSS') / 1024 };
+  const m = processMemory(pid);
+  return { peak: m.peakKiB / 1024, now: m.rssKiB / 1024 };
 }
 
 /** Creates the N Services and times them until each has an address; `pid` is the controller's. */

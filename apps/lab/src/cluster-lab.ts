@@ -18,6 +18,7 @@ import {
   Lab,
   type Namespace,
   Proc,
+  processMemory,
   type WaitOptions,
   waitFor,
 } from '@bmlb/netlab';
@@ -1391,21 +1392,10 @@ export class ClusterLab {
 
   /** Resident memory of the speakers and controllers now and at their peak (KiB, /proc's VmRSS and VmHWM). */
   memory(): { name: string; rssKiB: number; peakKiB: number }[] {
-    const read = (pid: number | undefined) => {
-      try {
-        const t = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-        return {
-          rssKiB: Number(/VmRSS:\s+(\d+)/.exec(t)?.[1] ?? Number.NaN),
-          peakKiB: Number(/VmHWM:\s+(\d+)/.exec(t)?.[1] ?? Number.NaN),
-        };
-      } catch {
-        return { rssKiB: Number.NaN, peakKiB: Number.NaN };
-      }
-    };
     // setpriv execs the controller, and `ip netns exec` the speaker: the PIDs are theirs.
     return [
-      ...this.topo.nodes.map((n) => ({ name: `speaker ${n.name}`, ...read(n.proc?.pid) })),
-      ...this.controllers.map((c) => ({ name: c.identity, ...read(c.proc.pid) })),
+      ...this.topo.nodes.map((n) => ({ name: `speaker ${n.name}`, ...processMemory(n.proc?.pid) })),
+      ...this.controllers.map((c) => ({ name: c.identity, ...processMemory(c.proc.pid) })),
     ];
   }
 

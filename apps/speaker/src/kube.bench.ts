@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deployNodeOptions, KubeControlPlane, Lab, waitFor } from '@bmlb/netlab';
+import { deployNodeOptions, KubeControlPlane, Lab, processMemory, waitFor } from '@bmlb/netlab';
 import { Topology } from './test-support/topology.ts';
 
 const N = Number(process.argv[2] ?? 10_000);
@@ -43,25 +43,13 @@ for (const m of MAINS) {
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-function rssKb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : Number.NaN;
-}
-
 /**
- * Where the RSS is (/proc/PID/smaps_rollup): anonymous memory (V8's heap, malloc, stacks) and
- * file-backed pages (mostly the `node` binary's code, shared by every Node process on the host).
+ * Where the RSS is: anonymous memory (V8's heap, malloc, stacks) and file-backed pages (mostly the
+ * `node` binary's code, shared by every Node process on the host).
  */
 function rssSplit(pid: number | undefined): string {
-  if (pid === undefined) return 'RSS split unknown';
-  try {
-    const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const kb = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? Number.NaN);
-    const anon = kb('Anonymous');
-    return `RSS ${mb(kb('Rss'))} = anonymous ${mb(anon)} + file-backed ${mb(kb('Rss') - anon)}`;
-  } catch (err) {
-    return `RSS split unknown (${(err as Error).message})`;
-  }
+  const m = processMemory(pid);
+  return `RSS ${mb(m.rssKiB)} = anonymous ${mb(m.anonymousKiB)} + file-backed ${mb(m.rssKiB - m.anonymousKiB)}`;
 }
 
 /**
@@ -275,7 +263,7 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
     });
     // Settle a moment: the first status writes and the sync's garbage.
     await new Promise((r) => setTimeout(r, 3000));
-    const idleRss = pid === undefined ? Number.NaN : rssKb(pid);
+    const idleRss = processMemory(pid).rssKiB;
     const idleHeap = await heapOf(node.statusSocket);
     await snapshot(pid, `${vi}-idle`);
 
@@ -299,14 +287,14 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
       { timeoutMs: 300_000, intervalMs: 50, what: `FRR to hold ${N} routes` },
     );
     const tRoutes = performance.now();
-    const rss = pid === undefined ? Number.NaN : rssKb(pid);
+    const rss = processMemory(pid).rssKiB;
     const heap = await heapOf(node.statusSocket);
     // A while later: the ServiceBGPStatus writes that follow the routes are done.
     await new Promise((r) => setTimeout(r, 10_000));
-    const laterRss = pid === undefined ? Number.NaN : rssKb(pid);
+    const laterRss = processMemory(pid).rssKiB;
     const laterHeap = await heapOf(node.statusSocket);
     const laterSplit = rssSplit(pid);
-    const peak = pid === undefined ? Number.NaN : rssKb(pid, 'VmHWM');
+    const peak = processMemory(pid).peakKiB;
     await snapshot(pid, `${vi}-announced`);
     const line =
       `\nspeaker ${MAINS.length > 1 ? `${MAIN_JS} ` : ''}[${nodeArgs.join(' ') || 'default V8 heap'}], Kubernetes mode, ${N} Services (${2 * N} EndpointSlices):\n` +

@@ -96,7 +96,7 @@ export {
   NetlinkMonitor,
   parseIpStamp,
 } from './monitor.ts';
-export { Proc, type ProcExit, type SpawnOptions } from './proc.ts';
+export { Proc, type ProcExit, type ProcessMemory, processMemory, type SpawnOptions } from './proc.ts';
 export {
   type LabNeeds,
   labSkipReason,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Proc } from './proc.ts';
+import { Proc, processMemory } from './proc.ts';
 
 describe('Proc', () => {
   it('keeps the last MiB of a long output and hands every chunk to onStdout / onStderr', async () => {
@@ -23,5 +23,17 @@ describe('Proc', () => {
     expect(p.stdout.endsWith('789END')).toBe(true);
     expect(p.stderr).toBe('oops\n');
     expect(p.output().length).toBe(1 << 20);
+  });
+});
+
+describe('processMemory', () => {
+  it("reads a process's resident, peak and anonymous memory from /proc, NaN for one that is gone", () => {
+    const m = processMemory(process.pid);
+    expect(m.rssKiB).toBeGreaterThan(0);
+    expect(m.peakKiB).toBeGreaterThanOrEqual(m.rssKiB);
+    expect(m.anonymousKiB).toBeGreaterThan(0);
+    expect(m.anonymousKiB).toBeLessThanOrEqual(m.peakKiB);
+    expect(processMemory(undefined)).toEqual({ rssKiB: NaN, peakKiB: NaN, anonymousKiB: NaN });
+    expect(processMemory(2 ** 22 + 1).rssKiB).toBeNaN(); // above the kernel's pid_max limit
   });
 });

@@ -175,3 +175,34 @@ export class Proc {
     return this.output();
   }
 }
+
+/** A process's memory, in KiB (NaN where /proc could not be read, e.g. the process is gone). */
+export interface ProcessMemory {
+  /** Resident now (VmRSS). */
+  readonly rssKiB: number;
+  /** Resident at its peak so far (VmHWM). */
+  readonly peakKiB: number;
+  /**
+   * Of the resident memory, the anonymous part (smaps_rollup): V8's heap, malloc, stacks. The rest
+   * is file-backed, mostly the program's binary, shared with every process running it.
+   */
+  readonly anonymousKiB: number;
+}
+
+/** The memory of process `pid`, read from /proc: what the labs and benchmarks print. */
+export function processMemory(pid: number | undefined): ProcessMemory {
+  const field = (file: string, name: string) => {
+    try {
+      const t = fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
+      return Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? Number.NaN);
+    } catch {
+      return Number.NaN;
+    }
+  };
+  if (pid === undefined) return { rssKiB: Number.NaN, peakKiB: Number.NaN, anonymousKiB: Number.NaN };
+  return {
+    rssKiB: field('status', 'VmRSS'),
+    peakKiB: field('status', 'VmHWM'),
+    anonymousKiB: field('smaps_rollup', 'Anonymous'),
+  };
+}
