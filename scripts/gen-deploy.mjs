@@ -5,9 +5,10 @@
 //   deploy/helm/bmlb/crds/       copies of deploy/crds/*.yaml (those come from packages/metallb-api)
 //   deploy/helm/bmlb/templates/  the chart's RBAC and webhook templates, from deploy/rbac/*.yaml and
 //                                deploy/webhook.yaml with the namespace made the release's
-//   deploy/helm/bmlb/values.yaml the `nodeOptions` of `controller` and `speaker` (V8's settings):
-//                                the NODE_OPTIONS of deploy/controller.yaml and deploy/speaker.yaml
-//                                (the rest of the file is written by hand)
+//   deploy/helm/bmlb/values.yaml the `nodeOptions` (and `mallocArenaMax`) of `controller` and
+//                                `speaker`: the NODE_OPTIONS (MALLOC_ARENA_MAX) of
+//                                deploy/controller.yaml and deploy/speaker.yaml (the rest of the
+//                                file is written by hand)
 // The chart's other templates (controller, speaker, metrics Services, monitors) take values and are
 // written by hand; the deploy interop test (packages/k8s-adapter) checks that with default values
 // they render the objects of deploy/bmlb.yaml.
@@ -17,8 +18,8 @@
 // date, or a file in a generated directory is not ours to have there.
 import fs from 'node:fs';
 import path from 'node:path';
-// The one reader of a workload's NODE_OPTIONS in deploy/ (the lab and the benchmarks run with it too).
-import { deployNodeOptions } from '../packages/netlab/src/deploy-env.ts';
+// The one reader of a workload's environment in deploy/ (the lab and the benchmarks run with it too).
+import { deployEnv } from '../packages/netlab/src/deploy-env.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const deploy = path.join(root, 'deploy');
@@ -111,18 +112,41 @@ outputs.set('helm/bmlb/templates/rbac-controller.yaml', template('rbac/controlle
 outputs.set('helm/bmlb/templates/rbac-speaker.yaml', template('rbac/speaker.yaml'));
 outputs.set('helm/bmlb/templates/webhook.yaml', template('webhook.yaml'));
 
-/** values.yaml with each workload's `nodeOptions:` line (in its top-level section) set from deploy/. */
+/** The chart's value (in the workload's section of values.yaml) for each variable deploy/ sets literally. */
+const VALUE_OF_ENV = { NODE_OPTIONS: 'nodeOptions', MALLOC_ARENA_MAX: 'mallocArenaMax' };
+
+/**
+ * values.yaml with each workload's values for its container's literal environment (VALUE_OF_ENV, in
+ * the workload's top-level section) set from deploy/: a value the deploy/ file does not set must not
+ * be in the chart either, and a variable it sets must have a value in the chart.
+ */
 function chartValues() {
   const rel = 'helm/bmlb/values.yaml';
   const lines = read(rel).split('\n');
   for (const workload of ['controller', 'speaker']) {
+    const env = deployEnv(workload);
+    for (const name of Object.keys(env))
+      if (!Object.hasOwn(VALUE_OF_ENV, name))
+        throw new Error(`deploy/${workload}.yaml: env ${name} has no chart value (${SELF}: VALUE_OF_ENV)`);
     const start = lines.indexOf(`${workload}:`);
     if (start < 0) throw new Error(`deploy/${rel}: no top-level '${workload}:' section`);
     let end = lines.findIndex((l, i) => i > start && /^\S/.test(l));
     if (end < 0) end = lines.length;
-    const at = lines.findIndex((l, i) => i > start && i < end && /^ {2}nodeOptions:/.test(l));
-    if (at < 0) throw new Error(`deploy/${rel}: no 'nodeOptions:' in the '${workload}:' section`);
-    lines[at] = `  nodeOptions: ${JSON.stringify(deployNodeOptions(workload))}`;
+    for (const [name, key] of Object.entries(VALUE_OF_ENV)) {
+      const at = lines.findIndex((l, i) => i > start && i < end && l.startsWith(`  ${key}:`));
+      if (env[name] === undefined) {
+        if (at >= 0)
+          throw new Error(
+            `deploy/${rel}: '${key}:' in the '${workload}:' section, but deploy/${workload}.yaml sets no ${name}`,
+          );
+        continue;
+      }
+      if (at < 0)
+        throw new Error(
+          `deploy/${rel}: no '${key}:' in the '${workload}:' section (deploy/${workload}.yaml sets ${name})`,
+        );
+      lines[at] = `  ${key}: ${JSON.stringify(env[name])}`;
+    }
   }
   return lines.join('\n');
 }

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { deployNodeOptions, KubeControlPlane, Proc, processMemory, waitFor } from '@bmlb/netlab';
+import { deployEnv, KubeControlPlane, Proc, processMemory, waitFor } from '@bmlb/netlab';
 import { ControllerProcess, controllerAccess, controllerDir, installCrds } from './test-support/kube.ts';
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 10_000);
@@ -293,16 +293,16 @@ async function main(): Promise<void> {
     // bmlb: the built bin, as deployed (`pnpm build` first; the package's bench script does).
     const built = fs.existsSync(path.join(controllerDir, 'dist/main.js'));
     if (!built) process.stderr.write('dist/main.js missing: running the controller from its sources\n');
-    // As deployed: the Deployment's V8 settings (deploy/controller.yaml).
-    const nodeOptions = deployNodeOptions('controller');
-    process.stderr.write(`bmlb controller: NODE_OPTIONS=${JSON.stringify(nodeOptions)}\n`);
+    // As deployed: the Deployment's environment (V8's settings, malloc arenas; deploy/controller.yaml).
+    const env = deployEnv('controller');
+    process.stderr.write(`bmlb controller: ${JSON.stringify(env)}\n`);
     const startOurs = async () => {
       const c = await ControllerProcess.start({
         identity: 'bench',
         kubeconfig,
         logDir,
         built,
-        nodeOptions,
+        env,
         args: ['--log-level=warn'],
       });
       return c;

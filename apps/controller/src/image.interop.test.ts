@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   Container,
+  deployEnv,
   imageSkipReason,
   inspectImage,
   KubeControlPlane,
@@ -68,6 +69,8 @@ describe.skipIf(skip)('the controller image against a real control plane', () =>
       name: `bmlb-test-controller-${process.pid}`,
       network: 'host',
       mounts: [{ source: kubeconfig, target: KUBECONFIG }],
+      // The Deployment's environment (deploy/controller.yaml: V8's settings).
+      env: deployEnv('controller'),
       args: [
         `--kubeconfig=${KUBECONFIG}`,
         '--identity=controller-image',

@@ -40,12 +40,12 @@ import { summarize, type TrafficReport, type TrafficSummary } from './flow-stats
 import {
   buildApps,
   CONTROLLER_MAIN,
-  controllerNodeOptions,
+  controllerEnv,
   ensureKubeBinaries,
   ensurePackages,
   REPO,
   SPEAKER_MAIN,
-  speakerNodeOptions,
+  speakerEnv,
 } from './prereq.ts';
 import { fmtMs, Report } from './report.ts';
 
@@ -213,8 +213,8 @@ export class ClusterLab {
   /** Whose speakers and controller run: ours, or MetalLB's (benchmark mode). */
   impl: 'bmlb' | 'metallb' = 'bmlb';
   #speakerKubeconfig = '';
-  /** The speaker DaemonSet's NODE_OPTIONS (its V8 heap limits), read from deploy/speaker.yaml. */
-  readonly #speakerNodeOptions = speakerNodeOptions();
+  /** The speaker DaemonSet's environment (V8's heap limits, malloc arenas), read from deploy/speaker.yaml. */
+  readonly #speakerEnv = speakerEnv();
   /** The ToRs' BFD profile rate (ms). */
   #torBfdMs = 300;
 
@@ -335,7 +335,7 @@ export class ClusterLab {
         ],
         {
           name: identity,
-          env: { POD_NAME: identity, NODE_OPTIONS: controllerNodeOptions() },
+          env: { ...controllerEnv(), POD_NAME: identity },
           logFile: path.join(this.lab.dir, `${identity}.log`),
         },
       );
@@ -416,7 +416,7 @@ export class ClusterLab {
         '--status-socket',
         node.statusSocket,
       ],
-      { name: `speaker-${node.name}`, env: { NODE_NAME: node.name, NODE_OPTIONS: this.#speakerNodeOptions } },
+      { name: `speaker-${node.name}`, env: { ...this.#speakerEnv, NODE_NAME: node.name } },
     );
     node.proc = proc;
     await proc.waitForOutput(/"event":"ready"/, { timeoutMs: 60_000 });

@@ -5,7 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  deployNodeOptions,
+  deployEnv,
   ETCD_PATH,
   frrInstalled,
   kubeBinDir,
@@ -21,11 +21,12 @@ export const SPEAKER_MAIN = path.join(REPO, 'apps/speaker/dist/main.js');
 export const CONTROLLER_MAIN = path.join(REPO, 'apps/controller/dist/main.js');
 
 /**
- * The `NODE_OPTIONS` the speaker's DaemonSet and the controller's Deployment set (deploy/speaker.yaml,
- * deploy/controller.yaml: V8's heap limits), so the lab's daemons run with a cluster's memory settings.
+ * The environment the speaker's DaemonSet and the controller's Deployment set with literal values
+ * (deploy/speaker.yaml, deploy/controller.yaml: V8's heap limits in NODE_OPTIONS, glibc's malloc
+ * arenas), so the lab's daemons run with a cluster's memory settings.
  */
-export const speakerNodeOptions = (): string => deployNodeOptions('speaker');
-export const controllerNodeOptions = (): string => deployNodeOptions('controller');
+export const speakerEnv = (): Readonly<Record<string, string>> => deployEnv('speaker');
+export const controllerEnv = (): Readonly<Record<string, string>> => deployEnv('controller');
 
 /**
  * Builds the speaker and the controller with what they depend on (`turbo run build`: from its cache

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   Container,
+  deployEnv,
   imageSkipReason,
   inspectImage,
   KubeControlPlane,
@@ -109,7 +110,8 @@ describe.skipIf(skip)('the speaker image next to an FRR ToR, in Kubernetes mode'
         { source: kubeconfig, target: KUBECONFIG },
         { source: runDir, target: '/run', readOnly: false },
       ],
-      env: { NODE_NAME: 'node1' },
+      // The DaemonSet's environment (deploy/speaker.yaml: V8's heap limits, malloc arenas).
+      env: { ...deployEnv('speaker'), NODE_NAME: 'node1' },
       args: [
         `--kubeconfig=${KUBECONFIG}`,
         '--namespace=metallb-system',

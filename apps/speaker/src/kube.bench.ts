@@ -8,9 +8,11 @@
 //   SPEAKER_MAIN_JS='/a/dist/main.js|/b/dist/main.js' …   (several builds, one run)
 //   SPEAKER_HEAPSNAPSHOT_DIR=DIR …   (V8 heap snapshots of the speaker: before any IP, and announced)
 //
-// Node flags: by default the DaemonSet's NODE_OPTIONS (deploy/speaker.yaml, deployNodeOptions), so
-// the figures are the product's as deployed; SPEAKER_NODE_ARGS replaces them (an empty set, as in
-// SPEAKER_NODE_ARGS='|…', is V8's default heap).
+// Node flags: by default the DaemonSet's NODE_OPTIONS (deploy/speaker.yaml, deployEnv), so the
+// figures are the product's as deployed; SPEAKER_NODE_ARGS replaces them (an empty set, as in
+// SPEAKER_NODE_ARGS='|…', is V8's default heap). The DaemonSet's other literal environment
+// (MALLOC_ARENA_MAX) is the speaker's too, unless this process's environment sets the same name
+// (MALLOC_ARENA_MAX= … : glibc's default).
 //
 // The speaker runs as it is deployed: the built JavaScript (dist/, `pnpm build`; the script builds
 // first), not the TypeScript sources (type stripping alone adds about 17 MB of RSS).
@@ -22,7 +24,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deployNodeOptions, KubeControlPlane, Lab, processMemory, waitFor } from '@bmlb/netlab';
+import { deployEnv, KubeControlPlane, Lab, processMemory, waitFor } from '@bmlb/netlab';
 import { Topology } from './test-support/topology.ts';
 
 const N = Number(process.argv[2] ?? 10_000);
@@ -178,9 +180,16 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
   // SPEAKER_NODE_ARGS: Node flags for the speaker instead of the DaemonSet's NODE_OPTIONS; several
   // sets separated by `|` are measured one after the other on the same objects (the IPs are taken
   // away between them and the speaker restarted), which saves creating 30,000 objects again for each.
-  const nodeArgSets = process.env.SPEAKER_NODE_ARGS ?? deployNodeOptions('speaker');
+  const { NODE_OPTIONS: nodeOptions, ...deployRest } = deployEnv('speaker');
+  const nodeArgSets = process.env.SPEAKER_NODE_ARGS ?? (nodeOptions as string);
   if (process.env.SPEAKER_NODE_ARGS === undefined)
     process.stdout.write(`  speaker Node flags: deploy/speaker.yaml's NODE_OPTIONS "${nodeArgSets}"\n`);
+  // The rest of the DaemonSet's environment, where this process's does not name it.
+  const speakerEnv = Object.fromEntries(
+    Object.entries(deployRest).filter(([k]) => process.env[k] === undefined),
+  );
+  const envShown = Object.keys(deployRest).map((k) => `${k}=${speakerEnv[k] ?? process.env[k]}`);
+  if (envShown.length > 0) process.stdout.write(`  speaker environment: ${envShown.join(' ')}\n`);
   // SPEAKER_HEAPSNAPSHOT_DIR: the speaker writes a V8 heap snapshot there (SIGUSR2,
   // --heapsnapshot-signal) before any IP and once every route is announced.
   const snapDir = process.env.SPEAKER_HEAPSNAPSHOT_DIR;
@@ -242,7 +251,7 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
         '--log-level',
         'warn',
       ],
-      { name: `speaker-bench-${vi}` },
+      { name: `speaker-bench-${vi}`, env: speakerEnv },
     );
     const s0 = performance.now();
     await waitFor(async () => (await topo.bgpPeers(tor))['10.0.0.11']?.state === 'Established', {

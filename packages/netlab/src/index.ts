@@ -13,7 +13,7 @@ export {
   PODMAN,
   PODMAN_RUN_LIMITS,
 } from './container.ts';
-export { deployNodeOptions } from './deploy-env.ts';
+export { deployEnv } from './deploy-env.ts';
 export { CommandError, formatArgv, type RunOptions, type RunResult, run } from './exec.ts';
 export {
   FRR_INSTALL_HINT,

@@ -69,8 +69,8 @@ export interface ControllerOptions {
   readonly logDir: string;
   /** Run the built bin (`dist/main.js`, as deployed; `pnpm build` first) instead of the sources. */
   readonly built?: boolean;
-  /** `NODE_OPTIONS` of the process (e.g. the Deployment's, deployNodeOptions('controller')). */
-  readonly nodeOptions?: string;
+  /** More environment of the process (e.g. the Deployment's, deployEnv('controller')). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** One `controller` process, run from source (`src/main.ts`) as the bin runs, or the built bin itself. */
@@ -116,7 +116,7 @@ export class ControllerProcess {
     const proc = new Proc(argv, {
       name: o.identity,
       logFile: path.join(o.logDir, `${o.identity}.log`),
-      ...(o.nodeOptions !== undefined ? { env: { NODE_OPTIONS: o.nodeOptions } } : {}),
+      ...(o.env !== undefined ? { env: { ...o.env } } : {}),
     });
     return new ControllerProcess(proc, o.identity, metricsPort, healthPort);
   }
