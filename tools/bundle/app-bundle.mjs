@@ -43,6 +43,13 @@ export function appBundle(dir, opts = {}) {
       sourcemap: true,
       // No minification: stack traces and logs keep the functions' names.
       minify: false,
+      // V8 keeps the source text in the heap for as long as the process runs (it compiles functions
+      // lazily from it). One character past Latin-1 (a '→' in a log message) makes it keep the whole
+      // text at two bytes a character: escaped, the speaker's 1.1 MB bundle takes 1.1 MB, not 2.3.
+      charset: 'ascii',
+      // Doc comments are text the heap keeps too (the source map still points into the sources);
+      // license notices stay.
+      comments: { legal: true, annotation: true, jsdoc: false },
     },
   };
 }

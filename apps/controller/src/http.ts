@@ -1,9 +1,14 @@
 // The plain HTTP endpoints: /metrics (Prometheus), /healthz (the process answers) and /readyz
 // (caches synced, and holding or waiting for the Lease). One server per address; metrics and
 // health on the same address share one.
-import http from 'node:http';
+import type { Server } from 'node:http';
 import { listenAddress } from './cli.ts';
 import type { ControllerMetrics } from './metrics.ts';
+
+// node:http through process.getBuiltinModule, not an ES import: importing node:http as an ES module
+// reads each of its exports, and its lazy WebSocket getters then load Node's fetch implementation
+// (undici): about 2.4 MB of heap and 10 MB of RSS that the controller never uses.
+const http = process.getBuiltinModule('node:http');
 
 export interface Endpoints {
   readonly metrics?: ControllerMetrics | undefined;
@@ -13,7 +18,7 @@ export interface Endpoints {
   readonly status?: (() => unknown) | undefined;
 }
 
-export async function serveHttp(address: string, ep: Endpoints): Promise<http.Server> {
+export async function serveHttp(address: string, ep: Endpoints): Promise<Server> {
   const server = http.createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
     if (url === '/metrics' && ep.metrics !== undefined) {

@@ -5,10 +5,15 @@
 // would cost memory and time for nothing.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
+import type { Agent, IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { createInterface } from 'node:readline';
 import type { Credentials, ExecConfig, KubeConnection } from './config.ts';
+
+// node:http through process.getBuiltinModule, not an ES import: importing node:http as an ES module
+// reads each of its exports, and its lazy WebSocket getters then load Node's fetch implementation
+// (undici): about 2.4 MB of heap and 10 MB of RSS that the apps never uses.
+const http = process.getBuiltinModule('node:http');
 
 /** A `metav1.Status` the API server answered with, or a transport failure (status 0). */
 export class ApiError extends Error {
@@ -176,7 +181,7 @@ export class KubeClient {
   readonly server: string;
   readonly userAgent: string;
   readonly #url: URL;
-  readonly #agent: http.Agent;
+  readonly #agent: Agent;
   readonly #tokens: TokenSource;
 
   constructor(connection: KubeConnection, userAgent = 'bmlb') {
@@ -225,10 +230,10 @@ export class KubeClient {
     body: string | undefined,
     signal: AbortSignal | undefined,
     what: string,
-  ): Promise<http.IncomingMessage> {
+  ): Promise<IncomingMessage> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.#tokens.get(attempt > 0);
-      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
         const mod = this.#url.protocol === 'https:' ? https : http;
         const req = mod.request(
           {
@@ -338,7 +343,7 @@ export class KubeClient {
     };
     try {
       touch();
-      let res: http.IncomingMessage;
+      let res: IncomingMessage;
       try {
         res = await this.#send(
           'GET',

@@ -96,7 +96,14 @@ export {
   NetlinkMonitor,
   parseIpStamp,
 } from './monitor.ts';
-export { Proc, type ProcExit, type ProcessMemory, processMemory, type SpawnOptions } from './proc.ts';
+export {
+  builtinsLoadedBy,
+  Proc,
+  type ProcExit,
+  type ProcessMemory,
+  processMemory,
+  type SpawnOptions,
+} from './proc.ts';
 export {
   type LabNeeds,
   labSkipReason,

@@ -1,4 +1,4 @@
-import { spawn as spawnChild } from 'node:child_process';
+import { spawn as spawnChild, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { formatArgv } from './exec.ts';
 import { type WaitOptions, waitFor } from './wait.ts';
@@ -205,4 +205,28 @@ export function processMemory(pid: number | undefined): ProcessMemory {
     peakKiB: field('status', 'VmHWM'),
     anonymousKiB: field('smaps_rollup', 'Anonymous'),
   };
+}
+
+/**
+ * The Node built-in modules (`process.moduleLoadList`'s `NativeModule` entries, e.g.
+ * `internal/deps/undici/undici`) that `node --conditions=@bmlb/source ENTRY ...ARGS` has loaded when
+ * it exits, run with this Node: for tests that a daemon does not load what it never uses.
+ */
+export function builtinsLoadedBy(entry: string, args: readonly string[]): string[] {
+  const hook =
+    'data:text/javascript,process.on("exit",()=>process.stderr.write("\\nLOADED "+JSON.stringify(process.moduleLoadList)+"\\n"))';
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=@bmlb/source', '--disable-warning=ExperimentalWarning', '--import', hook, entry, ...args],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  const line = (r.stderr ?? '').split('\n').find((l) => l.startsWith('LOADED '));
+  if (line === undefined)
+    throw new Error(
+      `${formatArgv([entry, ...args])}: no module list (exit ${r.status}): ${(r.stderr ?? '').slice(-500)}`,
+    );
+  const prefix = 'NativeModule ';
+  return (JSON.parse(line.slice('LOADED '.length)) as string[])
+    .filter((m) => m.startsWith(prefix))
+    .map((m) => m.slice(prefix.length));
 }
