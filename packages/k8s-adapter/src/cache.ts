@@ -1,6 +1,6 @@
 // Informers for the kinds an app needs: one reflector and store per kind, the standard indexes, and
 // one ordered stream of changes that the app consumes.
-import { SERVICE_NAME_LABEL } from '@bmlb/metallb-api';
+import { objectKey, SERVICE_NAME_LABEL } from '@bmlb/metallb-api';
 import type { KubeClient } from './client.ts';
 import { type BackoffOptions, Reflector } from './reflector.ts';
 import type { KubeObject, Projection, ResourceType } from './resources.ts';
@@ -39,7 +39,7 @@ export function addStandardIndexes(kind: string, store: Store<KubeObject>): void
   if (kind === 'EndpointSlice') {
     store.addIndex(Index.sliceByService, (o) => {
       const svc = o.metadata.labels?.[SERVICE_NAME_LABEL];
-      return svc ? [`${o.metadata.namespace ?? ''}/${svc}`] : [];
+      return svc ? [objectKey(o.metadata.namespace ?? '', svc)] : [];
     });
     store.addIndex(Index.sliceByNode, (o) => {
       const eps = (o as unknown as { endpoints?: { nodeName?: string }[] }).endpoints ?? [];

@@ -13,6 +13,7 @@ import {
   METALLB_GROUP,
   type Namespace,
   type Node,
+  objectKey,
   type Secret,
   type Service,
   validateObject,
@@ -64,9 +65,9 @@ export function objectPath(t: ResourceType, namespace: string | undefined, name:
   return `${collectionPath(t, t.namespaced ? namespace : undefined)}/${encodeURIComponent(name)}`;
 }
 
-/** `namespace/name`, or `name` for cluster-scoped objects: the cache key. */
+/** `namespace/name` (one shared copy: objectKey), or `name` for cluster-scoped objects: the cache key. */
 export function keyOf(meta: { readonly name: string; readonly namespace?: string | undefined }): string {
-  return meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
+  return meta.namespace ? objectKey(meta.namespace, meta.name) : meta.name;
 }
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';

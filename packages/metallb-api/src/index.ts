@@ -191,6 +191,7 @@ export {
   type KindSpec,
   METALLB_GROUP,
   type ObjectMeta,
+  objectKey,
   type ValidationResult,
 } from './meta.ts';
 export { type ManifestObject, type Origin, originOf, setOrigin, validateObject } from './objects.ts';

@@ -6,6 +6,7 @@ import {
   type IPAddress,
   type IPRange,
   localPrefsConflict,
+  objectKey,
   parseIP,
   parsePoolAddress,
   prefixOf,
@@ -204,14 +205,14 @@ export interface AnnounceContext {
 }
 
 export function serviceKey(s: { metadata: { namespace?: string; name?: string } }): string {
-  return `${s.metadata.namespace ?? 'default'}/${s.metadata.name ?? ''}`;
+  return objectKey(s.metadata.namespace ?? 'default', s.metadata.name ?? '');
 }
 
 /** The Service an EndpointSlice belongs to (`namespace/name`), or undefined when it names none. */
 export function sliceServiceKey(s: EndpointSlice): string | undefined {
   const svcName = s.metadata.labels?.[SERVICE_NAME_LABEL];
   if (svcName === undefined || svcName === '') return undefined;
-  return `${s.metadata.namespace ?? 'default'}/${svcName}`;
+  return objectKey(s.metadata.namespace ?? 'default', svcName);
 }
 
 /** The merged attributes of one prefix that several routes (Services, advertisements) share. */

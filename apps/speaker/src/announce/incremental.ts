@@ -9,6 +9,7 @@
 // removing one Service's routes leaves the others' and the merged attributes are worked out again
 // only for the prefixes a change touched.
 // Pure: no clock, no randomness, no I/O.
+import { objectKey } from '@bmlb/metallb-api';
 import {
   type AnnounceContext,
   announceContext,
@@ -291,7 +292,7 @@ export class Announcer {
 }
 
 function sliceKey(s: EndpointSlice): string {
-  return `${s.metadata.namespace ?? 'default'}/${s.metadata.name ?? ''}`;
+  return objectKey(s.metadata.namespace ?? 'default', s.metadata.name ?? '');
 }
 
 function touchedSet(touched: Map<string, [Set<string>, Set<string>]>, t: Target): Set<string> {
