@@ -15,6 +15,9 @@ import type { Credentials, ExecConfig, KubeConnection } from './config.ts';
 // (undici): about 2.4 MB of heap and 10 MB of RSS that the apps never uses.
 const http = process.getBuiltinModule('node:http');
 
+/** Idle keep-alive connections a client keeps to the API server (see KubeClient's agent). */
+export const MAX_IDLE_CONNECTIONS = 4;
+
 /** A `metav1.Status` the API server answered with, or a transport failure (status 0). */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -192,17 +195,21 @@ export class KubeClient {
     if (this.#url.protocol !== 'https:' && this.#url.protocol !== 'http:')
       throw new Error(`server ${connection.server}: only https (or http) URLs`);
     const c = connection.credentials;
+    // Up to 64 requests at once (a burst of status writes), but only a few idle connections kept
+    // open after it: each idle TLS connection holds OpenSSL's buffers and its socket's objects, and
+    // a speaker that wrote 10,000 statuses otherwise kept 60 of them for as long as the API server
+    // let them idle. The watches hold their own connections while they run.
+    const pool = { keepAlive: true, maxSockets: 64, maxFreeSockets: MAX_IDLE_CONNECTIONS };
     this.#agent =
       this.#url.protocol === 'https:'
         ? new https.Agent({
-            keepAlive: true,
-            maxSockets: 64,
+            ...pool,
             ca: connection.ca,
             servername: connection.tlsServerName,
             cert: c.kind === 'clientCert' ? c.cert : undefined,
             key: c.kind === 'clientCert' ? c.key : undefined,
           })
-        : new http.Agent({ keepAlive: true, maxSockets: 64 });
+        : new http.Agent(pool);
     this.#tokens = new TokenSource(c);
   }
 

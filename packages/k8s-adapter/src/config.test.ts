@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError, KubeClient } from './client.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, KubeClient, MAX_IDLE_CONNECTIONS } from './client.ts';
 import { KubeConfigError, type KubeConfigSource, loadKubeConfig } from './config.ts';
 
 const dirs: string[] = [];
@@ -195,7 +195,7 @@ describe('KubeClient credentials', () => {
     const s = http.createServer(handler);
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
     const port = (s.address() as { port: number }).port;
-    return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => s.close(r)) };
+    return { url: `http://127.0.0.1:${port}`, server: s, close: () => new Promise((r) => s.close(r)) };
   }
 
   it('re-reads a rotated token file, and retries a 401 once with a fresh token', async () => {
@@ -232,6 +232,53 @@ describe('KubeClient credentials', () => {
       expect(seen.length).toBe(4); // the 401 was retried once with a re-read token
       c.close();
     } finally {
+      await srv.close();
+    }
+  });
+
+  it('keeps at most MAX_IDLE_CONNECTIONS connections open after a burst of requests', async () => {
+    let open = 0;
+    let opened = 0;
+    let waiting: (() => void)[] | undefined = [];
+    const srv = await server((_req, res) => {
+      const answer = () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"kind":"Namespace"}');
+      };
+      // The first 20 are answered when all have arrived: 20 connections at once.
+      if (waiting === undefined) return answer();
+      waiting.push(answer);
+      if (waiting.length === 20) {
+        for (const w of waiting) w();
+        waiting = undefined;
+      }
+    });
+    const s = srv.server;
+    s.on('connection', (sock) => {
+      open++;
+      opened++;
+      sock.on('close', () => open--);
+    });
+    const c = new KubeClient({
+      server: srv.url,
+      ca: undefined,
+      tlsServerName: undefined,
+      credentials: { kind: 'none' },
+    });
+    try {
+      const all = await Promise.all(
+        Array.from({ length: 20 }, () => c.request('GET', '/api/v1/namespaces/x')),
+      );
+      expect(all).toHaveLength(20);
+      expect(opened).toBe(20);
+      // The client closes the connections past MAX_IDLE_CONNECTIONS as they go idle.
+      await vi.waitUntil(() => open === MAX_IDLE_CONNECTIONS, { timeout: 5000 });
+      expect(open).toBe(MAX_IDLE_CONNECTIONS);
+      // The idle ones are reused.
+      await c.request('GET', '/api/v1/namespaces/x');
+      expect(opened).toBe(20);
+    } finally {
+      c.close();
       await srv.close();
     }
   });
