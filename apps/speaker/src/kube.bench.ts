@@ -5,14 +5,14 @@
 //
 //   pnpm --filter @bmlb/speaker bench:k8s [COUNT]      (as root; tools/kube/build.sh first)
 //   SPEAKER_NODE_ARGS='--max-semi-space-size=4|--optimize-for-size' …   (several heap settings, one run)
+//   SPEAKER_NODE_ARGS='--optimize-for-size MALLOC_ARENA_MAX=1|…' …   (NAME=VALUE: the speaker's environment)
 //   SPEAKER_MAIN_JS='/a/dist/main.js|/b/dist/main.js' …   (several builds, one run)
 //   SPEAKER_HEAPSNAPSHOT_DIR=DIR …   (V8 heap snapshots of the speaker: before any IP, and announced)
 //
-// Node flags: by default the DaemonSet's NODE_OPTIONS (deploy/speaker.yaml, deployEnv), so the
-// figures are the product's as deployed; SPEAKER_NODE_ARGS replaces them (an empty set, as in
-// SPEAKER_NODE_ARGS='|…', is V8's default heap). The DaemonSet's other literal environment
-// (MALLOC_ARENA_MAX) is the speaker's too, unless this process's environment sets the same name
-// (MALLOC_ARENA_MAX= … : glibc's default).
+// Environment: the DaemonSet's (deploy/speaker.yaml, deployEnv: NODE_OPTIONS, MALLOC_ARENA_MAX), so
+// the figures are the product's as deployed, unless this process's environment sets the same name
+// (MALLOC_ARENA_MAX= … : glibc's default). SPEAKER_NODE_ARGS replaces NODE_OPTIONS with flags on the
+// command line (an empty set, as in SPEAKER_NODE_ARGS='|…', is V8's default heap).
 //
 // The speaker runs as it is deployed: the built JavaScript (dist/, `pnpm build`; the script builds
 // first), not the TypeScript sources (type stripping alone adds about 17 MB of RSS).
@@ -177,19 +177,20 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
 
   const token = await cp.tokenFor('metallb-system', 'speaker');
   const kubeconfig = cp.kubeconfigFor({ token, name: 'speaker-bench' });
-  // SPEAKER_NODE_ARGS: Node flags for the speaker instead of the DaemonSet's NODE_OPTIONS; several
-  // sets separated by `|` are measured one after the other on the same objects (the IPs are taken
-  // away between them and the speaker restarted), which saves creating 30,000 objects again for each.
-  const { NODE_OPTIONS: nodeOptions, ...deployRest } = deployEnv('speaker');
-  const nodeArgSets = process.env.SPEAKER_NODE_ARGS ?? (nodeOptions as string);
-  if (process.env.SPEAKER_NODE_ARGS === undefined)
-    process.stdout.write(`  speaker Node flags: deploy/speaker.yaml's NODE_OPTIONS "${nodeArgSets}"\n`);
-  // The rest of the DaemonSet's environment, where this process's does not name it.
-  const speakerEnv = Object.fromEntries(
-    Object.entries(deployRest).filter(([k]) => process.env[k] === undefined),
+  // The DaemonSet's environment (NODE_OPTIONS included, so a flag Node refuses there fails here as in
+  // a Pod), where this process's does not name a variable.
+  const deploy = deployEnv('speaker');
+  const speakerEnv = Object.fromEntries(Object.entries(deploy).filter(([k]) => process.env[k] === undefined));
+  // SPEAKER_NODE_ARGS: Node flags for the speaker's command line instead of the DaemonSet's
+  // NODE_OPTIONS; several sets separated by `|` are measured one after the other on the same objects
+  // (the IPs are taken away between them and the speaker restarted), which saves creating 30,000
+  // objects again for each.
+  const nodeArgSets = process.env.SPEAKER_NODE_ARGS ?? '';
+  if (process.env.SPEAKER_NODE_ARGS !== undefined) delete speakerEnv.NODE_OPTIONS;
+  const envShown = Object.keys(deploy).map(
+    (k) => `${k}=${JSON.stringify(speakerEnv[k] ?? process.env[k] ?? '')}`,
   );
-  const envShown = Object.keys(deployRest).map((k) => `${k}=${speakerEnv[k] ?? process.env[k]}`);
-  if (envShown.length > 0) process.stdout.write(`  speaker environment: ${envShown.join(' ')}\n`);
+  process.stdout.write(`  speaker environment (deploy/speaker.yaml's): ${envShown.join(' ')}\n`);
   // SPEAKER_HEAPSNAPSHOT_DIR: the speaker writes a V8 heap snapshot there (SIGUSR2,
   // --heapsnapshot-signal) before any IP and once every route is announced.
   const snapDir = process.env.SPEAKER_HEAPSNAPSHOT_DIR;
@@ -198,8 +199,21 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
     snapDir === undefined
       ? []
       : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${path.resolve(snapDir)}`];
+  // A set's NAME=VALUE words are environment variables of the speaker (over the DaemonSet's).
+  const isEnv = (a: string) => /^[A-Z_][A-Z0-9_]*=/.test(a);
   const variants = MAINS.flatMap((main) =>
-    nodeArgSets.split('|').map((v) => ({ main, args: v.split(' ').filter((a) => a !== '') })),
+    nodeArgSets.split('|').map((v) => {
+      const words = v.split(' ').filter((a) => a !== '');
+      const env = Object.fromEntries(
+        words.filter(isEnv).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
+      );
+      const label =
+        words.join(' ') ||
+        (speakerEnv.NODE_OPTIONS !== undefined
+          ? `NODE_OPTIONS="${speakerEnv.NODE_OPTIONS}"`
+          : 'default V8 heap');
+      return { main, args: words.filter((a) => !isEnv(a)), env, label };
+    }),
   );
   /** Writes a heap snapshot of the speaker (SPEAKER_HEAPSNAPSHOT_DIR) and waits until it is complete. */
   const snapshot = async (pid: number | undefined, what: string) => {
@@ -223,7 +237,7 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
     process.stdout.write(`  heap snapshot ${what}: ${named}\n`);
   };
   const results: string[] = [];
-  for (const [vi, { main: MAIN_JS, args: nodeArgs }] of variants.entries()) {
+  for (const [vi, { main: MAIN_JS, args: nodeArgs, env: variantEnv, label }] of variants.entries()) {
     if (vi > 0) {
       // Take the IPs away (the previous speaker is stopped: FRR holds nothing from this node).
       await pool(idx, (i) =>
@@ -251,7 +265,7 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
         '--log-level',
         'warn',
       ],
-      { name: `speaker-bench-${vi}`, env: speakerEnv },
+      { name: `speaker-bench-${vi}`, env: { ...speakerEnv, ...variantEnv } },
     );
     const s0 = performance.now();
     await waitFor(async () => (await topo.bgpPeers(tor))['10.0.0.11']?.state === 'Established', {
@@ -260,7 +274,7 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
       what: 'the session',
     });
     process.stdout.write(
-      `  speaker [${nodeArgs.join(' ') || 'default V8 heap'}] synced ${3 * N} objects and established its session in ${s(performance.now() - s0)}\n`,
+      `  speaker [${label}] synced ${3 * N} objects and established its session in ${s(performance.now() - s0)}\n`,
     );
     // `ip netns exec … node main.js` execs node: the speaker is the namespace's process running main.js.
     const pid = (await node.ns.pids()).find((p) => {
@@ -306,7 +320,7 @@ spec: { myASN: 65100, peerASN: 65000, peerAddress: 10.0.0.1 }
     const peak = processMemory(pid).peakKiB;
     await snapshot(pid, `${vi}-announced`);
     const line =
-      `\nspeaker ${MAINS.length > 1 ? `${MAIN_JS} ` : ''}[${nodeArgs.join(' ') || 'default V8 heap'}], Kubernetes mode, ${N} Services (${2 * N} EndpointSlices):\n` +
+      `\nspeaker ${MAINS.length > 1 ? `${MAIN_JS} ` : ''}[${label}], Kubernetes mode, ${N} Services (${2 * N} EndpointSlices):\n` +
       `  status writes: ${s(tLast - t0)} for ${N} (${Math.round(N / ((tLast - t0) / 1000))}/s, the API server's pace)\n` +
       `  all ${N} routes at FRR ${s(tRoutes - tLast)} after the last IP appeared in the API (goal: under 2 s), ${s(tRoutes - t0)} after the first\n` +
       `  speaker RSS: ${mb(idleRss)} with the objects before any IP, ${mb(rss)} announcing ${N} routes, ${mb(laterRss)} 10 s later, peak ${mb(peak)} (goal: under 150 MB)\n` +

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The speaker daemon's entry: `speaker --node-name NAME` (Kubernetes mode), `speaker --config FILE
 // --node-name NAME` (file mode) and `speaker status`.
+// First: V8's memory-saving mode before any other module runs.
+import './v8-memory.ts';
 import type { Server } from 'node:http';
 import pino from 'pino';
 import { type DaemonArgs, parseCli, USAGE, UsageError } from './cli.ts';

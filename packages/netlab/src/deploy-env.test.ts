@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,19 @@ describe('deployEnv', () => {
         expect(text).toContain(`- name: ${name}\n              value: ${JSON.stringify(value)}`);
       // The downward API's variables are the cluster's to fill in, not a value to copy.
       for (const name of ['NODE_NAME', 'POD_IP', 'POD_NAME']) expect(env).not.toHaveProperty(name);
+    });
+  }
+
+  for (const workload of ['speaker', 'controller'] as const) {
+    it(`deploy/${workload}.yaml's NODE_OPTIONS are flags Node accepts there`, () => {
+      // Node refuses most V8 flags in NODE_OPTIONS (e.g. --optimize-for-size), and then does not start.
+      const r = spawnSync(process.execPath, ['-e', 'process.stdout.write("started")'], {
+        env: { ...process.env, ...deployEnv(workload) },
+        encoding: 'utf8',
+      });
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('started');
+      expect(r.status).toBe(0);
     });
   }
 
