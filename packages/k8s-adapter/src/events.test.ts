@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './client.ts';
-import { EventRecorder, microTime } from './events.ts';
+import { EventRecorder, MAX_REMEMBERED, microTime } from './events.ts';
 import { ScriptedClient } from './test-support/scripted-client.ts';
 
 const svc = { apiVersion: 'v1', kind: 'Service', namespace: 'default', name: 'web', uid: 'u1' };
@@ -90,6 +90,46 @@ describe('EventRecorder', () => {
     rec.record(svc, { type: 'Normal', reason: 'R', note: 'x' });
     await rec.flush();
     expect(client.requests.map((c) => c.method)).toEqual(['POST', 'PATCH', 'POST']);
+  });
+
+  it("remembers at most MAX_REMEMBERED objects and series, least recently used forgotten first (client-go's LRU)", async () => {
+    const { client, rec, advance } = recorder();
+    const ev = { type: 'Normal' as const, reason: 'nodeAssigned', note: 'announcing from node "n1"' };
+    const obj = (i: number) => ({ ...svc, name: `svc-${i}`, uid: `u${i}` });
+    for (let i = 0; i < MAX_REMEMBERED + 100; i++) {
+      rec.record(obj(i), ev);
+      advance(1);
+    }
+    await rec.flush();
+    expect(rec.remembered).toEqual({ objects: MAX_REMEMBERED, series: MAX_REMEMBERED });
+    client.requests.length = 0;
+    // The most recent series is bumped; the first, forgotten, starts a new Event.
+    rec.record(obj(MAX_REMEMBERED + 99), ev);
+    rec.record(obj(0), ev);
+    await rec.flush();
+    expect(client.requests.map((c) => c.method)).toEqual(['PATCH', 'POST']);
+    // Using a series keeps it: svc-100 (the oldest left) used again survives 99 newer objects.
+    rec.record(obj(100), ev);
+    for (let i = 0; i < 99; i++) rec.record(obj(MAX_REMEMBERED + 100 + i), ev);
+    await rec.flush();
+    client.requests.length = 0;
+    rec.record(obj(100), ev);
+    await rec.flush();
+    expect(client.requests.map((c) => c.method)).toEqual(['PATCH']);
+    expect(rec.remembered).toEqual({ objects: MAX_REMEMBERED, series: MAX_REMEMBERED });
+  });
+
+  it('forgets series past their window, and objects whose limit is full again', async () => {
+    const { rec, advance } = recorder({ burst: 2, refillMs: 1000 });
+    const ev = { type: 'Normal' as const, reason: 'nodeAssigned', note: 'announcing' };
+    rec.record(svc, ev);
+    rec.record({ ...svc, name: 'other', uid: 'u2' }, ev);
+    await rec.flush();
+    expect(rec.remembered).toEqual({ objects: 2, series: 2 });
+    advance(31 * 60_000);
+    rec.record({ ...svc, name: 'third', uid: 'u3' }, ev);
+    await rec.flush();
+    expect(rec.remembered).toEqual({ objects: 1, series: 1 });
   });
 
   it('formats MicroTime with six fractional digits', () => {

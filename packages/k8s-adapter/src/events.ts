@@ -63,6 +63,34 @@ interface Series {
 
 const MAX_NOTE = 1024;
 
+/**
+ * Objects (rate-limit buckets) and series the recorder remembers, each map on its own, least
+ * recently used forgotten first: client-go's EventCorrelator bounds its spam filter and its
+ * aggregator the same way (maxLruCacheEntries, 4096). A forgotten object's limit starts full again,
+ * and a forgotten series' next repeat becomes a new Event, as there.
+ */
+export const MAX_REMEMBERED = 4096;
+
+/** Gets `key` from an insertion-ordered map and makes it the most recently used. */
+function touch<V>(m: Map<string, V>, key: string): V | undefined {
+  const v = m.get(key);
+  if (v !== undefined) {
+    m.delete(key);
+    m.set(key, v);
+  }
+  return v;
+}
+
+/** Sets `key` as the most recently used, forgetting the least recently used past MAX_REMEMBERED. */
+function remember<V>(m: Map<string, V>, key: string, v: V): void {
+  m.delete(key);
+  m.set(key, v);
+  for (const k of m.keys()) {
+    if (m.size <= MAX_REMEMBERED) break;
+    m.delete(k);
+  }
+}
+
 /** RFC 3339 with microseconds, as `MicroTime` wants. */
 export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
@@ -87,10 +115,10 @@ export class EventRecorder implements EventSink {
   #allow(key: string, now: number): boolean {
     const burst = this.#opts.burst ?? 25;
     const refill = this.#opts.refillMs ?? 300_000;
-    let b = this.#buckets.get(key);
+    let b = touch(this.#buckets, key);
     if (b === undefined) {
       b = { tokens: burst, at: now };
-      this.#buckets.set(key, b);
+      remember(this.#buckets, key, b);
     }
     const add = Math.floor((now - b.at) / refill);
     if (add > 0) {
@@ -104,16 +132,16 @@ export class EventRecorder implements EventSink {
 
   record(regarding: ObjectReference, event: EventInput): void {
     const now = this.#now();
-    // Both keys live as long as their object's bucket or series (one per Service a speaker announces,
-    // so 10,000 of each): flat strings (join), and the series by a digest of what makes it one
-    // instead of the object's key and the whole note again.
+    // Both keys live as long as their object's bucket or series (up to MAX_REMEMBERED of each): flat
+    // strings (join), and the series by a digest of what makes it one instead of the object's key
+    // and the whole note again.
     const objKey = [regarding.kind, regarding.namespace ?? '', regarding.name, regarding.uid ?? ''].join('/');
     const note = event.note.length > MAX_NOTE ? `${event.note.slice(0, MAX_NOTE - 3)}...` : event.note;
     const seriesKey = createHash('sha256')
       .update([objKey, event.type, event.reason, note].join('\u0000'))
       .digest('base64url');
     const windowMs = this.#opts.seriesWindowMs ?? 30 * 60_000;
-    const existing = this.#series.get(seriesKey);
+    const existing = touch(this.#series, seriesKey);
     if (!this.#allow(objKey, now)) {
       this.dropped++;
       return;
@@ -146,7 +174,7 @@ export class EventRecorder implements EventSink {
         .padStart(4, '0'),
     ].join('');
     const series: Series = { name, namespace, count: 1, last: now };
-    this.#series.set(seriesKey, series);
+    remember(this.#series, seriesKey, series);
     await this.#client.request('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
       body: {
         apiVersion: 'events.k8s.io/v1',
@@ -193,13 +221,26 @@ export class EventRecorder implements EventSink {
     }
   }
 
+  /** How many objects and series the recorder remembers now (each at most MAX_REMEMBERED). */
+  get remembered(): { objects: number; series: number } {
+    return { objects: this.#buckets.size, series: this.#series.size };
+  }
+
+  /**
+   * Forgets the series past their window and the objects whose limit is full again, oldest first:
+   * both maps are in order of last use, so it stops at the first that is still live.
+   */
   #prune(now: number, windowMs: number): void {
-    if (this.#series.size < 4096) return;
-    for (const [k, v] of this.#series) if (now - v.last >= windowMs) this.#series.delete(k);
+    for (const [k, v] of this.#series) {
+      if (now - v.last < windowMs) break;
+      this.#series.delete(k);
+    }
     const refill = this.#opts.refillMs ?? 300_000;
     const burst = this.#opts.burst ?? 25;
-    for (const [k, b] of this.#buckets)
-      if (b.tokens + (now - b.at) / refill >= burst) this.#buckets.delete(k);
+    for (const [k, b] of this.#buckets) {
+      if (b.tokens + (now - b.at) / refill < burst) break;
+      this.#buckets.delete(k);
+    }
   }
 
   async flush(): Promise<void> {
