@@ -12,7 +12,7 @@ import type { Credentials, ExecConfig, KubeConnection } from './config.ts';
 
 // node:http through process.getBuiltinModule, not an ES import: importing node:http as an ES module
 // reads each of its exports, and its lazy WebSocket getters then load Node's fetch implementation
-// (undici): about 2.4 MB of heap and 10 MB of RSS that the apps never uses.
+// (undici): about 2.4 MB of heap and 10 MB of RSS that the apps never use.
 const http = process.getBuiltinModule('node:http');
 
 /** Idle keep-alive connections a client keeps to the API server (see KubeClient's agent). */
