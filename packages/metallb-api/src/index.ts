@@ -188,6 +188,7 @@ export {
 } from './labels.ts';
 export {
   DEFAULT_NAMESPACE,
+  internalized,
   type KindSpec,
   METALLB_GROUP,
   type ObjectMeta,

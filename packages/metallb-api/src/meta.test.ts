@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { objectKey } from './meta.ts';
+import { internalized, objectKey } from './meta.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -24,6 +24,12 @@ describe('objectKey', () => {
     expect(objectKey('', 'x')).toBe('/x');
     // A name that alone would be an array index stays a string key.
     expect(objectKey('default', '0')).toBe('default/0');
+  });
+
+  it('internalized returns an equal string, also for an array-index-like one', () => {
+    expect(internalized(['discovery.k8s.io', 'v1'].join('/'))).toBe('discovery.k8s.io/v1');
+    expect(internalized('12')).toBe('12');
+    expect(internalized('')).toBe('');
   });
 
   it('gives one shared copy of a key however often it is built', () => {

@@ -34,8 +34,13 @@ export function objectKey(namespace: string, name: string): string {
   return internalized(`${namespace}/${name}`);
 }
 
-/** V8's internalized copy of `s`: a property name is internalized, and reading it back gives that copy. */
-function internalized(s: string): string {
+/**
+ * V8's internalized copy of `s` (one per distinct value, held weakly by V8's string table): for
+ * strings many cached objects repeat (objectKey; a projection's apiVersion, kind and namespace). A
+ * property name is internalized, and reading it back gives that copy; a name that is an array index
+ * (`"12"`) is not, and comes back as an equal string.
+ */
+export function internalized(s: string): string {
   const o: Record<string, true> = Object.create(null);
   o[s] = true;
   for (const k in o) return k;

@@ -34,6 +34,7 @@
 // A value of the wrong type (a string where an object belongs) is passed on as it is, so validation
 // still reports it.
 import type { Projection } from '@bmlb/k8s-adapter';
+import { internalized } from '@bmlb/metallb-api';
 import { POOL_ANNOTATIONS, SERVICE_NAME_LABEL } from '../announce/announce.ts';
 
 type Raw = Record<string, unknown>;
@@ -77,16 +78,10 @@ function defined(o: Raw): Raw {
 /**
  * One copy of each apiVersion, kind and namespace string: JSON.parse makes a new string of each
  * value longer than 10 characters (`discovery.k8s.io/v1`, `EndpointSlice`, `metallb-system`), once
- * per cached object. Bounded: past `MAX_INTERNED` distinct values, a value is kept as it is.
+ * per cached object.
  */
-const interned = new Map<string, string>();
-const MAX_INTERNED = 4096;
 function intern(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  const known = interned.get(v);
-  if (known !== undefined) return known;
-  if (interned.size < MAX_INTERNED) interned.set(v, v);
-  return v;
+  return typeof v === 'string' ? internalized(v) : v;
 }
 
 const META_KEYS = ['name', 'namespace', 'resourceVersion'] as const;
