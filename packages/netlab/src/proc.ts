@@ -191,19 +191,21 @@ export interface ProcessMemory {
 
 /** The memory of process `pid`, read from /proc: what the labs and benchmarks print. */
 export function processMemory(pid: number | undefined): ProcessMemory {
-  const field = (file: string, name: string) => {
+  const read = (file: string) => {
     try {
-      const t = fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
-      return Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? Number.NaN);
+      return fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
     } catch {
-      return Number.NaN;
+      return '';
     }
   };
+  const field = (text: string, name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
   if (pid === undefined) return { rssKiB: Number.NaN, peakKiB: Number.NaN, anonymousKiB: Number.NaN };
+  const status = read('status');
   return {
-    rssKiB: field('status', 'VmRSS'),
-    peakKiB: field('status', 'VmHWM'),
-    anonymousKiB: field('smaps_rollup', 'Anonymous'),
+    rssKiB: field(status, 'VmRSS'),
+    peakKiB: field(status, 'VmHWM'),
+    anonymousKiB: field(read('smaps_rollup'), 'Anonymous'),
   };
 }
 
