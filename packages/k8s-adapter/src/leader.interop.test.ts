@@ -67,14 +67,20 @@ describe.skipIf(skip)('leader election against a real API server', () => {
     await cp?.close();
   });
 
-  it('the other candidate takes over within the lease duration when the leader is SIGKILLed', async () => {
-    const a = candidate('kill-a');
+  /** Starts `NAME-a` and waits until it leads, then `NAME-b` until it sees `NAME-a` leading. */
+  async function leaderAndFollower(name: string) {
+    const a = candidate(`${name}-a`);
     await waitFor(() => when(a, 'started') !== undefined, { timeoutMs: 20_000, what: 'a leads' });
-    const b = candidate('kill-b');
-    await waitFor(() => when(b, 'leader', (l) => l.leader === 'kill-a') !== undefined, {
+    const b = candidate(`${name}-b`);
+    await waitFor(() => when(b, 'leader', (l) => l.leader === `${name}-a`) !== undefined, {
       timeoutMs: 20_000,
       what: 'b sees a leading',
     });
+    return { a, b };
+  }
+
+  it('the other candidate takes over within the lease duration when the leader is SIGKILLed', async () => {
+    const { a, b } = await leaderAndFollower('kill');
     const killedAt = Date.now();
     a.kill('SIGKILL');
     await waitFor(() => when(b, 'started') !== undefined, { timeoutMs: LEASE_MS * 3, what: 'b takes over' });
@@ -96,13 +102,7 @@ describe.skipIf(skip)('leader election against a real API server', () => {
     let watching: Promise<void> | undefined;
     try {
       // The previous test's leader released the Lease on its SIGTERM: a takes it at once.
-      const a = candidate('term-a');
-      await waitFor(() => when(a, 'started') !== undefined, { timeoutMs: 20_000, what: 'a leads' });
-      const b = candidate('term-b');
-      await waitFor(() => when(b, 'leader', (l) => l.leader === 'term-a') !== undefined, {
-        timeoutMs: 20_000,
-        what: 'b sees a leading',
-      });
+      const { a, b } = await leaderAndFollower('term');
       const before = await client.request<LeaseObject>('GET', `${LEASES}/${LEASE_NAME}`);
       expect(before.spec?.holderIdentity).toBe('term-a');
       watching = client.watch(

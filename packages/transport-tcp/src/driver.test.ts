@@ -71,28 +71,24 @@ function waitEvent<E extends SessionEvent>(
 const isEstablished = (e: SessionEvent): e is Extract<SessionEvent, { type: 'established' }> =>
   e.type === 'established';
 
+/** The two sides of the loopback tests: A on 127.0.0.1 (AS 65001), B on 127.0.0.2 (AS 65002). */
+const A_SIDE = {
+  localAs: 65001,
+  peerAs: 65002,
+  bgpId: '1.1.1.1',
+  peerAddress: '127.0.0.2',
+  localAddress: '127.0.0.1',
+} as const;
+const B_SIDE = { localAs: 65002, peerAs: 65001, bgpId: '2.2.2.2', peerAddress: '127.0.0.1' } as const;
+
 /** A (127.0.0.1) dials B, passive on `lb` (127.0.0.2); resolves once both are Established. */
 async function establishedPair(
   lb: BgpListener,
   aConfig: Partial<BgpSessionConfig> = {},
   opts: ConstructorParameters<typeof BgpSessionDriver>[1] = {},
 ) {
-  const a = driver(
-    {
-      localAs: 65001,
-      peerAs: 65002,
-      bgpId: '1.1.1.1',
-      peerAddress: '127.0.0.2',
-      peerPort: lb.address.port,
-      localAddress: '127.0.0.1',
-      ...aConfig,
-    },
-    opts,
-  );
-  const b = driver(
-    { localAs: 65002, peerAs: 65001, bgpId: '2.2.2.2', peerAddress: '127.0.0.1', passive: true },
-    { ...opts, listener: lb },
-  );
+  const a = driver({ ...A_SIDE, peerPort: lb.address.port, ...aConfig }, opts);
+  const b = driver({ ...B_SIDE, passive: true }, { ...opts, listener: lb });
   b.d.start();
   a.d.start();
   const [ea, eb] = await Promise.all([
@@ -169,30 +165,10 @@ describe.skipIf(!linux)('BgpSessionDriver over TCP on loopback', () => {
   it('resolves a collision: both dial and accept, one connection survives', async () => {
     const la = await listener('127.0.0.1');
     const lb = await listener('127.0.0.2');
-    const a = driver(
-      {
-        localAs: 65001,
-        peerAs: 65002,
-        bgpId: '1.1.1.1',
-        peerAddress: '127.0.0.2',
-        peerPort: lb.address.port,
-        localAddress: '127.0.0.1',
-        delayOpen: true,
-        delayOpenTime: 4,
-      },
-      { listener: la },
-    );
+    const delay = { delayOpen: true, delayOpenTime: 4 };
+    const a = driver({ ...A_SIDE, peerPort: lb.address.port, ...delay }, { listener: la });
     const b = driver(
-      {
-        localAs: 65002,
-        peerAs: 65001,
-        bgpId: '2.2.2.2',
-        peerAddress: '127.0.0.1',
-        peerPort: la.address.port,
-        localAddress: '127.0.0.2',
-        delayOpen: true,
-        delayOpenTime: 4,
-      },
+      { ...B_SIDE, peerPort: la.address.port, localAddress: '127.0.0.2', ...delay },
       { listener: lb },
     );
     a.d.start();
