@@ -36,7 +36,8 @@ export interface ImplResult {
   readonly sliceToWireMs: readonly number[];
   /** With the seed's BFD profile (bmlb), or without BFD (MetalLB). */
   readonly hard: HardFailureResult;
-  readonly fast: HardFailureResult | undefined;
+  /** FAST_DRILLS of them (bmlb), or none (MetalLB). */
+  readonly fast: readonly HardFailureResult[];
   readonly noBfd: HardFailureResult | undefined;
   readonly speakerPeakMiB: number;
   readonly controllerPeakMiB: number;
@@ -64,7 +65,8 @@ async function measure(lab: ClusterLab, name: string, o: BenchOptions, bfd: bool
   const mem = lab.memory();
   const peak = (re: RegExp) => Math.max(...mem.filter((m) => re.test(m.name)).map((m) => m.peakKiB / 1024));
   const hard = await lab.hardFailure(bfd ? 'seed' : 'none');
-  const fast = bfd ? await lab.hardFailure('fast') : undefined;
+  const fast: HardFailureResult[] = [];
+  for (let i = 0; bfd && i < FAST_DRILLS; i++) fast.push(await lab.hardFailure('fast'));
   const noBfd = bfd ? await lab.hardFailure('none') : undefined;
   return {
     name,
@@ -108,6 +110,13 @@ export async function benchmark(lab: ClusterLab, o: BenchOptions, metallbDir: st
  */
 const DRAINS = 3;
 
+/**
+ * Hard failures with BFD 50 ms x 3. Where in the node's transmit interval the cut falls decides
+ * 0-50 ms of the time (BFD declares the peer down 150 ms after the last packet it got), so one
+ * drill is a draw: the table has the median, the range and how many met the goal.
+ */
+const FAST_DRILLS = 5;
+
 function median(xs: readonly number[]): number {
   return percentile(xs, 50);
 }
@@ -145,6 +154,10 @@ function printTable(lab: ClusterLab, o: BenchOptions, b: ImplResult, m: ImplResu
   const hard = (h: HardFailureResult | undefined) =>
     h === undefined ? 'no BFD in its native speaker' : `${fmtMs(h.removalMs)} / ${fmtMs(h.outageMs)}`;
   const mib = (x: number) => `${x.toFixed(0)} MiB`;
+  const fastDrills = (hs: readonly HardFailureResult[]) =>
+    hs.length === 0
+      ? 'no BFD in its native speaker'
+      : `${spread(hs.map((h) => h.removalMs ?? Number.NaN))} / ${spread(hs.map((h) => h.outageMs))}; ${hs.filter((h) => h.outageMs < 200).length} of ${hs.length}`;
   const rows: [string, string, string, boolean | undefined][] = [
     [
       `Service created → route at both ToRs, p50 / p99 (${n(o.latencyServices)} Services)`,
@@ -195,7 +208,12 @@ function printTable(lab: ClusterLab, o: BenchOptions, b: ImplResult, m: ImplResu
       ahead(b.hard.outageMs, m.hard.outageMs) &&
         ahead(b.hard.removalMs ?? Number.NaN, m.hard.removalMs ?? Number.NaN),
     ],
-    ['hard failure, BFD 50 ms x 3 → next hop gone / outage', hard(b.fast), hard(m.fast), undefined],
+    [
+      `hard failure, BFD 50 ms x 3 → next hop gone / outage, median of ${FAST_DRILLS} (range); outage under 200 ms`,
+      fastDrills(b.fast),
+      fastDrills(m.fast),
+      undefined,
+    ],
     [
       `hard failure without BFD (hold ${9} s) → next hop gone / outage`,
       hard(b.noBfd),
