@@ -11,23 +11,43 @@ export interface Silence {
   /** `SRC > DST`. */
   readonly key: string;
   readonly packets: number;
+  /** Of them, in state Up. */
+  readonly upPackets: number;
+  /** The longest time from a packet in state Up to the next packet (or the watch's end). */
   readonly longestMs: number;
-  /** When the longest silence began (the packet before it) and ended (the next one, or the watch's end). */
+  /** When the longest silence began (the Up packet before it) and ended. */
   readonly from: number;
   readonly to: number;
+  /** Where this direction left Up (its first packet in another state), the first few. */
+  readonly leftUp: readonly { at: number; state: string; diag: number }[];
 }
 
+const STATES = ['AdminDown', 'Down', 'Init', 'Up'] as const;
+const MAX_LEFT_UP = 5;
+
 /**
- * Per direction (`SRC > DST`), the longest time without a BFD packet, from tcpdump's `-tt -n` lines
- * (`1733401234.567890 IP 10.0.0.21.49152 > 10.0.0.1.3784: BFDv1, …`). A direction still silent
- * when the watch ends counts that silence up to `end`. Pure: fed line by line.
+ * Per direction (`SRC > DST`), the longest time without a BFD packet after one in state Up, from
+ * tcpdump's `-tt -n -x` output: a line per packet (`1733401234.567890 IP 10.0.0.21.49152 >
+ * 10.0.0.1.3784: …`), then its bytes from the IP header on in hex. The state is read from those
+ * bytes, not from tcpdump's text, which decodes a packet from port 49152 as Broadcom's LI shim.
+ * Pure: fed line by line.
  */
 export class SilenceCounter {
-  readonly #last = new Map<
+  readonly #dirs = new Map<
     string,
-    { at: number; packets: number; longest: number; from: number; to: number }
+    {
+      at: number;
+      up: boolean;
+      packets: number;
+      upPackets: number;
+      longest: number;
+      from: number;
+      to: number;
+      leftUp: { at: number; state: string; diag: number }[];
+    }
   >();
   #partial = '';
+  #packet: { at: number; key: string; hex: string } | undefined;
 
   /** Feeds a chunk of tcpdump's output (lines may be split across chunks). */
   feed(chunk: string): void {
@@ -37,31 +57,63 @@ export class SilenceCounter {
     for (const line of lines) this.line(line);
   }
 
-  /** One tcpdump line; other lines (its banner, its summary) are skipped. */
+  /** One line of tcpdump's output; what is neither a packet nor its bytes is skipped. */
   line(line: string): void {
-    const m = /^(\d{9,}\.\d+) IP6? ([0-9a-f.:]+)\.\d+ > ([0-9a-f.:]+)\.\d+: /.exec(line);
-    if (m === null) return;
-    const at = Number(m[1]) * 1000;
-    const key = `${m[2]} > ${m[3]}`;
-    const s = this.#last.get(key);
-    if (s === undefined) {
-      this.#last.set(key, { at, packets: 1, longest: 0, from: at, to: at });
+    const hex = /^\s+0x[0-9a-f]+:\s+((?:[0-9a-f]{2,4} ?)+)/.exec(line);
+    if (hex !== null) {
+      if (this.#packet !== undefined) this.#packet.hex += (hex[1] as string).replace(/ /g, '');
       return;
     }
-    const gap = at - s.at;
-    if (gap > s.longest) Object.assign(s, { longest: gap, from: s.at, to: at });
-    s.at = at;
+    const m = /^(\d{9,}\.\d+) IP6? ([0-9a-f.:]+)\.\d+ > ([0-9a-f.:]+)\.\d+: /.exec(line);
+    if (m === null) return;
+    this.#flush();
+    this.#packet = { at: Number(m[1]) * 1000, key: `${m[2]} > ${m[3]}`, hex: '' };
+  }
+
+  #flush(): void {
+    const p = this.#packet;
+    this.#packet = undefined;
+    if (p === undefined) return;
+    const byte = (i: number) => Number.parseInt(p.hex.slice(2 * i, 2 * i + 2), 16);
+    const v6 = p.hex.startsWith('6');
+    const bfd = v6 ? 48 : (byte(0) & 0x0f) * 4 + 8;
+    const flags = byte(bfd + 1);
+    const state = Number.isNaN(flags) ? 'unknown' : (STATES[flags >> 6] as string);
+    const up = state === 'Up';
+    const s = this.#dirs.get(p.key);
+    if (s === undefined) {
+      this.#dirs.set(p.key, {
+        at: p.at,
+        up,
+        packets: 1,
+        upPackets: up ? 1 : 0,
+        longest: 0,
+        from: p.at,
+        to: p.at,
+        leftUp: [],
+      });
+      return;
+    }
+    const gap = p.at - s.at;
+    if (s.up && gap > s.longest) Object.assign(s, { longest: gap, from: s.at, to: p.at });
+    if (s.up && !up && s.leftUp.length < MAX_LEFT_UP)
+      s.leftUp.push({ at: p.at, state, diag: byte(bfd) & 0x1f });
+    s.at = p.at;
+    s.up = up;
     s.packets++;
+    if (up) s.upPackets++;
   }
 
   /** Every direction seen, longest silence first; `end` (epoch ms) closes a silence still running. */
   silences(end: number): Silence[] {
-    return [...this.#last]
+    this.#flush();
+    return [...this.#dirs]
       .map(([key, s]) => {
-        const open = end - s.at;
+        const open = s.up ? end - s.at : 0;
+        const base = { key, packets: s.packets, upPackets: s.upPackets, leftUp: [...s.leftUp] };
         return open > s.longest
-          ? { key, packets: s.packets, longestMs: open, from: s.at, to: end }
-          : { key, packets: s.packets, longestMs: s.longest, from: s.from, to: s.to };
+          ? { ...base, longestMs: open, from: s.at, to: end }
+          : { ...base, longestMs: s.longest, from: s.from, to: s.to };
       })
       .sort((a, b) => b.longestMs - a.longestMs);
   }
@@ -142,7 +194,7 @@ export class BfdWatch {
   ): Promise<BfdWatch> {
     const counters = torNs.map(() => new SilenceCounter());
     const dumps = torNs.map((ns, i) =>
-      ns.spawn(['tcpdump', '-i', 'eth0', '-n', '-tt', '-l', '--immediate-mode', 'udp port 3784'], {
+      ns.spawn(['tcpdump', '-i', 'eth0', '-n', '-tt', '-l', '-x', '--immediate-mode', 'udp port 3784'], {
         name: 'tcpdump-bfd',
         onStdout: (chunk) => counters[i]?.feed(chunk),
       }),
@@ -218,16 +270,19 @@ export function describeBfdWatch(
   for (const [i, silences] of seen.silences.entries()) {
     const tor = `tor${i + 1}`;
     const own = torAddrs[i];
-    const rx = silences.filter((s) => !s.key.startsWith(`${own} `));
-    const tx = silences.filter((s) => s.key.startsWith(`${own} `));
+    const up = silences.filter((s) => s.upPackets > 0);
+    const rx = up.filter((s) => !s.key.startsWith(`${own} `));
+    const tx = up.filter((s) => s.key.startsWith(`${own} `));
     const peer = (s: Silence, j: 0 | 1) => name(s.key.split(' > ')[j] as string);
     const v = seen.views[i];
     let sched =
       v === undefined || v.samples === 0
         ? "bfdd's scheduling not sampled"
         : `bfdd waited for a CPU at most ${ms(v.maxWaitMs)} within one sample (at +${ms(v.maxWaitAt - since)}; ${v.samples} samples, at most ${ms(v.longestSampleMs)} apart)${v.blocked === 0 ? '' : `, found waiting for I/O (D) in ${v.blocked}`}`;
-    if (rx.length + tx.length === 0) {
-      out.push(`    ${tor}: no BFD packets on eth0 (BFD off); ${sched}`);
+    if (up.length === 0) {
+      out.push(
+        `    ${tor}: no BFD session Up (${silences.reduce((a, s) => a + s.packets, 0)} packets on eth0, none in state Up); ${sched}`,
+      );
       continue;
     }
     const lost = seen.dropped[i] ?? Number.NaN;
@@ -235,12 +290,12 @@ export function describeBfdWatch(
     const r = rx[0];
     const t = tx[0];
     out.push(
-      `    ${tor}: longest silence from a node ${r === undefined ? '-' : `${ms(r.longestMs)} (${peer(r, 0)})`}, to a node ${t === undefined ? '-' : `${ms(t.longestMs)} (${peer(t, 1)})`}; ${sched}`,
+      `    ${tor}: longest silence after an Up packet, from a node ${r === undefined ? '-' : `${ms(r.longestMs)} (${peer(r, 0)})`}, to a node ${t === undefined ? '-' : `${ms(t.longestMs)} (${peer(t, 1)})`}; ${sched}`,
     );
     if (every)
       for (const s of silences)
         out.push(
-          `      ${name(s.key.split(' > ')[0] as string)} → ${name(s.key.split(' > ')[1] as string)}: ${s.packets} packets, longest silence ${ms(s.longestMs)} from +${ms(s.from - since)}`,
+          `      ${peer(s, 0)} → ${peer(s, 1)}: ${s.packets} packets, longest silence after Up ${ms(s.longestMs)} from +${ms(s.from - since)}${s.leftUp.map((l) => `; left Up at +${ms(l.at - since)} (${l.state}, diagnostic ${l.diag})`).join('')}`,
         );
   }
   return out;

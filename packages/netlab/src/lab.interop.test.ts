@@ -86,6 +86,7 @@ describe.skipIf(skip)('Lab', () => {
     await lab.link(r1, r2, { aAddrs: ['10.97.0.1/30'], bAddrs: ['10.97.0.2/30'] });
     const frr = await lab.frr(r1, {
       daemons: ['zebra', 'bgpd', 'bfdd', 'staticd'],
+      realtime: ['bfdd'],
       config: `frr defaults datacenter
 hostname r1
 router bgp 65000
@@ -127,6 +128,11 @@ ip route 10.96.0.0/24 blackhole
       (await frr.vtyshJson<{ ipv4Unicast?: { peers?: object } }>('show bgp summary json')).ipv4Unicast?.peers,
     ).toHaveProperty('10.97.0.2');
     await expect(frr.vtysh('show no-such-thing')).rejects.toThrow(/Unknown command/);
+    // /proc/PID/stat's policy (field 41): SCHED_FIFO (1) for bfdd only, SCHED_OTHER (0) for the rest.
+    const policy = (pid: number | undefined) =>
+      Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[38]);
+    expect(policy(frr.pids.get('bfdd'))).toBe(1);
+    expect(policy(frr.pids.get('bgpd'))).toBe(0);
     const pids = [...frr.pids.values(), gobgp.proc.pid];
     expect(pids.every(pidAlive)).toBe(true);
     await lab.close();

@@ -243,6 +243,8 @@ export class Topology {
           // Millisecond log timestamps: the failover drill reads the ToR's steps from its logs.
           logTimestampPrecision: 3,
           daemons: o.bfd === true ? ['zebra', 'bgpd', 'bfdd'] : ['zebra', 'bgpd'],
+          // A ToR is a switch of its own: its BFD must not wait behind the host's load for a CPU.
+          realtime: ['bfdd'],
         }),
       );
     }
