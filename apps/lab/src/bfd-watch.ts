@@ -3,8 +3,7 @@
 // (from a node: the node sent it; to a node: the ToR's bfdd sent it), and bfdd's scheduler
 // statistics (/proc/PID/schedstat's run delay, /proc/PID/stat's state) say whether bfdd waited for a
 // CPU or for I/O meanwhile. Nothing here asks either side anything.
-import fs from 'node:fs';
-import type { Namespace, Proc } from '@bmlb/netlab';
+import { type Namespace, type Proc, schedstat, taskState } from '@bmlb/netlab';
 
 /** The longest silence of one direction between two addresses (tcpdump's stamps, epoch ms). */
 export interface Silence {
@@ -119,28 +118,10 @@ export class SilenceCounter {
   }
 }
 
-/** Run delay and CPU time of a task, from /proc/PID/schedstat (ns); undefined once it is gone. */
-export function schedstat(pid: number): { runNs: number; waitNs: number } | undefined {
-  try {
-    const [run, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
-    return run === undefined || wait === undefined ? undefined : { runNs: run, waitNs: wait };
-  } catch {
-    return undefined;
-  }
-}
-
-/** A task's state letter (R, S, D, …) from /proc/PID/stat; undefined once it is gone. */
-export function taskState(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return /\) (\S) /.exec(stat)?.[1];
-  } catch {
-    return undefined;
-  }
-}
-
-/** What one ToR's bfdd went through: the largest wait for a CPU within one sample, and when. */
+/** What one task went through: the largest wait for a CPU within one sample, and when. */
 export interface SchedulerView {
+  /** `tor1 bfdd`, `node-21 speaker`, … */
+  readonly name: string;
   readonly samples: number;
   /** The longest interval between two samples (this process's own lateness bounds what it saw). */
   readonly longestSampleMs: number;
@@ -152,12 +133,19 @@ export interface SchedulerView {
 
 const SAMPLE_MS = 100;
 
+/** A process whose main thread's waits for a CPU the watch samples (/proc/PID/schedstat). */
+export interface WatchedTask {
+  readonly name: string;
+  readonly pid: number | undefined;
+}
+
 export interface BfdWatchResult {
   readonly at: number;
   /** Per ToR, longest first. */
   readonly silences: readonly (readonly Silence[])[];
   /** Per ToR: what tcpdump reported as dropped by the kernel (NaN if it said nothing). */
   readonly dropped: readonly number[];
+  /** Per watched task, in the order given. */
   readonly views: readonly SchedulerView[];
 }
 
@@ -165,7 +153,7 @@ export interface BfdWatchResult {
 export class BfdWatch {
   readonly #dumps: Proc[];
   readonly #counters: SilenceCounter[];
-  readonly #pids: readonly (number | undefined)[];
+  readonly #tasks: readonly WatchedTask[];
   readonly #views: {
     samples: number;
     longest: number;
@@ -177,21 +165,21 @@ export class BfdWatch {
   readonly #last: ({ at: number; waitNs: number } | undefined)[];
   #stopped: BfdWatchResult | undefined;
 
-  private constructor(dumps: Proc[], counters: SilenceCounter[], pids: readonly (number | undefined)[]) {
+  private constructor(dumps: Proc[], counters: SilenceCounter[], tasks: readonly WatchedTask[]) {
     this.#dumps = dumps;
     this.#counters = counters;
-    this.#pids = pids;
-    this.#views = pids.map(() => ({ samples: 0, longest: 0, maxWait: 0, maxWaitAt: 0, blocked: 0 }));
-    this.#last = pids.map(() => undefined);
+    this.#tasks = tasks;
+    this.#views = tasks.map(() => ({ samples: 0, longest: 0, maxWait: 0, maxWaitAt: 0, blocked: 0 }));
+    this.#last = tasks.map(() => undefined);
     this.#sample();
     this.#timer = setInterval(() => this.#sample(), SAMPLE_MS);
   }
 
-  /** Starts tcpdump on each ToR's `eth0` (its segment with the nodes) and the samples of `bfddPids`. */
-  static async start(
-    torNs: readonly Namespace[],
-    bfddPids: readonly (number | undefined)[],
-  ): Promise<BfdWatch> {
+  /**
+   * Starts tcpdump on each ToR's `eth0` (its segment with the nodes) and the scheduler samples of
+   * `tasks` (name them `tor1 bfdd`, `tor2 bfdd`, … for describeBfdWatch to put them on their ToR's line).
+   */
+  static async start(torNs: readonly Namespace[], tasks: readonly WatchedTask[]): Promise<BfdWatch> {
     const counters = torNs.map(() => new SilenceCounter());
     const dumps = torNs.map((ns, i) =>
       ns.spawn(['tcpdump', '-i', 'eth0', '-n', '-tt', '-l', '-x', '--immediate-mode', 'udp port 3784'], {
@@ -199,7 +187,7 @@ export class BfdWatch {
         onStdout: (chunk) => counters[i]?.feed(chunk),
       }),
     );
-    const w = new BfdWatch(dumps, counters, bfddPids);
+    const w = new BfdWatch(dumps, counters, tasks);
     try {
       await Promise.all(dumps.map((d) => d.waitForOutput(/listening on/, { timeoutMs: 10_000 })));
     } catch (err) {
@@ -211,7 +199,7 @@ export class BfdWatch {
 
   #sample(): void {
     const now = Date.now();
-    for (const [i, pid] of this.#pids.entries()) {
+    for (const [i, { pid }] of this.#tasks.entries()) {
       const v = this.#views[i];
       if (pid === undefined || v === undefined) continue;
       const s = schedstat(pid);
@@ -240,7 +228,8 @@ export class BfdWatch {
       dropped: this.#dumps.map((d) =>
         Number(/(\d+) packets? dropped by kernel/.exec(d.stderr)?.[1] ?? Number.NaN),
       ),
-      views: this.#views.map((v) => ({
+      views: this.#views.map((v, i) => ({
+        name: this.#tasks[i]?.name ?? '?',
         samples: v.samples,
         longestSampleMs: v.longest,
         maxWaitMs: v.maxWait,
@@ -267,6 +256,11 @@ export function describeBfdWatch(
   const out: string[] = [];
   const name = (a: string) => names[a] ?? a;
   const ms = (x: number) => `${Math.round(x)} ms`;
+  const waited = (v: SchedulerView) =>
+    v.samples === 0
+      ? 'not sampled'
+      : `${ms(v.maxWaitMs)} (at +${ms(v.maxWaitAt - since)})${v.blocked === 0 ? '' : `, in I/O wait (D) in ${v.blocked} samples`}`;
+  const views = new Map(seen.views.map((v) => [v.name, v]));
   for (const [i, silences] of seen.silences.entries()) {
     const tor = `tor${i + 1}`;
     const own = torAddrs[i];
@@ -274,11 +268,8 @@ export function describeBfdWatch(
     const rx = up.filter((s) => !s.key.startsWith(`${own} `));
     const tx = up.filter((s) => s.key.startsWith(`${own} `));
     const peer = (s: Silence, j: 0 | 1) => name(s.key.split(' > ')[j] as string);
-    const v = seen.views[i];
-    let sched =
-      v === undefined || v.samples === 0
-        ? "bfdd's scheduling not sampled"
-        : `bfdd waited for a CPU at most ${ms(v.maxWaitMs)} within one sample (at +${ms(v.maxWaitAt - since)}; ${v.samples} samples, at most ${ms(v.longestSampleMs)} apart)${v.blocked === 0 ? '' : `, found waiting for I/O (D) in ${v.blocked}`}`;
+    const v = views.get(`${tor} bfdd`);
+    let sched = `bfdd waited for a CPU at most ${v === undefined ? 'not sampled' : waited(v)}`;
     if (up.length === 0) {
       out.push(
         `    ${tor}: no BFD session Up (${silences.reduce((a, s) => a + s.packets, 0)} packets on eth0, none in state Up); ${sched}`,
@@ -298,5 +289,13 @@ export function describeBfdWatch(
           `      ${peer(s, 0)} → ${peer(s, 1)}: ${s.packets} packets, longest silence after Up ${ms(s.longestMs)} from +${ms(s.from - since)}${s.leftUp.map((l) => `; left Up at +${ms(l.at - since)} (${l.state}, diagnostic ${l.diag})`).join('')}`,
         );
   }
+  const others = seen.views.filter((v) => !/^tor\d+ bfdd$/.test(v.name));
+  if (others.length > 0)
+    out.push(`    waited for a CPU at most: ${others.map((v) => `${v.name} ${waited(v)}`).join(', ')}`);
+  const v0 = seen.views[0];
+  if (v0 !== undefined && v0.samples > 0)
+    out.push(
+      `    (sampled every ${SAMPLE_MS} ms: ${v0.samples} samples, at most ${ms(v0.longestSampleMs)} apart, this process being late as well)`,
+    );
   return out;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { run } from './exec.ts';
 import type { Lab, Namespace } from './lab.ts';
+import { taskState } from './proc.ts';
 import { sleep, type WaitOptions, waitFor } from './wait.ts';
 
 const FRR_SBIN = '/usr/lib/frr';
@@ -111,13 +112,8 @@ function frrUser(): { uid: number; gid: number } {
 
 /** Whether a PID is a live (non-zombie) process. */
 export function pidAlive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
+  const state = taskState(pid);
+  return state !== undefined && state !== 'Z' && state !== 'X';
 }
 
 /** One FRR instance (zebra plus protocol daemons) running in a namespace under its own pathspace. */

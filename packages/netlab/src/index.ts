@@ -103,6 +103,8 @@ export {
   type ProcessMemory,
   processMemory,
   type SpawnOptions,
+  schedstat,
+  taskState,
 } from './proc.ts';
 export {
   type LabNeeds,

@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Proc, processMemory } from './proc.ts';
+import { Proc, processMemory, schedstat, taskState } from './proc.ts';
 
 describe('Proc', () => {
   it('keeps the last MiB of a long output and hands every chunk to onStdout / onStderr', async () => {
@@ -35,5 +39,28 @@ describe('processMemory', () => {
     expect(m.anonymousKiB).toBeLessThanOrEqual(m.peakKiB);
     expect(processMemory(undefined)).toEqual({ rssKiB: NaN, peakKiB: NaN, anonymousKiB: NaN });
     expect(processMemory(2 ** 22 + 1).rssKiB).toBeNaN(); // above the kernel's pid_max limit
+  });
+});
+
+describe('taskState and schedstat', () => {
+  it('read a live process, a sleeping one and none', async () => {
+    expect(taskState(process.pid)).toBe('R');
+    expect(schedstat(process.pid)?.runNs).toBeGreaterThan(0);
+    // A command name with ") " in it (the name of the file it runs): the state is read after the last ')'.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netlab-proc-'));
+    const odd = path.join(dir, 'x) R y');
+    fs.symlinkSync(execFileSync('which', ['sleep'], { encoding: 'utf8' }).trim(), odd);
+    const p = new Proc([odd, '30']);
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect(fs.readFileSync(`/proc/${p.pid}/stat`, 'utf8')).toContain('(x) R y) S ');
+      expect(taskState(p.pid)).toBe('S');
+      expect(schedstat(p.pid)?.waitNs).toBeGreaterThanOrEqual(0);
+    } finally {
+      await p.stop();
+      fs.rmSync(dir, { recursive: true });
+    }
+    expect(taskState(2 ** 30)).toBeUndefined();
+    expect(schedstat(2 ** 30)).toBeUndefined();
   });
 });

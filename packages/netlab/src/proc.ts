@@ -189,6 +189,34 @@ export interface ProcessMemory {
   readonly anonymousKiB: number;
 }
 
+/**
+ * A task's state letter from /proc/PID/stat (`R` running or runnable, `S` sleeping, `D` waiting for
+ * I/O, `Z` a zombie, …), read after the last `)` (a command name may hold one); undefined once it is
+ * gone.
+ */
+export function taskState(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const at = stat.lastIndexOf(')');
+    return at < 0 ? undefined : stat.slice(at + 2, at + 3) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A task's time on a CPU and its time runnable but waiting for one (its run delay), in ns, from
+ * /proc/PID/schedstat (its main thread); undefined once it is gone.
+ */
+export function schedstat(pid: number): { runNs: number; waitNs: number } | undefined {
+  try {
+    const [run, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    return run === undefined || wait === undefined ? undefined : { runNs: run, waitNs: wait };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The memory of process `pid`, read from /proc: what the labs and benchmarks print. */
 export function processMemory(pid: number | undefined): ProcessMemory {
   const read = (file: string) => {
