@@ -100,6 +100,12 @@ spec:
         - containerPort: 8443
 `;
 
+/** What #sessions read: when, and per `torN ADDR` bgpd's state and drop count. */
+interface Sessions {
+  readonly at: number;
+  readonly bgp: ReadonlyMap<string, { readonly state: string; readonly drops: number }>;
+}
+
 export interface ClusterLabOptions {
   readonly report?: Report;
   /** Flows of the traffic spread step (default 64). */
@@ -746,6 +752,7 @@ export class ClusterLab {
       `${o.what ?? ''}${n} Services created at once (type LoadBalancer, Cluster, selecting web's Pods${o.pool === undefined ? '' : `, pool ${o.pool}`}; ${this.impl}): each one's route at both ToRs`,
     );
     const stepStart = Date.now();
+    const sessionsBefore = await this.#sessions();
     const trackers = await Promise.all(this.topo.torNs.map((ns) => FibTracker.start(ns)));
     const bfd = await BfdWatch.start(this.topo.torNs, [
       ...this.topo.tors.map((t, i) => ({ name: `tor${i + 1} bfdd`, pid: t.pids.get('bfdd') })),
@@ -884,8 +891,30 @@ export class ClusterLab {
         `  DELETE x ${n} → each route gone from both ToRs: p50 ${fmtMs(percentile(perService, 50))}, p99 ${fmtMs(percentile(perService, 99))}; all gone ${fmtMs(withdrawMs)} after the first request`,
       );
       r.check(Number.isFinite(withdrawMs), `all ${n} routes withdrawn from both ToRs`);
+      // kube-controller-manager's garbage collector deletes the Services' EndpointSlices (which
+      // carry the Services' labels) after them, thousands of deletes that hold up its other work: a
+      // drain started meanwhile waits longer for its EndpointSlice, whichever speaker runs.
+      const slicesGone = await waitFor(
+        async () => {
+          const a = await api.request(
+            'GET',
+            '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=lab%3Dscale&limit=1',
+          );
+          return a.status === 200 && (JSON.parse(a.body) as { items?: unknown[] }).items?.length === 0
+            ? Date.now()
+            : undefined;
+        },
+        { timeoutMs: 120_000 + n * 60, intervalMs: 1_000, what: "the deleted Services' EndpointSlices gone" },
+      ).catch(() => Number.NaN);
+      r.say(
+        `  the Services' EndpointSlices deleted by the garbage collector ${fmtMs(slicesGone - t1)} after the first DELETE`,
+      );
+      r.check(
+        Number.isFinite(slicesGone),
+        "the deleted Services' EndpointSlices gone (a settled control plane)",
+      );
       const seen = await bfd.stop();
-      const steady = await this.#checkNoFlap(stepStart, `${n} Services were created and deleted`);
+      const steady = await this.#checkNoFlap(sessionsBefore, `${n} Services were created and deleted`);
       r.say(
         "  BFD at the ToRs through the step (tcpdump on each ToR's eth0; the run delay in /proc/PID/schedstat of bfdd and the speakers):",
       );
@@ -903,32 +932,56 @@ export class ClusterLab {
   }
 
   /**
-   * No BGP session at either ToR went down since `since` (epoch ms): each one's uptime, as bgpd
-   * counts it, covers the whole step. A session that flapped under load (a speaker too busy to send
-   * its BFD packets or keepalives) withdrew every route of its node meanwhile.
+   * Per ToR and node (`tor1 10.0.0.21`), bgpd's session state and how many times it has dropped
+   * the session (`show bgp neighbors json`), for #checkNoFlap.
+   */
+  async #sessions(): Promise<Sessions> {
+    const at = Date.now();
+    const bgp = new Map<string, { state: string; drops: number }>();
+    for (const [i, tor] of this.topo.tors.entries()) {
+      const all = JSON.parse(await tor.vtysh('show bgp neighbors json')) as Record<
+        string,
+        { bgpState?: string; connectionsDropped?: number }
+      >;
+      for (const node of NODES) {
+        const p = all[node.ip];
+        bgp.set(`tor${i + 1} ${node.ip}`, {
+          state: p?.bgpState ?? 'no session',
+          drops: p?.connectionsDropped ?? Number.NaN,
+        });
+      }
+    }
+    return { at, bgp };
+  }
+
+  /**
+   * No BGP session of `nodes` at either ToR went down since `before`: each is Established and bgpd
+   * has dropped it no more times than then. (Its uptime would not do: bgpd counts it in whole
+   * seconds, and a session established within a second before the step read as younger than it.)
+   * A session that flapped under load (a BFD daemon or a speaker kept from sending) withdrew every
+   * route of its node meanwhile.
    */
   async #checkNoFlap(
-    since: number,
+    before: Sessions,
     what: string,
     nodes: readonly { name: string; ip: string }[] = NODES,
   ): Promise<boolean> {
-    const elapsed = Date.now() - since;
+    const now = await this.#sessions();
     const flapped: string[] = [];
-    for (const [i, tor] of this.topo.tors.entries()) {
-      const sum = JSON.parse(await tor.vtysh('show bgp ipv4 unicast summary json')) as {
-        peers?: Record<string, { state?: string; peerUptimeMsec?: number }>;
-      };
+    for (const [i] of this.topo.tors.entries())
       for (const node of nodes) {
-        const p = sum.peers?.[node.ip];
-        if (p?.state !== 'Established' || (p.peerUptimeMsec ?? 0) < elapsed)
+        const key = `tor${i + 1} ${node.ip}`;
+        const a = before.bgp.get(key);
+        const b = now.bgp.get(key);
+        const drops = (b?.drops ?? Number.NaN) - (a?.drops ?? Number.NaN);
+        if (b?.state !== 'Established' || !(drops === 0))
           flapped.push(
-            `tor${i + 1}–${node.name}: ${p?.state ?? 'no session'}, up ${fmtMs(p?.peerUptimeMsec ?? 0)}`,
+            `tor${i + 1}–${node.name}: ${b?.state ?? 'no session'}, dropped ${Number.isNaN(drops) ? '?' : drops} times meanwhile`,
           );
       }
-    }
     return this.report.check(
       flapped.length === 0,
-      `no BGP session${nodes.length < NODES.length ? ` of ${nodes.map((n) => n.name).join(' or ')}` : ''} went down while ${what} (every one at both ToRs up for the whole ${fmtMs(elapsed)})${flapped.length === 0 ? '' : `: ${flapped.join('; ')}`}`,
+      `no BGP session${nodes.length < NODES.length ? ` of ${nodes.map((n) => n.name).join(' or ')}` : ''} went down while ${what} (${fmtMs(now.at - before.at)}; bgpd's drop counts at both ToRs unchanged)${flapped.length === 0 ? '' : `: ${flapped.join('; ')}`}`,
     );
   }
 
@@ -1294,7 +1347,7 @@ export class ClusterLab {
     const all = NODES.map((n) => n.ip);
     await this.waitFib(all);
     await timingDebugs(this.topo, true);
-    const drillStart = Date.now();
+    const sessionsBefore = await this.#sessions();
     const probe = await FailoverProbe.start(this.topo, this.prefix);
     let measurement: FailureMeasurement;
     let traffic: TrafficReport;
@@ -1401,7 +1454,7 @@ export class ClusterLab {
     // Only node-21 failed: a session of another node that went down meanwhile (a ToR's BFD starved,
     // say) took its routes too, and the figures above are not node-21's failure alone.
     await this.#checkNoFlap(
-      drillStart,
+      sessionsBefore,
       `node-21 failed`,
       NODES.filter((n) => n.name !== node.name),
     );
