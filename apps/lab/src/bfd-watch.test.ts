@@ -111,6 +111,14 @@ describe('describeBfdWatch', () => {
         },
         { name: 'tor2 bfdd', samples: 0, longestSampleMs: 0, maxWaitMs: 0, maxWaitAt: 0, blocked: 0 },
         {
+          name: 'node-22 speaker',
+          samples: 12,
+          longestSampleMs: 130,
+          maxWaitMs: 0,
+          maxWaitAt: 0,
+          blocked: 0,
+        },
+        {
           name: 'node-21 speaker',
           samples: 12,
           longestSampleMs: 130,
@@ -126,7 +134,7 @@ describe('describeBfdWatch', () => {
     );
     expect(lines[0]).toContain('bfdd waited for a CPU at most 4 ms (at +500 ms)');
     expect(lines).toContain(
-      '    waited for a CPU at most: node-21 speaker 41 ms (at +800 ms), in I/O wait (D) in 2 samples',
+      '    waited for a CPU at most: node-22 speaker 0 ms, node-21 speaker 41 ms (at +800 ms), in I/O wait (D) in 2 samples',
     );
     expect(lines.at(-1)).toBe(
       '    (sampled every 100 ms: 12 samples, at most 130 ms apart, this process being late as well)',

@@ -133,7 +133,11 @@ export interface SchedulerView {
 
 const SAMPLE_MS = 100;
 
-/** A process whose main thread's waits for a CPU the watch samples (/proc/PID/schedstat). */
+/**
+ * A process whose main thread's waits for a CPU the watch samples (/proc/PID/schedstat): for a
+ * Node program the thread that runs its JavaScript (our speaker's BFD timers too), for a Go
+ * program only one of the threads its goroutines run on.
+ */
 export interface WatchedTask {
   readonly name: string;
   readonly pid: number | undefined;
@@ -259,7 +263,7 @@ export function describeBfdWatch(
   const waited = (v: SchedulerView) =>
     v.samples === 0
       ? 'not sampled'
-      : `${ms(v.maxWaitMs)} (at +${ms(v.maxWaitAt - since)})${v.blocked === 0 ? '' : `, in I/O wait (D) in ${v.blocked} samples`}`;
+      : `${ms(v.maxWaitMs)}${v.maxWaitMs > 0 ? ` (at +${ms(v.maxWaitAt - since)})` : ''}${v.blocked === 0 ? '' : `, in I/O wait (D) in ${v.blocked} samples`}`;
   const views = new Map(seen.views.map((v) => [v.name, v]));
   for (const [i, silences] of seen.silences.entries()) {
     const tor = `tor${i + 1}`;
