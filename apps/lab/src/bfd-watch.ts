@@ -119,7 +119,7 @@ export class SilenceCounter {
 }
 
 /** What one task went through: the largest wait for a CPU within one sample, and when. */
-export interface SchedulerView {
+interface SchedulerView {
   /** `tor1 bfdd`, `node-21 speaker`, … */
   readonly name: string;
   readonly samples: number;
