@@ -114,8 +114,8 @@ describe('describeBfdWatch', () => {
           name: 'node-22 speaker',
           samples: 12,
           longestSampleMs: 130,
-          maxWaitMs: 0,
-          maxWaitAt: 0,
+          maxWaitMs: 0.3,
+          maxWaitAt: T + 9,
           blocked: 0,
         },
         {

@@ -263,7 +263,7 @@ export function describeBfdWatch(
   const waited = (v: SchedulerView) =>
     v.samples === 0
       ? 'not sampled'
-      : `${ms(v.maxWaitMs)}${v.maxWaitMs > 0 ? ` (at +${ms(v.maxWaitAt - since)})` : ''}${v.blocked === 0 ? '' : `, in I/O wait (D) in ${v.blocked} samples`}`;
+      : `${ms(v.maxWaitMs)}${Math.round(v.maxWaitMs) > 0 ? ` (at +${ms(v.maxWaitAt - since)})` : ''}${v.blocked === 0 ? '' : `, in I/O wait (D) in ${v.blocked} samples`}`;
   const views = new Map(seen.views.map((v) => [v.name, v]));
   for (const [i, silences] of seen.silences.entries()) {
     const tor = `tor${i + 1}`;
