@@ -1,8 +1,8 @@
 // BFD at the ToRs through a step, for the one question a BGP flap under load raises: which end went
 // quiet. tcpdump in each ToR's namespace stamps every BFD Control packet on the ToR's segment link
-// (from a node: the node sent it; to a node: the ToR's bfdd sent it), and bfdd's scheduler
-// statistics (/proc/PID/schedstat's run delay, /proc/PID/stat's state) say whether bfdd waited for a
-// CPU or for I/O meanwhile. Nothing here asks either side anything.
+// (from a node: the node sent it; to a node: the ToR's bfdd sent it), and the scheduler statistics
+// of each ToR's bfdd and each speaker (/proc/PID/schedstat's run delay, /proc/PID/stat's state) say
+// whether one waited for a CPU or for I/O meanwhile. Nothing here asks either side anything.
 import { type Namespace, type Proc, schedstat, taskState } from '@bmlb/netlab';
 
 /** The longest silence of one direction between two addresses (tcpdump's stamps, epoch ms). */
@@ -127,7 +127,7 @@ interface SchedulerView {
   readonly longestSampleMs: number;
   readonly maxWaitMs: number;
   readonly maxWaitAt: number;
-  /** Samples that found bfdd in uninterruptible sleep (D: waiting for I/O). */
+  /** Samples that found the task in uninterruptible sleep (D: waiting for I/O). */
   readonly blocked: number;
 }
 
@@ -153,7 +153,7 @@ export interface BfdWatchResult {
   readonly views: readonly SchedulerView[];
 }
 
-/** tcpdump of BFD at each ToR plus bfdd's scheduler samples, from start() to stop(). */
+/** tcpdump of BFD at each ToR plus the watched tasks' scheduler samples, from start() to stop(). */
 export class BfdWatch {
   readonly #dumps: Proc[];
   readonly #counters: SilenceCounter[];
@@ -247,8 +247,9 @@ export class BfdWatch {
 
 /**
  * What a network engineer reads from a BfdWatch: per ToR, the longest silence from any node and to
- * any node, and bfdd's largest wait for a CPU; with `every`, each direction's longest silence and
- * when it began (ms after `since`). `names` maps addresses to names (10.0.0.21 → node-21).
+ * any node, and its bfdd's largest wait for a CPU; then the other tasks' (the speakers'). With
+ * `every`, each direction's longest silence, when it began and where it left Up (ms after `since`).
+ * `names` maps addresses to names (10.0.0.21 → node-21).
  */
 export function describeBfdWatch(
   seen: BfdWatchResult,
