@@ -403,6 +403,13 @@ export class ClusterLab {
     });
     r.say(WEB_DEPLOYMENT.replace(/^/gm, '    | '));
     await this.kubectl(['rollout', 'status', 'deployment/web', '--timeout=120s']);
+    // The rollout is done when the Pods are Ready; the EndpointSlice controller follows a moment
+    // later (CI once verified and sent traffic with only one node's endpoint in it yet).
+    await waitFor(async () => ((await this.endpointNodes()).length === NODES.length ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: "web's EndpointSlice with a ready endpoint on every node",
+    });
     this.webIP = await waitFor(
       async () =>
         (await this.cp.kubectl(['get', 'svc', 'web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}']))
@@ -702,6 +709,9 @@ export class ClusterLab {
     r.section(
       `Traffic: the client (198.51.100.10) opens ${flows} UDP flows to ${this.webIP}:${WEB_PORT}, each from its own source port`,
     );
+    // The nodes with an endpoint, and both ToRs forwarding to exactly them, before the first flow.
+    const eps = await this.endpointNodes();
+    await this.waitFib(eps.map((n) => NODE_IP[n] as string));
     const rx0 = await Promise.all(this.topo.torNs.map((ns) => rxPackets(ns, 'client0')));
     const report = await Flows.run(
       this.lab,
@@ -720,7 +730,6 @@ export class ClusterLab {
       const c = s.flowsByNode[n.name] ?? 0;
       r.say(`  answered by ${n.name}: ${String(c).padStart(3)} flows  ${'#'.repeat(c)}`);
     }
-    const eps = await this.endpointNodes();
     r.check(
       s.lost === 0 && s.flowsByNode['(no reply)'] === undefined,
       'every flow was answered, nothing lost',
