@@ -3,7 +3,7 @@
 // (from a node: the node sent it; to a node: the ToR's bfdd sent it), and the scheduler statistics
 // of each ToR's bfdd and each speaker (/proc/PID/schedstat's run delay, /proc/PID/stat's state) say
 // whether one waited for a CPU or for I/O meanwhile. Nothing here asks either side anything.
-import { type Namespace, type Proc, schedstat, taskState } from '@bmlb/netlab';
+import { lineReader, type Namespace, type Proc, schedstat, taskState } from '@bmlb/netlab';
 
 /** The longest silence of one direction between two addresses (tcpdump's stamps, epoch ms). */
 export interface Silence {
@@ -45,16 +45,10 @@ export class SilenceCounter {
       leftUp: { at: number; state: string; diag: number }[];
     }
   >();
-  #partial = '';
   #packet: { at: number; key: string; hex: string } | undefined;
 
   /** Feeds a chunk of tcpdump's output (lines may be split across chunks). */
-  feed(chunk: string): void {
-    const text = this.#partial + chunk;
-    const lines = text.split('\n');
-    this.#partial = lines.pop() ?? '';
-    for (const line of lines) this.line(line);
-  }
+  readonly feed = lineReader((line) => this.line(line));
 
   /** One line of tcpdump's output; what is neither a packet nor its bytes is skipped. */
   line(line: string): void {

@@ -16,6 +16,7 @@ import {
   freePorts,
   KubeControlPlane,
   Lab,
+  lineReader,
   type Namespace,
   Proc,
   processMemory,
@@ -643,9 +644,7 @@ export class ClusterLab {
     await waitFor(
       () =>
         this.topo.nodes.every((n) =>
-          ['10.0.0.1', '10.0.0.2'].every((t) =>
-            n.proc?.output().includes(`BGP session established with ${t}`),
-          ),
+          TOR_ADDRS.every((t) => n.proc?.output().includes(`BGP session established with ${t}`)),
         ),
       { timeoutMs: 30_000, what: 'every speaker established with both ToRs' },
     ).catch(() => undefined);
@@ -655,7 +654,7 @@ export class ClusterLab {
         `$ kubectl logs -n ${NS} <speaker on ${n.name}> | grep "BGP session"      # (a process here: its log)`,
         lines.join('\n'),
       );
-      for (const t of ['10.0.0.1', '10.0.0.2'])
+      for (const t of TOR_ADDRS)
         r.check(
           lines.some((l) => l.includes(`BGP session established with ${t}`)),
           `${n.name}: BGP session established with ${t}`,
@@ -983,7 +982,7 @@ export class ClusterLab {
         const a = before.bgp.get(key);
         const b = now.bgp.get(key);
         const drops = (b?.drops ?? Number.NaN) - (a?.drops ?? Number.NaN);
-        if (b?.state !== 'Established' || !(drops === 0))
+        if (b?.state !== 'Established' || drops !== 0)
           flapped.push(
             `tor${i + 1}–${node.name}: ${b?.state ?? 'no session'}, dropped ${Number.isNaN(drops) ? '?' : drops} times meanwhile`,
           );
@@ -1231,13 +1230,12 @@ export class ClusterLab {
     );
     const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
     for (const s of [child.stdout, child.stderr]) {
-      let partial = '';
+      let at = 0;
+      const read = lineReader((text) => lines.push({ at, text }));
       s.setEncoding('utf8');
       s.on('data', (chunk: string) => {
-        const at = Date.now();
-        const parts = (partial + chunk).split('\n');
-        partial = parts.pop() ?? '';
-        for (const text of parts) lines.push({ at, text });
+        at = Date.now();
+        read(chunk);
       });
     }
     const done = new Promise<number | null>((resolve) =>

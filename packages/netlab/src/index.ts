@@ -98,6 +98,7 @@ export {
 } from './monitor.ts';
 export {
   builtinsLoadedBy,
+  lineReader,
   Proc,
   type ProcExit,
   type ProcessMemory,

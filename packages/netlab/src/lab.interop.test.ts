@@ -128,11 +128,11 @@ ip route 10.96.0.0/24 blackhole
       (await frr.vtyshJson<{ ipv4Unicast?: { peers?: object } }>('show bgp summary json')).ipv4Unicast?.peers,
     ).toHaveProperty('10.97.0.2');
     await expect(frr.vtysh('show no-such-thing')).rejects.toThrow(/Unknown command/);
-    // /proc/PID/stat's policy (field 41): SCHED_FIFO (1) for bfdd only, SCHED_OTHER (0) for the rest.
-    const policy = (pid: number | undefined) =>
-      Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[38]);
-    expect(policy(frr.pids.get('bfdd'))).toBe(1);
-    expect(policy(frr.pids.get('bgpd'))).toBe(0);
+    // SCHED_FIFO for bfdd only, SCHED_OTHER for the rest, as chrt reads them back.
+    const policy = async (pid: number | undefined) =>
+      /scheduling policy: (\S+)/.exec((await run(['chrt', '--pid', String(pid)])).stdout)?.[1];
+    expect(await policy(frr.pids.get('bfdd'))).toBe('SCHED_FIFO');
+    expect(await policy(frr.pids.get('bgpd'))).toBe('SCHED_OTHER');
     const pids = [...frr.pids.values(), gobgp.proc.pid];
     expect(pids.every(pidAlive)).toBe(true);
     await lab.close();

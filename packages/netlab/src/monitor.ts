@@ -4,7 +4,7 @@
 // those messages keep up to date, so a test can tell when a gateway stopped forwarding a prefix.
 import fs from 'node:fs';
 import type { Namespace } from './lab.ts';
-import type { Proc } from './proc.ts';
+import { lineReader, type Proc } from './proc.ts';
 import { sleep, WaitTimeoutError, waitFor } from './wait.ts';
 
 export type MonitorObject = 'link' | 'address' | 'route' | 'nexthop' | 'neigh' | 'rule' | 'netconf';
@@ -36,25 +36,26 @@ export function parseIpStamp(line: string): { at: number; rest: string } | undef
  * goes on with indented lines. Feed chunks as they arrive; `flush()` returns the one still open.
  */
 export class MonitorParser {
-  #partial = '';
   #open: { at: number; lines: string[]; receivedAt: number } | undefined;
+  /** The messages the current chunk completes, and when it came. */
+  #done: MonitorMessage[] = [];
+  #receivedAt = 0;
+  readonly #read = lineReader((line) => {
+    const stamp = parseIpStamp(line);
+    if (stamp !== undefined) {
+      const done = this.flush();
+      if (done !== undefined) this.#done.push(done);
+      this.#open = { at: stamp.at, lines: [stamp.rest.trimEnd()], receivedAt: this.#receivedAt };
+    } else if (this.#open !== undefined && line.trim() !== '') this.#open.lines.push(line.trimEnd());
+    // Lines before the first stamp (none with -ts) are dropped.
+  });
 
   /** Returns the messages completed by this chunk (the last one stays open until `flush`). */
   push(chunk: string, receivedAt: number): MonitorMessage[] {
-    const out: MonitorMessage[] = [];
-    const text = this.#partial + chunk;
-    const lines = text.split('\n');
-    this.#partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const stamp = parseIpStamp(line);
-      if (stamp !== undefined) {
-        const done = this.flush();
-        if (done !== undefined) out.push(done);
-        this.#open = { at: stamp.at, lines: [stamp.rest.trimEnd()], receivedAt };
-      } else if (this.#open !== undefined && line.trim() !== '') this.#open.lines.push(line.trimEnd());
-      // Lines before the first stamp (none with -ts) are dropped.
-    }
-    return out;
+    this.#done = [];
+    this.#receivedAt = receivedAt;
+    this.#read(chunk);
+    return this.#done;
   }
 
   flush(): MonitorMessage | undefined {
@@ -260,7 +261,6 @@ export class NetlinkMonitor {
    * buffer overflowed: "No buffer space available"); what changed meanwhile is not in `messages`.
    */
   overflows = 0;
-  #stderrPartial = '';
 
   private constructor(ns: Namespace, objects: readonly MonitorObject[], receiveBuffer: number | undefined) {
     this.ns = ns;
@@ -320,11 +320,9 @@ export class NetlinkMonitor {
     }, 2);
   }
 
-  #stderr(chunk: string): void {
-    const lines = (this.#stderrPartial + chunk).split('\n');
-    this.#stderrPartial = lines.pop() ?? '';
-    for (const l of lines) if (l.includes('No buffer space available')) this.overflows++;
-  }
+  readonly #stderr = lineReader((line) => {
+    if (line.includes('No buffer space available')) this.overflows++;
+  });
 
   #emit(m: MonitorMessage): void {
     this.messages.push(m);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Proc, processMemory, schedstat, taskState } from './proc.ts';
+import { lineReader, Proc, processMemory, schedstat, taskState } from './proc.ts';
 
 describe('Proc', () => {
   it('keeps the last MiB of a long output and hands every chunk to onStdout / onStderr', async () => {
@@ -62,5 +62,20 @@ describe('taskState and schedstat', () => {
     }
     expect(taskState(2 ** 30)).toBeUndefined();
     expect(schedstat(2 ** 30)).toBeUndefined();
+  });
+});
+
+describe('lineReader', () => {
+  it('gives whole lines, however the chunks cut them, and holds an unfinished one', () => {
+    const text = 'one\ntwo words\n\nthree';
+    for (let cut = 0; cut <= text.length; cut++) {
+      const got: string[] = [];
+      const read = lineReader((l) => got.push(l));
+      read(text.slice(0, cut));
+      read(text.slice(cut));
+      expect(got).toEqual(['one', 'two words', '']);
+      read('\n');
+      expect(got).toEqual(['one', 'two words', '', 'three']);
+    }
   });
 });

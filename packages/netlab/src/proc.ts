@@ -42,6 +42,20 @@ function tail(buf: string): string {
 }
 
 /**
+ * Whole lines from a stream's chunks: the function returned takes each chunk as it arrives and
+ * calls `onLine` with every line it completes (without its newline); a line cut across chunks
+ * waits for the chunk with its end.
+ */
+export function lineReader(onLine: (line: string) => void): (chunk: string) => void {
+  let partial = '';
+  return (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+  };
+}
+
+/**
  * A long-running child process, killed by PID when stopped. stdout and stderr are captured (the last
  * MiB of each in memory, all of it in `logFile`) so a failing test can print what the process said.
  */
