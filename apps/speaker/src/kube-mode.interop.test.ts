@@ -156,24 +156,42 @@ describe.skipIf(skip)('speaker in Kubernetes mode', () => {
       await cp.stopApiserver();
       const end = Date.now() + OUTAGE_MS;
       while (Date.now() < end) {
-        expect(await topo.nextHops(tor, `${IP}/32`)).toEqual(['10.0.0.11']);
+        expect(
+          await topo.nextHops(tor, `${IP}/32`),
+          `the ToR's next hops ${((OUTAGE_MS - (end - Date.now())) / 1000).toFixed(0)} s into the outage`,
+        ).toEqual(['10.0.0.11']);
         await new Promise((r) => setTimeout(r, Math.min(5000, Math.max(0, end - Date.now()))));
       }
       expect(speaker.output()).toMatch(/"event":"apiError"/);
+      const said = (re: RegExp) =>
+        speaker
+          .output()
+          .split('\n')
+          .filter((l) => re.test(l))
+          .slice(-30)
+          .join('\n');
+      const t0 = performance.now();
       await cp.startApiserver();
+      const upMs = performance.now() - t0;
       // A change made after the outage reaches the ToR: the endpoint leaves (Local policy) → withdrawn.
+      // The speaker's watches retry with client-go's capped backoff (at most 30 s), so the change
+      // can wait up to that long for the next retry, then a re-list.
       await kubectl(['delete', 'endpointslice', 'web-1', '-n', 'default']);
-      await topo.waitNextHops(`${IP}/32`, [], 60_000);
+      const t1 = performance.now();
+      await topo.waitNextHops(`${IP}/32`, [], 60_000).catch((err: unknown) => {
+        throw new Error(
+          `${(err as Error).message}\nthe speaker's API errors and retries (kube-apiserver ready ${upMs.toFixed(0)} ms after its start):\n${said(/apiError|resync|relist|watch/i)}`,
+        );
+      });
+      console.log(
+        `kube-apiserver ready ${(upMs / 1000).toFixed(1)} s after its start; the deleted endpoint withdrawn at the ToR ${((performance.now() - t1) / 1000).toFixed(1)} s after the DELETE`,
+      );
       const after = (await topo.bgpPeers(tor))['10.0.0.11'];
       if (after?.connectionsEstablished !== before?.connectionsEstablished) {
         // Say why: a BFD or hold-timer drop (a loaded machine) reads differently from a reset by the
         // speaker (a configuration it thought changed).
-        const lines = speaker
-          .output()
-          .split('\n')
-          .filter((l) => /session|peer|bfd|config/i.test(l));
         throw new Error(
-          `the session flapped during the outage; the speaker said:\n${lines.slice(-30).join('\n')}`,
+          `the session flapped during the outage; the speaker said:\n${said(/session|peer|bfd|config/i)}`,
         );
       }
       expect(after?.state).toBe('Established');
