@@ -110,15 +110,24 @@ describe.skipIf(skip)('speaker in Kubernetes mode', () => {
 
   it('reports sessions and announcements in the API, and the nodeAssigned Event', async () => {
     await waitForSessionEstablished(cp, 'metallb-system/tor1', speaker);
-    const table = (await kubectl(['get', 'bgpsessionstates', '-n', 'metallb-system'])).stdout;
-    process.stdout.write(`${table}\n`);
-    // tor1 has the seed's BFD profile (05-bfd.yaml), tor2 none.
-    expect(table).toMatch(
+    // tor1 has the seed's BFD profile (05-bfd.yaml), tor2 none. The speaker writes its status
+    // coalesced (every 2 s and soon after a change), so the first object that says Established and
+    // BFD Up may predate the UPDATE it sent: wait for the row that counts it.
+    const rows = [
       /node1-tor1\s+node1\s+metallb-system\/tor1\s+10\.0\.0\.1\s+Established\s+Up\s+1\s+0/,
-    );
-    expect(table).toMatch(
       /node1-tor2\s+node1\s+metallb-system\/tor2\s+10\.0\.0\.2\s+(Active|Connect|Idle)\s+N\/A/,
-    );
+    ];
+    let table = '';
+    await waitFor(
+      async () => {
+        table = (await kubectl(['get', 'bgpsessionstates', '-n', 'metallb-system'])).stdout;
+        return rows.every((re) => re.test(table));
+      },
+      { timeoutMs: 10_000, what: 'the BGPSessionStates of tor1 (1 prefix sent) and tor2' },
+    ).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}; last read:\n${table}`);
+    });
+    process.stdout.write(`${table}\n`);
     const statuses = await json<{
       items: { metadata: { labels: Record<string, string> }; status: unknown }[];
     }>(['get', 'servicebgpstatuses', '-n', 'metallb-system']);
