@@ -75,21 +75,60 @@ describe('EventRecorder', () => {
     expect(client.requests.length).toBe(5);
   });
 
-  it('never throws: failures go to onError, and a vanished series starts over', async () => {
+  it('never throws: failures go to onError; an Event never created, or since vanished, starts over', async () => {
     const { client, rec, errors } = recorder();
-    client.onRequest = (c) => {
-      if (c.method === 'PATCH') throw new ApiError('PATCH', 404, 'gone', 'NotFound');
+    const ev = { type: 'Normal' as const, reason: 'R', note: 'x' };
+    client.onRequest = () => {
       throw new ApiError('POST', 403, 'forbidden', 'Forbidden');
     };
-    rec.record(svc, { type: 'Normal', reason: 'R', note: 'x' });
+    rec.record(svc, ev);
     await rec.flush();
     expect(errors[0]?.message).toContain('403');
-    rec.record(svc, { type: 'Normal', reason: 'R', note: 'x' });
+    client.onRequest = (c) => {
+      if (c.method === 'PATCH') throw new ApiError('PATCH', 404, 'gone', 'NotFound');
+      return {};
+    };
+    rec.record(svc, ev); // the first was never created: a new Event
     await rec.flush();
-    client.onRequest = () => ({});
-    rec.record(svc, { type: 'Normal', reason: 'R', note: 'x' });
+    rec.record(svc, ev); // its series, but the Event is gone (TTL): forgotten
     await rec.flush();
-    expect(client.requests.map((c) => c.method)).toEqual(['POST', 'PATCH', 'POST']);
+    rec.record(svc, ev); // a new Event again
+    await rec.flush();
+    expect(client.requests.map((c) => c.method)).toEqual(['POST', 'POST', 'PATCH', 'POST']);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('writes a series one request at a time: repeats meanwhile wait, then one PATCH carries the latest count', async () => {
+    const { client, rec, errors, advance } = recorder();
+    const answers: (() => void)[] = [];
+    client.onRequest = () => new Promise((resolve) => answers.push(() => resolve({})));
+    const requested = async (n: number) => {
+      for (let i = 0; i < 100 && client.requests.length < n; i++) await new Promise((r) => setImmediate(r));
+      expect(client.requests).toHaveLength(n);
+    };
+    const ev = { type: 'Normal' as const, reason: 'IPAllocated', note: 'Assigned IP ["203.0.113.9"]' };
+    rec.record(svc, ev);
+    advance(1000);
+    rec.record(svc, ev); // the POST is unanswered: a PATCH now would find no Event
+    advance(1000);
+    rec.record(svc, ev);
+    await requested(1);
+    answers.shift()?.(); // the POST answered: one PATCH with count 3
+    await requested(2);
+    advance(1000);
+    rec.record(svc, ev); // during that PATCH: it waits, so no older count can land after a newer one
+    await new Promise((r) => setImmediate(r));
+    expect(client.requests).toHaveLength(2);
+    answers.shift()?.();
+    await requested(3);
+    answers.shift()?.();
+    await rec.flush();
+    expect(client.requests.map((c) => c.method)).toEqual(['POST', 'PATCH', 'PATCH']);
+    expect(client.requests.slice(1).map((c) => c.opts.body)).toEqual([
+      { series: { count: 3, lastObservedTime: '2023-11-14T22:13:22.000000Z' } },
+      { series: { count: 4, lastObservedTime: '2023-11-14T22:13:23.000000Z' } },
+    ]);
+    expect(errors).toEqual([]);
   });
 
   it("remembers at most MAX_REMEMBERED objects and series, least recently used forgotten first (client-go's LRU)", async () => {

@@ -59,6 +59,10 @@ interface Series {
   namespace: string;
   count: number;
   last: number;
+  /** The count the API server has (0 until the POST is answered). */
+  written: number;
+  /** The write in flight (the POST, then PATCHes), if any: one at a time per series. */
+  writing?: Promise<void>;
 }
 
 const MAX_NOTE = 1024;
@@ -156,7 +160,7 @@ export class EventRecorder implements EventSink {
     this.#prune(now, windowMs);
   }
 
-  async #create(
+  #create(
     regarding: ObjectReference,
     event: EventInput,
     note: string,
@@ -173,52 +177,91 @@ export class EventRecorder implements EventSink {
         .toString(16)
         .padStart(4, '0'),
     ].join('');
-    const series: Series = { name, namespace, count: 1, last: now };
+    const series: Series = { name, namespace, count: 1, last: now, written: 0 };
     remember(this.#series, seriesKey, series);
-    await this.#client.request('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
-      body: {
-        apiVersion: 'events.k8s.io/v1',
-        kind: 'Event',
-        metadata: { name, namespace },
-        eventTime: microTime(now),
-        reportingController: this.#opts.controller,
-        reportingInstance: this.#opts.instance,
-        action: event.action ?? event.reason,
-        reason: event.reason,
-        type: event.type,
-        note,
-        regarding: {
-          apiVersion: regarding.apiVersion,
-          kind: regarding.kind,
-          namespace: regarding.namespace,
-          name: regarding.name,
-          uid: regarding.uid,
-          resourceVersion: regarding.resourceVersion,
+    const post = () =>
+      this.#client.request('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
+        body: {
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          metadata: { name, namespace },
+          eventTime: microTime(now),
+          reportingController: this.#opts.controller,
+          reportingInstance: this.#opts.instance,
+          action: event.action ?? event.reason,
+          reason: event.reason,
+          type: event.type,
+          note,
+          regarding: {
+            apiVersion: regarding.apiVersion,
+            kind: regarding.kind,
+            namespace: regarding.namespace,
+            name: regarding.name,
+            uid: regarding.uid,
+            resourceVersion: regarding.resourceVersion,
+          },
         },
-      },
-    });
+      });
+    return this.#write(series, post);
   }
 
-  async #bump(s: Series, now: number): Promise<void> {
+  #bump(s: Series, now: number): Promise<void> {
     s.count++;
     s.last = now;
-    try {
-      await this.#client.request(
-        'PATCH',
-        `/apis/events.k8s.io/v1/namespaces/${s.namespace}/events/${s.name}`,
-        {
-          body: { series: { count: s.count, lastObservedTime: microTime(now) } },
-          contentType: 'application/merge-patch+json',
-        },
-      );
-    } catch (err) {
-      // The event expired (TTL) or was deleted: forget the series; the next repeat starts a new one.
-      if (err instanceof ApiError && err.notFound) {
-        for (const [k, v] of this.#series) if (v === s) this.#series.delete(k);
-        return;
+    return this.#write(s);
+  }
+
+  /**
+   * Brings the API server's copy of a series up to date, one request at a time: the POST first (when
+   * given), then a PATCH with the latest count and time for as long as repeats came meanwhile.
+   * Concurrent PATCHes could land out of order and leave an older count, and a PATCH sent before
+   * the POST was answered would find no Event; client-go's broadcaster writes one event at a time
+   * for the same reasons. A repeat while a write is in flight only waits for it (its failure is
+   * reported once, by the first).
+   */
+  #write(s: Series, post?: () => Promise<unknown>): Promise<void> {
+    if (s.writing !== undefined) return s.writing.catch(() => undefined);
+    if (post === undefined && s.written >= s.count) return Promise.resolve();
+    const forget = () => {
+      for (const [k, v] of this.#series) if (v === s) this.#series.delete(k);
+    };
+    s.writing = (async () => {
+      try {
+        if (post !== undefined) {
+          try {
+            await post();
+          } catch (err) {
+            // Never created: the next repeat starts a new Event.
+            forget();
+            throw err;
+          }
+          s.written = Math.max(s.written, 1);
+        }
+        while (s.written < s.count) {
+          const count = s.count;
+          try {
+            await this.#client.request(
+              'PATCH',
+              `/apis/events.k8s.io/v1/namespaces/${s.namespace}/events/${s.name}`,
+              {
+                body: { series: { count, lastObservedTime: microTime(s.last) } },
+                contentType: 'application/merge-patch+json',
+              },
+            );
+          } catch (err) {
+            // The event expired (TTL) or was deleted: forget the series; the next repeat starts a new
+            // one. Any other failure keeps it: the next repeat sends the count again.
+            if (!(err instanceof ApiError && err.notFound)) throw err;
+            forget();
+            return;
+          }
+          s.written = count;
+        }
+      } finally {
+        s.writing = undefined;
       }
-      throw err;
-    }
+    })();
+    return s.writing;
   }
 
   /** How many objects and series the recorder remembers now (each at most MAX_REMEMBERED). */
