@@ -55,6 +55,8 @@ interface Bucket {
   at: number;
 }
 interface Series {
+  /** Its key in the recorder's map of series. */
+  readonly key: string;
   name: string;
   namespace: string;
   count: number;
@@ -177,7 +179,7 @@ export class EventRecorder implements EventSink {
         .toString(16)
         .padStart(4, '0'),
     ].join('');
-    const series: Series = { name, namespace, count: 1, last: now, written: 0 };
+    const series: Series = { key: seriesKey, name, namespace, count: 1, last: now, written: 0 };
     remember(this.#series, seriesKey, series);
     const post = () =>
       this.#client.request('POST', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`, {
@@ -221,9 +223,11 @@ export class EventRecorder implements EventSink {
    */
   #write(s: Series, post?: () => Promise<unknown>): Promise<void> {
     if (s.writing !== undefined) return s.writing.catch(() => undefined);
+    // Nothing to write (#bump counts first, so not from there): the loop below would end before its
+    // first await, and its finally would run before s.writing is set.
     if (post === undefined && s.written >= s.count) return Promise.resolve();
     const forget = () => {
-      for (const [k, v] of this.#series) if (v === s) this.#series.delete(k);
+      if (this.#series.get(s.key) === s) this.#series.delete(s.key);
     };
     s.writing = (async () => {
       try {
