@@ -1,6 +1,14 @@
 // What the speaker's Kubernetes-mode interop tests wait for: its BGPSessionState with a peer
-// Established (and BFD Up), read through kubectl from a real API server.
+// Established (and BFD Up), read through kubectl from a real API server; and what a denied request
+// looks like in its log.
 import { type KubeControlPlane, waitFor } from '@bmlb/netlab';
+
+/**
+ * What the speaker's log says when its ServiceAccount is denied something: the API's 403 status or
+ * its "Forbidden" reason, as whole words. A bare "403" would match a port (127.0.0.1:40357) or a
+ * millisecond timestamp in the log as well.
+ */
+export const API_DENIED = /\bforbidden\b|\b403\b/i;
 
 /**
  * Waits until a BGPSessionState in `metallb-system` reports `peer` (namespace/name) Established with
